@@ -1,0 +1,129 @@
+//! What a rule reports: one violated expectation, in Kubernetes field-error form.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Whether a finding refuses the object or only warns about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warn,
+    Deny,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warn => "warn",
+            Severity::Deny => "deny",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rule violation. `path` is the field path (map keys in brackets, e.g.
+/// `spec.flinkConfiguration[job.autoscaler.metrics.window]`), `value` the offending
+/// value as the user wrote it, `problem` what is wrong and `fix` what is allowed or
+/// how to fix it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub message: String,
+}
+
+impl Finding {
+    /// Builds a finding; `message` is composed from the problem and the fix so that
+    /// every message reads `<problem>; <fix>`.
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        path: impl Into<String>,
+        value: Option<String>,
+        problem: impl AsRef<str>,
+        fix: impl AsRef<str>,
+    ) -> Self {
+        let fix = fix.as_ref();
+        let message = if fix.is_empty() {
+            problem.as_ref().to_string()
+        } else {
+            format!("{}; {}", problem.as_ref(), fix)
+        };
+        Finding {
+            rule,
+            severity,
+            path: path.into(),
+            value,
+            message,
+        }
+    }
+
+    /// The finding as one line in Kubernetes field-error form:
+    /// `<path>: Invalid value: "<value>": <problem>; <fix> [<rule>]`.
+    pub fn field_error(&self) -> String {
+        match &self.value {
+            Some(v) => format!(
+                "{}: Invalid value: {}: {} [{}]",
+                self.path,
+                quote(v),
+                self.message,
+                self.rule
+            ),
+            None => format!("{}: {} [{}]", self.path, self.message, self.rule),
+        }
+    }
+}
+
+/// Quotes a value the way Kubernetes field errors do (Go's `%q`, close enough for
+/// configuration values).
+fn quote(v: &str) -> String {
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_error_has_path_value_message_and_rule() {
+        let f = Finding::new(
+            "autoscaler.utilization-range",
+            Severity::Deny,
+            "spec.flinkConfiguration[job.autoscaler.utilization.target]",
+            Some("1.5".into()),
+            "must be in (0, 1]",
+            "set a fraction such as 0.7",
+        );
+        assert_eq!(
+            f.field_error(),
+            "spec.flinkConfiguration[job.autoscaler.utilization.target]: Invalid value: \"1.5\": \
+             must be in (0, 1]; set a fraction such as 0.7 [autoscaler.utilization-range]"
+        );
+    }
+
+    #[test]
+    fn quotes_escape_control_characters() {
+        assert_eq!(quote("a\"b\n"), "\"a\\\"b\\n\"");
+    }
+}

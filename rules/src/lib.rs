@@ -1,0 +1,19 @@
+//! The rules behind flink-autoscale-guard: Flink autoscaler options, how Flink parses
+//! their values, the rule catalogue for FlinkDeployments and FlinkSessionJobs, and the
+//! VPA/HPA ownership rules. Pure functions only: no I/O, no async, so the webhook and
+//! the kubectl plugin apply exactly the same judgement.
+
+pub mod cluster;
+pub mod config;
+pub mod effective;
+pub mod finding;
+pub mod flink_rules;
+pub mod object;
+pub mod options;
+pub mod review;
+pub mod text;
+pub mod values;
+
+pub use cluster::{ClusterState, ObjectSet};
+pub use finding::{Finding, Severity};
+pub use review::{Enforcement, ReviewInput, RuleSettings, Verdict, review};
