@@ -1,1 +1,205 @@
-//! effective
+//! The effective autoscaler configuration: for every option, the value the operator
+//! will use and where it came from (its key, a deprecated alias, an old-prefix key,
+//! or the default), resolved in Flink's order: current key, then deprecated keys,
+//! then fallback keys.
+
+use crate::config::{Entry, FlinkConfig};
+use crate::options::{self, KeyRole, OptionSpec};
+use crate::values::{self, Value};
+use serde::Serialize;
+use std::time::Duration;
+
+/// Where an effective value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    Explicit,
+    DeprecatedAlias,
+    OldPrefix,
+    Default,
+    /// Not set and no default: the option is off / unbounded.
+    Unset,
+}
+
+impl From<KeyRole> for Origin {
+    fn from(role: KeyRole) -> Self {
+        match role {
+            KeyRole::Current => Origin::Explicit,
+            KeyRole::DeprecatedAlias => Origin::DeprecatedAlias,
+            KeyRole::OldPrefix => Origin::OldPrefix,
+        }
+    }
+}
+
+/// One option's effective value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    /// The option's current key.
+    pub option: &'static str,
+    /// The key the value was read from (the option's key for defaults).
+    pub key: String,
+    /// The value as written, or the default as Flink prints it.
+    pub raw: Option<String>,
+    /// The parsed value; `None` when it does not parse or the option is unset.
+    #[serde(skip)]
+    pub value: Option<Value>,
+    pub origin: Origin,
+}
+
+impl Setting {
+    /// Where to point a finding about this setting.
+    pub fn path(&self) -> String {
+        crate::config::config_path(&self.key)
+    }
+
+    pub fn is_set(&self) -> bool {
+        matches!(
+            self.origin,
+            Origin::Explicit | Origin::DeprecatedAlias | Origin::OldPrefix
+        )
+    }
+}
+
+/// Every non-templated option's effective value.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EffectiveConfig {
+    pub settings: Vec<Setting>,
+}
+
+impl EffectiveConfig {
+    pub fn resolve(cfg: &FlinkConfig) -> EffectiveConfig {
+        let settings = options::all()
+            .iter()
+            .filter(|o| !o.key.contains('<'))
+            .map(|o| resolve_option(o, cfg))
+            .collect();
+        EffectiveConfig { settings }
+    }
+
+    /// The setting of the option with this current key.
+    pub fn get(&self, option: &str) -> Option<&Setting> {
+        self.settings.iter().find(|s| s.option == option)
+    }
+
+    pub fn value(&self, option: &str) -> Option<&Value> {
+        self.get(option).and_then(|s| s.value.as_ref())
+    }
+
+    pub fn bool(&self, option: &str) -> Option<bool> {
+        self.value(option).and_then(Value::as_bool)
+    }
+
+    pub fn f64(&self, option: &str) -> Option<f64> {
+        self.value(option).and_then(Value::as_f64)
+    }
+
+    pub fn i64(&self, option: &str) -> Option<i64> {
+        self.value(option).and_then(Value::as_i64)
+    }
+
+    pub fn duration(&self, option: &str) -> Option<Duration> {
+        self.value(option).and_then(Value::as_duration)
+    }
+
+    /// Whether the option was set by any of its keys.
+    pub fn is_set(&self, option: &str) -> bool {
+        self.get(option).is_some_and(Setting::is_set)
+    }
+}
+
+/// The keys of an option in precedence order, with their roles.
+pub fn keys_in_order(option: &'static OptionSpec) -> impl Iterator<Item = (&'static str, KeyRole)> {
+    std::iter::once((option.key, KeyRole::Current))
+        .chain(
+            option
+                .deprecated_keys
+                .iter()
+                .map(|k| (*k, KeyRole::DeprecatedAlias)),
+        )
+        .chain(option.fallback_keys.iter().map(|k| (*k, KeyRole::OldPrefix)))
+}
+
+fn resolve_option(option: &'static OptionSpec, cfg: &FlinkConfig) -> Setting {
+    let found: Option<(&Entry, KeyRole)> = keys_in_order(option)
+        .find_map(|(key, role)| cfg.get(key).map(|e| (e, role)));
+    match found {
+        Some((entry, role)) => Setting {
+            option: option.key,
+            key: entry.key.clone(),
+            raw: entry.raw.clone(),
+            value: entry
+                .raw
+                .as_deref()
+                .and_then(|raw| values::parse(option.kind, raw).ok()),
+            origin: role.into(),
+        },
+        None => Setting {
+            option: option.key,
+            key: option.key.to_string(),
+            raw: option.default.map(str::to_string),
+            value: option
+                .default
+                .and_then(|raw| values::parse(option.kind, raw).ok()),
+            origin: if option.default.is_some() {
+                Origin::Default
+            } else {
+                Origin::Unset
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn effective(v: serde_json::Value) -> EffectiveConfig {
+        EffectiveConfig::resolve(&FlinkConfig::from_json(Some(&v)).expect("map"))
+    }
+
+    #[test]
+    fn origin_tells_key_alias_old_prefix_and_default() {
+        let eff = effective(json!({
+            "job.autoscaler.enabled": "true",
+            "job.autoscaler.target.utilization": "0.6",
+            "kubernetes.operator.job.autoscaler.metrics.window": "10m",
+        }));
+        let s = |k| eff.get(k).cloned().expect(k);
+        assert_eq!(s("job.autoscaler.enabled").origin, Origin::Explicit);
+        let target = s("job.autoscaler.utilization.target");
+        assert_eq!(target.origin, Origin::DeprecatedAlias);
+        assert_eq!(target.key, "job.autoscaler.target.utilization");
+        let window = s("job.autoscaler.metrics.window");
+        assert_eq!(window.origin, Origin::OldPrefix);
+        assert_eq!(window.raw.as_deref(), Some("10m"));
+        let boundary = s("job.autoscaler.target.utilization.boundary");
+        assert_eq!(boundary.origin, Origin::Default);
+        assert_eq!(boundary.raw.as_deref(), Some("0.3"));
+        assert_eq!(s("job.autoscaler.utilization.max").origin, Origin::Unset);
+    }
+
+    #[test]
+    fn current_key_wins_over_alias_and_old_prefix() {
+        let eff = effective(json!({
+            "kubernetes.operator.job.autoscaler.utilization.target": "0.5",
+            "job.autoscaler.target.utilization": "0.6",
+            "job.autoscaler.utilization.target": "0.8",
+        }));
+        let t = eff.get("job.autoscaler.utilization.target").expect("target");
+        assert_eq!((t.origin, t.raw.as_deref()), (Origin::Explicit, Some("0.8")));
+        let eff = effective(json!({
+            "kubernetes.operator.job.autoscaler.utilization.target": "0.5",
+            "job.autoscaler.target.utilization": "0.6",
+        }));
+        let t = eff.get("job.autoscaler.utilization.target").expect("target");
+        assert_eq!(t.origin, Origin::DeprecatedAlias);
+    }
+
+    #[test]
+    fn templated_options_are_not_in_the_effective_view() {
+        let eff = effective(json!({}));
+        assert!(eff.settings.iter().all(|s| !s.option.contains('<')));
+        assert!(eff.get("job.autoscaler.metrics.window").is_some());
+    }
+}

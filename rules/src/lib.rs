@@ -10,6 +10,7 @@ pub mod finding;
 pub mod flink_rules;
 pub mod object;
 pub mod options;
+pub mod ownership;
 pub mod review;
 pub mod text;
 pub mod values;
