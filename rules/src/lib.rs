@@ -11,6 +11,7 @@ pub mod flink_rules;
 pub mod object;
 pub mod options;
 pub mod ownership;
+pub mod quantity;
 pub mod review;
 pub mod text;
 pub mod values;

@@ -384,7 +384,7 @@ fn thresholds_and_feature_gated_thresholds() {
 fn durations_against_the_reconcile_interval() {
     let fs = findings(&deployment(json!({"job.autoscaler.metrics.window": "30s"})));
     let hit = fs.iter().find(|f| f.rule == ids::DURATIONS).expect("short window");
-    assert!(hit.message.contains("reconcile interval (60s)"), "{}", hit.message);
+    assert!(hit.message.contains("reconcile interval (1min)"), "{}", hit.message);
     let fs = findings(&deployment(json!({"job.autoscaler.metrics.window": "0"})));
     assert_eq!(of_rule(&fs, ids::DURATIONS).len(), 1);
     // The per-deployment reconcile interval counts.
