@@ -745,6 +745,31 @@ fn cluster_rules(subject: &Subject<'_>, cluster: &dyn ClusterState, out: &mut Ve
             ));
         }
     }
+    // A VPA that sizes TaskManager cpu fights the autoscaler once it is switched on.
+    for vpa in cluster.vpas(subject.namespace) {
+        let target = ownership::vpa_target(&vpa);
+        let reaches_tm = matches!(
+            ownership::reach(target, fd_name),
+            Some(Reach::FlinkDeployment | Reach::TaskManagerDeployment)
+        );
+        let cpu = ownership::vpa_controlled_resources(&vpa).iter().any(|r| r == "cpu");
+        if reaches_tm && cpu && ownership::vpa_update_mode(&vpa) != "Off" {
+            out.push(Finding::new(
+                crate::vpa_rules::ids::CONTROLS_CPU,
+                Severity::Deny,
+                enabled.path(),
+                enabled.raw.clone(),
+                format!(
+                    "VerticalPodAutoscaler {}/{} controls TaskManager cpu (target {}), which \
+                     fights the Flink autoscaler's parallelism decisions",
+                    subject.namespace,
+                    object::name(&vpa),
+                    ownership::target_label(target)
+                ),
+                "set the VPA's controlledResources to [memory] first",
+            ));
+        }
+    }
     if eff.bool(MEMORY_TUNING) == Some(true)
         && let Some(tuning) = eff.get(MEMORY_TUNING)
     {

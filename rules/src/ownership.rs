@@ -102,6 +102,72 @@ pub fn vpa_controls_memory(vpa: &Value) -> bool {
     vpa_update_mode(vpa) != "Off" && vpa_controlled_resources(vpa).iter().any(|r| r == "memory")
 }
 
+/// The TaskManager's process memory in bytes, as the operator reads it: Flink's
+/// memory syntax first (`2048m` = 2 GiB), then a Kubernetes quantity
+/// (`ResourceConfigUtils.parseResourceMemoryString`); from `spec.taskManager.resource`,
+/// else `spec.taskManager.resources.requests`, else `.limits`.
+pub fn taskmanager_memory(fd: &Value) -> Option<u64> {
+    ["/spec/taskManager/resource/memory",
+     "/spec/taskManager/resources/requests/memory",
+     "/spec/taskManager/resources/limits/memory"]
+        .iter()
+        .find_map(|p| fd.pointer(p))
+        .and_then(memory_bytes)
+}
+
+fn memory_bytes(v: &Value) -> Option<u64> {
+    let raw = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    crate::values::parse_memory_size(&raw).ok().or_else(|| {
+        let units = crate::quantity::Quantity::parse(&raw).ok()?.units_ceil();
+        u64::try_from(units).ok()
+    })
+}
+
+/// `spec.mode`: `native` unless it says `standalone`.
+pub fn is_standalone(fd: &Value) -> bool {
+    fd.pointer("/spec/mode").and_then(Value::as_str) == Some("standalone")
+}
+
+/// A VPA's or HPA's target, when it is known to be a Flink deployment's.
+#[derive(Debug, Clone)]
+pub struct FlinkTarget {
+    pub fd_name: String,
+    pub reach: Reach,
+    /// The FlinkDeployment, when the cluster view has it.
+    pub deployment: Option<Value>,
+}
+
+/// Resolves a target reference to a Flink deployment. A FlinkDeployment target is
+/// Flink's by its kind; a Deployment only when the cluster view knows the
+/// FlinkDeployment it belongs to (`<name>-taskmanager` or the JobManager `<name>`).
+pub fn flink_target(
+    target: Option<&Value>,
+    namespace: &str,
+    cluster: Option<&dyn crate::ClusterState>,
+) -> Option<FlinkTarget> {
+    let t = target?;
+    let name = t.get("name").and_then(Value::as_str)?;
+    let kind = t.get("kind").and_then(Value::as_str)?;
+    let lookup = |fd: &str| cluster.and_then(|c| c.flink_deployment(namespace, fd));
+    if kind == "FlinkDeployment" {
+        let reach = reach(target, name)?;
+        return Some(FlinkTarget { fd_name: name.to_string(), reach, deployment: lookup(name) });
+    }
+    if kind != "Deployment" {
+        return None;
+    }
+    let candidates = [name.strip_suffix("-taskmanager"), Some(name)];
+    candidates.into_iter().flatten().find_map(|fd_name| {
+        let fd = lookup(fd_name)?;
+        let reach = reach(target, fd_name)?;
+        Some(FlinkTarget { fd_name: fd_name.to_string(), reach, deployment: Some(fd) })
+    })
+}
+
 /// `Kind/name` of an autoscaler's target, for messages.
 pub fn target_label(target: Option<&Value>) -> String {
     let get = |k| {

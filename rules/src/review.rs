@@ -4,6 +4,7 @@
 use crate::cluster::ClusterState;
 use crate::finding::{Finding, Severity};
 use crate::object::Kind;
+use crate::quantity::Quantity;
 use serde::Serialize;
 use serde_json::Value;
 use std::time::Duration;
@@ -24,6 +25,9 @@ pub struct RuleSettings {
     /// The operator's reconcile interval (`kubernetes.operator.reconcile.interval`,
     /// 60 s by default): a metrics window shorter than this never fills.
     pub reconcile_interval: Duration,
+    /// Memory bounds given to VPAs on TaskManagers that set none (`vpa.default-bounds`).
+    pub vpa_min_memory: Quantity,
+    pub vpa_max_memory: Quantity,
 }
 
 impl Default for RuleSettings {
@@ -31,6 +35,8 @@ impl Default for RuleSettings {
         RuleSettings {
             enforcement: Enforcement::Deny,
             reconcile_interval: Duration::from_secs(60),
+            vpa_min_memory: Quantity::from_units(256 << 20),
+            vpa_max_memory: Quantity::from_units(2 << 30),
         }
     }
 }
@@ -107,7 +113,7 @@ impl Verdict {
 
 /// The note added when cluster-aware rules could not run.
 pub const OFFLINE_NOTE: &str = "flink-autoscale-guard runs offline: rules that need other objects \
-     (HPA/VPA conflicts) were not checked";
+     (FlinkDeployment/VPA/HPA conflicts) were not checked";
 
 /// Judges one object. Kinds the rules do not know get an empty verdict.
 pub fn review(input: &ReviewInput<'_>, settings: &RuleSettings) -> Verdict {
@@ -118,7 +124,15 @@ pub fn review(input: &ReviewInput<'_>, settings: &RuleSettings) -> Verdict {
             verdict.findings = crate::flink_rules::check(input, settings);
             true
         }
-        _ => false,
+        Kind::VerticalPodAutoscaler => {
+            verdict.findings = crate::vpa_rules::check(input);
+            true
+        }
+        Kind::HorizontalPodAutoscaler => {
+            verdict.findings = crate::hpa_rules::check(input);
+            true
+        }
+        Kind::Other => false,
     };
     if needs_cluster && input.cluster.is_none() {
         verdict.notes.push(OFFLINE_NOTE.to_string());
