@@ -1,1 +1,62 @@
-fn main(){}
+//! `kubectl-flink`: a kubectl plugin for Flink jobs whose autoscaling is guarded by
+//! flink-autoscale-guard. `check` applies the admission webhook's rules to manifests
+//! offline, so CI can refuse what the cluster would refuse.
+//!
+//! `main` only wires things together: parse the command line, run the subcommand,
+//! turn errors into `error: ...` on stderr and exit code 2.
+
+mod check;
+mod cli;
+mod error;
+mod input;
+mod output;
+
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// Exit code for usage and input errors (clap uses the same for its own).
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, error::Error> {
+    let mut stdout = std::io::stdout().lock();
+    match &cli.command {
+        Command::Check(args) => check::run(
+            args,
+            cli.global.namespace.as_deref(),
+            &mut std::io::stdin().lock(),
+            &mut stdout,
+            colour_wanted(std::io::stdout().is_terminal()),
+        ),
+        Command::Completion { shell } => {
+            let mut command = Cli::command();
+            let name = command.get_name().to_string();
+            clap_complete::generate(*shell, &mut command, name, &mut stdout);
+            Ok(0)
+        }
+        Command::Version => {
+            writeln!(stdout, "kubectl-flink {}", env!("CARGO_PKG_VERSION"))
+                .map_err(error::Error::Output)?;
+            Ok(0)
+        }
+    }
+}
+
+/// Colour only on a terminal, never with `NO_COLOR` set to anything
+/// (<https://no-color.org>), and not on a terminal that says it cannot show it.
+fn colour_wanted(terminal: bool) -> bool {
+    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    terminal && !set("NO_COLOR") && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}

@@ -1,0 +1,283 @@
+//! `kubectl flink check`: the webhook's rules applied to files. Reading happens at
+//! the start ([`run`]), writing at the end; [`judge`] in between is pure, so what the
+//! plugin decides is exactly what the rules crate decides.
+
+use crate::cli::{CheckArgs, OutputFormat};
+use crate::error::Error;
+use crate::input::{self, Origin, SourcedObject};
+use crate::output;
+use flink_autoscale_rules::object::{self, Kind};
+use flink_autoscale_rules::{ObjectSet, ReviewInput, RuleSettings, Verdict, review};
+use std::io::{Read, Write};
+
+/// The namespace of objects that name none when `-n` is not given, as in kubectl.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// The judgement on one object.
+#[derive(Debug, Clone)]
+pub struct ObjectReport {
+    pub origin: Origin,
+    pub api_version: String,
+    pub kind: String,
+    /// The namespace the object was judged in: its own, else `-n`, else `default`.
+    /// `None` for an object that has none and that no rule looks at; it may well be
+    /// cluster-scoped (a ClusterRole, a CRD), and `check` has no discovery to tell.
+    pub namespace: Option<String>,
+    pub name: String,
+    /// Whether the rules judge this kind at all (see [`judged_kind`]).
+    pub checked: bool,
+    pub verdict: Verdict,
+}
+
+impl ObjectReport {
+    pub fn allowed(&self) -> bool {
+        self.verdict.allowed()
+    }
+
+    /// Shown as "not checked": no rules for the kind and nothing found. An object of
+    /// such a kind that does get a finding (the rules grew before this list did) is
+    /// reported like any other, so no finding is ever hidden.
+    pub fn unchecked(&self) -> bool {
+        !self.checked && self.verdict.findings.is_empty() && self.verdict.notes.is_empty()
+    }
+}
+
+/// Everything `check` found, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub objects: Vec<ObjectReport>,
+    /// True in `--enforcement warn`, where denials were turned into warnings.
+    pub audit_mode: bool,
+}
+
+impl Report {
+    /// Admitted when no object would be denied.
+    pub fn allowed(&self) -> bool {
+        self.objects.iter().all(ObjectReport::allowed)
+    }
+
+    /// 0 when every object would be admitted, 1 when any would be denied.
+    pub fn exit_code(&self) -> u8 {
+        if self.allowed() { 0 } else { 1 }
+    }
+}
+
+/// The kinds the rules judge: every kind [`Kind`] names (FlinkDeployments and
+/// FlinkSessionJobs for their autoscaler settings, VPAs and HPAs for who owns the
+/// scaling of which pods); [`review`] dispatches on the same enum.
+pub fn judged_kind(kind: Kind) -> bool {
+    !matches!(kind, Kind::Other)
+}
+
+/// Judges every object. All objects together form the cluster view, as if they had
+/// been applied together: a rendered chart is checked as a whole. Every object is
+/// reviewed, whatever its kind (the rules return nothing for kinds they do not know),
+/// so that the plugin never needs to know which kinds have rules in order to be right.
+pub fn judge(
+    objects: Vec<SourcedObject>,
+    default_namespace: &str,
+    settings: &RuleSettings,
+) -> Report {
+    let cluster = ObjectSet::new(
+        objects.iter().map(|o| o.object.clone()).collect(),
+        default_namespace,
+    );
+    let reports = objects
+        .into_iter()
+        .map(|SourcedObject { object, origin }| {
+            let namespace = object::namespace_or(&object, default_namespace).to_string();
+            let verdict = review(
+                &ReviewInput {
+                    object: &object,
+                    namespace: &namespace,
+                    cluster: Some(&cluster),
+                },
+                settings,
+            );
+            let checked = judged_kind(Kind::of_object(&object));
+            let own_namespace = object
+                .pointer("/metadata/namespace")
+                .and_then(|n| n.as_str())
+                .is_some_and(|n| !n.is_empty());
+            let field = |key: &str| {
+                object
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let mut report = ObjectReport {
+                origin,
+                api_version: field("apiVersion"),
+                kind: field("kind"),
+                namespace: Some(namespace),
+                name: object::name(&object).to_string(),
+                checked,
+                verdict,
+            };
+            if report.unchecked() && !own_namespace {
+                report.namespace = None;
+            }
+            report
+        })
+        .collect();
+    Report {
+        objects: reports,
+        audit_mode: settings.enforcement == flink_autoscale_rules::Enforcement::Warn,
+    }
+}
+
+/// Reads every input, judges, and writes the report; returns the exit code. Input
+/// errors of all files are collected so that one run names every broken file.
+pub fn run(
+    args: &CheckArgs,
+    namespace: Option<&str>,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    colour: bool,
+) -> Result<u8, Error> {
+    let sources = input::expand(&args.files)?;
+    let mut objects = Vec::new();
+    let mut errors = Vec::new();
+    for source in &sources {
+        match input::read(source, stdin).and_then(|text| input::parse(&text, &source.name())) {
+            Ok(found) => objects.extend(found),
+            Err(e) => errors.push(e),
+        }
+    }
+    Error::from_many(errors)?;
+    if objects.is_empty() {
+        return Err(Error::NoObjects {
+            inputs: args
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+
+    // Settings the plugin has no flag for keep the webhook's defaults.
+    let defaults = RuleSettings::default();
+    let settings = RuleSettings {
+        enforcement: args.enforcement.into(),
+        reconcile_interval: args
+            .reconcile_interval
+            .unwrap_or(defaults.reconcile_interval),
+        ..defaults
+    };
+    let report = judge(objects, namespace.unwrap_or(DEFAULT_NAMESPACE), &settings);
+
+    let written = match args.output {
+        OutputFormat::Text => output::write_text(stdout, &report, colour),
+        OutputFormat::Json => output::write_json(stdout, &report),
+    }
+    .and_then(|()| stdout.flush());
+    match written {
+        // A reader that stopped early (`| head`) is not an error of the check.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(report.exit_code()),
+        Err(e) => Err(Error::Output(e)),
+        Ok(()) => Ok(report.exit_code()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flink_autoscale_rules::Severity;
+    use serde_json::json;
+
+    fn sourced(object: serde_json::Value) -> SourcedObject {
+        SourcedObject {
+            object,
+            origin: Origin {
+                file: "in.yaml".into(),
+                document: 1,
+                line: 1,
+                item: None,
+            },
+        }
+    }
+
+    #[test]
+    fn namespaces_come_from_the_object_then_the_flag() {
+        let report = judge(
+            vec![
+                sourced(
+                    json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+                    "metadata": {"name": "a", "namespace": "flink"}, "spec": {}}),
+                ),
+                sourced(
+                    json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+                    "metadata": {"name": "b"}, "spec": {}}),
+                ),
+                sourced(
+                    json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                    "metadata": {"name": "c"}}),
+                ),
+                sourced(json!({"apiVersion": "v1", "kind": "Service",
+                    "metadata": {"name": "d", "namespace": "web"}})),
+            ],
+            "team",
+            &RuleSettings::default(),
+        );
+        let seen: Vec<_> = report
+            .objects
+            .iter()
+            .map(|o| (o.name.as_str(), o.namespace.as_deref(), o.checked))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("a", Some("flink"), true),
+                ("b", Some("team"), true),
+                ("c", None, false),
+                ("d", Some("web"), false),
+            ]
+        );
+        assert!(report.allowed());
+        assert_eq!(report.exit_code(), 0);
+    }
+
+    #[test]
+    fn judged_kinds_are_the_ones_the_rules_know() {
+        assert!(judged_kind(Kind::FlinkDeployment));
+        assert!(judged_kind(Kind::FlinkSessionJob));
+        assert!(judged_kind(Kind::VerticalPodAutoscaler));
+        assert!(judged_kind(Kind::HorizontalPodAutoscaler));
+        assert!(!judged_kind(Kind::Other));
+    }
+
+    #[test]
+    fn any_denial_makes_exit_code_one() {
+        let object = |verdict: Verdict| ObjectReport {
+            origin: sourced(json!({})).origin,
+            api_version: "flink.apache.org/v1beta1".into(),
+            kind: "FlinkDeployment".into(),
+            namespace: Some("default".into()),
+            name: "f".into(),
+            checked: true,
+            verdict,
+        };
+        let finding =
+            |severity| flink_autoscale_rules::Finding::new("r", severity, "spec", None, "bad", "");
+        let warned = Verdict {
+            findings: vec![finding(Severity::Warn)],
+            notes: vec![],
+        };
+        let denied = Verdict {
+            findings: vec![finding(Severity::Deny)],
+            notes: vec![],
+        };
+        let report = Report {
+            objects: vec![object(warned.clone())],
+            audit_mode: false,
+        };
+        assert_eq!(report.exit_code(), 0);
+        let report = Report {
+            objects: vec![object(warned), object(denied)],
+            audit_mode: false,
+        };
+        assert_eq!(report.exit_code(), 1);
+    }
+}
