@@ -534,7 +534,7 @@ fn factor_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
         ));
     }
     if let Some((s, f)) = number(eff, UP_FACTOR)
-        && !(f > 0.0)
+        && f.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
     {
         out.push(deny(
             ids::FACTORS,

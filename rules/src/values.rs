@@ -128,7 +128,9 @@ pub fn parse_bool(raw: &str) -> Result<bool, ValueError> {
 pub fn parse_int(raw: &str) -> Result<i32, ValueError> {
     let text = java_trim(raw);
     if text.is_empty() {
-        return Err(invalid("not an int: empty; expected a whole number, e.g. 4"));
+        return Err(invalid(
+            "not an int: empty; expected a whole number, e.g. 4",
+        ));
     }
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -162,7 +164,9 @@ pub fn parse_int(raw: &str) -> Result<i32, ValueError> {
 pub fn parse_double(raw: &str) -> Result<f64, ValueError> {
     let text = java_trim(raw);
     if text.is_empty() {
-        return Err(invalid("not a number: empty; expected a decimal, e.g. 0.7 or 1e3"));
+        return Err(invalid(
+            "not a number: empty; expected a decimal, e.g. 0.7 or 1e3",
+        ));
     }
     let (negative, body) = match text.as_bytes().first() {
         Some(b'-') => (true, text.get(1..).unwrap_or_default()),
@@ -375,20 +379,25 @@ pub fn format_duration(d: Duration) -> String {
     }
     TimeUnit::LARGEST_FIRST
         .iter()
-        .find(|unit| nanos % unit.nanos() == 0)
+        .find(|unit| nanos.is_multiple_of(unit.nanos()))
         .map(|unit| format!("{}{}", nanos / unit.nanos(), unit.label()))
         .unwrap_or_else(|| format!("{nanos}ns"))
 }
 
 /// A memory size in the largest binary unit that divides it (`2g`, `1536m`).
 pub fn format_memory(bytes: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [(1 << 40, "t"), (1 << 30, "g"), (1 << 20, "m"), (1 << 10, "k")];
+    const UNITS: [(u64, &str); 4] = [
+        (1 << 40, "t"),
+        (1 << 30, "g"),
+        (1 << 20, "m"),
+        (1 << 10, "k"),
+    ];
     if bytes == 0 {
         return "0b".to_string();
     }
     UNITS
         .iter()
-        .find(|(size, _)| bytes % size == 0)
+        .find(|(size, _)| bytes.is_multiple_of(*size))
         .map(|(size, label)| format!("{}{label}", bytes / size))
         .unwrap_or_else(|| format!("{bytes}b"))
 }
@@ -673,7 +682,17 @@ mod tests {
 
     #[test]
     fn bool_rejects_everything_else() {
-        for raw in ["yes", "no", "1", "0", "on", "t", "tru", "true!", "true false"] {
+        for raw in [
+            "yes",
+            "no",
+            "1",
+            "0",
+            "on",
+            "t",
+            "tru",
+            "true!",
+            "true false",
+        ] {
             assert_eq!(
                 err(parse_bool(raw)),
                 "not a boolean: must be true or false",
@@ -720,7 +739,9 @@ mod tests {
         for raw in ["1.5", ".5", "-2.0"] {
             assert!(err(parse_int(raw)).contains("fractions"), "{raw:?}");
         }
-        for raw in ["abc", "+", "-", "1e3", "0x10", "1 000", "1_000", "--1", "+-1", "4 pods"] {
+        for raw in [
+            "abc", "+", "-", "1e3", "0x10", "1 000", "1_000", "--1", "+-1", "4 pods",
+        ] {
             assert!(err(parse_int(raw)).contains("whole number"), "{raw:?}");
         }
         for raw in ["", " \t "] {
@@ -763,7 +784,10 @@ mod tests {
         assert_eq!(parse_double("1e3d"), Ok(1000.0));
         assert_eq!(parse_double(".5f"), Ok(0.5));
         for raw in ["1dd", "1df", "1 d", "1x", "1.5L", "d", "f"] {
-            assert!(err(parse_double(raw)).starts_with("not a number"), "{raw:?}");
+            assert!(
+                err(parse_double(raw)).starts_with("not a number"),
+                "{raw:?}"
+            );
         }
     }
 
@@ -780,14 +804,26 @@ mod tests {
     #[test]
     fn double_rejects_rust_only_nan_and_infinity_spellings() {
         for raw in [
-            "inf", "-inf", "+inf", "Inf", "INF", "nan", "NAN", "Nan", "infinity", "INFINITY",
+            "inf",
+            "-inf",
+            "+inf",
+            "Inf",
+            "INF",
+            "nan",
+            "NAN",
+            "Nan",
+            "infinity",
+            "INFINITY",
             "-infinity",
         ] {
             let message = err(parse_double(raw));
             assert!(message.contains("NaN and Infinity"), "{raw:?}: {message}");
         }
         for raw in ["NaNd", "Infinityf", "Infinit", "NaN NaN"] {
-            assert!(err(parse_double(raw)).starts_with("not a number"), "{raw:?}");
+            assert!(
+                err(parse_double(raw)).starts_with("not a number"),
+                "{raw:?}"
+            );
         }
     }
 
@@ -847,8 +883,16 @@ mod tests {
         ];
         for (labels, one) in units {
             for label in labels {
-                assert_eq!(parse_duration(&format!("7{label}")), Ok(one * 7), "7{label}");
-                assert_eq!(parse_duration(&format!("7 {label}")), Ok(one * 7), "7 {label}");
+                assert_eq!(
+                    parse_duration(&format!("7{label}")),
+                    Ok(one * 7),
+                    "7{label}"
+                );
+                assert_eq!(
+                    parse_duration(&format!("7 {label}")),
+                    Ok(one * 7),
+                    "7 {label}"
+                );
             }
         }
     }
@@ -886,7 +930,16 @@ mod tests {
             err(parse_duration("5 mins")),
             "not a duration: unit \"mins\" is not one of d, h, min, s, ms, µs, ns (e.g. 5min or 300s)"
         );
-        for raw in ["5 hrs", "5w", "5 weeks", "5 y", "5sx", "16 16 17 ms", "5 5s", "5μs"] {
+        for raw in [
+            "5 hrs",
+            "5w",
+            "5 weeks",
+            "5 y",
+            "5sx",
+            "16 16 17 ms",
+            "5 5s",
+            "5μs",
+        ] {
             assert!(
                 err(parse_duration(raw)).contains("is not one of d, h, min, s, ms, µs, ns"),
                 "{raw:?}"
@@ -922,7 +975,10 @@ mod tests {
         }
         for raw in ["abc", "min", "s5", "five minutes", "٣s", "1e3"] {
             let message = err(parse_duration(raw));
-            assert!(message.starts_with("not a duration: "), "{raw:?}: {message}");
+            assert!(
+                message.starts_with("not a duration: "),
+                "{raw:?}: {message}"
+            );
         }
         assert!(err(parse_duration("abc")).contains("must start with a whole number"));
         assert!(err(parse_duration("PT5M")).contains("ISO-8601"));
@@ -938,7 +994,10 @@ mod tests {
             "100000000000000000000000000000000 ms".to_string(),
             "99999999999999999999d".to_string(),
         ] {
-            assert!(err(parse_duration(&raw)).contains("numeric overflow"), "{raw}");
+            assert!(
+                err(parse_duration(&raw)).contains("numeric overflow"),
+                "{raw}"
+            );
         }
         // The largest long is fine in any sub-second unit and in seconds...
         let unsigned_max = max.unsigned_abs();
@@ -966,7 +1025,10 @@ mod tests {
             format!("{max}h"),
             format!("{max} days"),
         ] {
-            assert!(err(parse_duration(&raw)).contains("numeric overflow"), "{raw}");
+            assert!(
+                err(parse_duration(&raw)).contains("numeric overflow"),
+                "{raw}"
+            );
         }
     }
 
@@ -983,8 +1045,16 @@ mod tests {
         ];
         for (labels, one) in units {
             for label in labels {
-                assert_eq!(parse_memory_size(&format!("3{label}")), Ok(3 * one), "3{label}");
-                assert_eq!(parse_memory_size(&format!("3 {label}")), Ok(3 * one), "3 {label}");
+                assert_eq!(
+                    parse_memory_size(&format!("3{label}")),
+                    Ok(3 * one),
+                    "3{label}"
+                );
+                assert_eq!(
+                    parse_memory_size(&format!("3 {label}")),
+                    Ok(3 * one),
+                    "3 {label}"
+                );
             }
         }
     }
@@ -1005,14 +1075,22 @@ mod tests {
     #[test]
     fn memory_unknown_unit_names_the_unit_and_the_allowed_ones() {
         let message = err(parse_memory_size("2 gigs"));
-        assert!(message.starts_with("not a memory size: unit \"gigs\" is not one of b, k, m, g, t"));
+        assert!(
+            message.starts_with("not a memory size: unit \"gigs\" is not one of b, k, m, g, t")
+        );
         assert!(!message.contains("Kubernetes"));
         for raw in ["2Gi", "512Mi", "1ki", "1TiB", "2 GiB"] {
             let message = err(parse_memory_size(raw));
-            assert!(message.contains("Kubernetes suffixes"), "{raw:?}: {message}");
+            assert!(
+                message.contains("Kubernetes suffixes"),
+                "{raw:?}: {message}"
+            );
         }
         for raw in ["1 g b", "1pb", "1e3", "1 byte", "2gigabytes"] {
-            assert!(err(parse_memory_size(raw)).contains("is not one of"), "{raw:?}");
+            assert!(
+                err(parse_memory_size(raw)).contains("is not one of"),
+                "{raw:?}"
+            );
         }
     }
 
@@ -1119,9 +1197,15 @@ mod tests {
         assert!(err(parse_list("\"abc'")).contains("never closed"));
         assert!(err(parse_list("'it''s")).contains("never closed"));
         let message = err(parse_list("ab'c"));
-        assert!(message.contains("quote at character 3 inside an unquoted element"), "{message}");
+        assert!(
+            message.contains("quote at character 3 inside an unquoted element"),
+            "{message}"
+        );
         let message = err(parse_list("'a'b"));
-        assert!(message.contains("text at character 4 follows a closing quote"), "{message}");
+        assert!(
+            message.contains("text at character 4 follows a closing quote"),
+            "{message}"
+        );
         assert!(err(parse_list("'a' 'b'")).contains("follows a closing quote"));
     }
 

@@ -100,7 +100,7 @@ fn memory_is_refused_while_memory_tuning_is_on() {
         None,
     );
     let v = vpa("FlinkDeployment", "orders", memory_policy("2Gi", "4Gi"));
-    let fs = judge(&v, &[tuned.clone()]);
+    let fs = judge(&v, std::slice::from_ref(&tuned));
     assert_eq!(rules(&fs), vec![(ids::MEMORY_TUNING_CONFLICT, Severity::Deny)]);
     let off = vpa("FlinkDeployment", "orders", json!({"resourcePolicy": {"containerPolicies": [
         {"containerName": "flink-main-container", "mode": "Off"}]}}));
