@@ -183,7 +183,9 @@ mod tests {
         let b = get("job.autoscaler.target.utilization.boundary");
         assert_eq!((b.raw.as_deref(), b.scalar), (Some("0.1"), Scalar::Number));
         assert_eq!(
-            get("job.autoscaler.metrics.busy-time.aggregator").raw.as_deref(),
+            get("job.autoscaler.metrics.busy-time.aggregator")
+                .raw
+                .as_deref(),
             Some("AVG")
         );
         assert_eq!(get("pipeline.max-parallelism").raw.as_deref(), Some("24"));
@@ -235,11 +237,15 @@ mod tests {
             .expect("map");
         let merged = job.overlaid_on(&cluster);
         assert_eq!(
-            merged.get("job.autoscaler.metrics.window").and_then(|e| e.raw.as_deref()),
+            merged
+                .get("job.autoscaler.metrics.window")
+                .and_then(|e| e.raw.as_deref()),
             Some("2m")
         );
         assert_eq!(
-            merged.get("job.autoscaler.enabled").and_then(|e| e.raw.as_deref()),
+            merged
+                .get("job.autoscaler.enabled")
+                .and_then(|e| e.raw.as_deref()),
             Some("true")
         );
     }

@@ -116,12 +116,17 @@ pub fn keys_in_order(option: &'static OptionSpec) -> impl Iterator<Item = (&'sta
                 .iter()
                 .map(|k| (*k, KeyRole::DeprecatedAlias)),
         )
-        .chain(option.fallback_keys.iter().map(|k| (*k, KeyRole::OldPrefix)))
+        .chain(
+            option
+                .fallback_keys
+                .iter()
+                .map(|k| (*k, KeyRole::OldPrefix)),
+        )
 }
 
 fn resolve_option(option: &'static OptionSpec, cfg: &FlinkConfig) -> Setting {
-    let found: Option<(&Entry, KeyRole)> = keys_in_order(option)
-        .find_map(|(key, role)| cfg.get(key).map(|e| (e, role)));
+    let found: Option<(&Entry, KeyRole)> =
+        keys_in_order(option).find_map(|(key, role)| cfg.get(key).map(|e| (e, role)));
     match found {
         Some((entry, role)) => Setting {
             option: option.key,
@@ -186,13 +191,20 @@ mod tests {
             "job.autoscaler.target.utilization": "0.6",
             "job.autoscaler.utilization.target": "0.8",
         }));
-        let t = eff.get("job.autoscaler.utilization.target").expect("target");
-        assert_eq!((t.origin, t.raw.as_deref()), (Origin::Explicit, Some("0.8")));
+        let t = eff
+            .get("job.autoscaler.utilization.target")
+            .expect("target");
+        assert_eq!(
+            (t.origin, t.raw.as_deref()),
+            (Origin::Explicit, Some("0.8"))
+        );
         let eff = effective(json!({
             "kubernetes.operator.job.autoscaler.utilization.target": "0.5",
             "job.autoscaler.target.utilization": "0.6",
         }));
-        let t = eff.get("job.autoscaler.utilization.target").expect("target");
+        let t = eff
+            .get("job.autoscaler.utilization.target")
+            .expect("target");
         assert_eq!(t.origin, Origin::DeprecatedAlias);
     }
 

@@ -129,7 +129,9 @@ fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Option<Subjec
     };
     let spec = object.get("spec");
     let job = spec.and_then(|s| s.get("job")).filter(|j| !j.is_null());
-    let upgrade_mode = job.and_then(|j| j.get("upgradeMode")).and_then(Value::as_str);
+    let upgrade_mode = job
+        .and_then(|j| j.get("upgradeMode"))
+        .and_then(Value::as_str);
     let mut flink_version = spec
         .and_then(|s| s.get("flinkVersion"))
         .and_then(Value::as_str)
@@ -327,21 +329,30 @@ fn conflict_rule(cfg: &FlinkConfig, out: &mut Vec<Finding>) {
         let Some((winner, others)) = written.split_first() else {
             continue;
         };
-        let same = |a: &crate::config::Entry, b: &crate::config::Entry| {
-            match (a.raw.as_deref(), b.raw.as_deref()) {
-                (Some(x), Some(y)) => match (values::parse(option.kind, x), values::parse(option.kind, y)) {
+        let same = |a: &crate::config::Entry, b: &crate::config::Entry| match (
+            a.raw.as_deref(),
+            b.raw.as_deref(),
+        ) {
+            (Some(x), Some(y)) => {
+                match (values::parse(option.kind, x), values::parse(option.kind, y)) {
                     (Ok(px), Ok(py)) => px == py,
                     _ => x.trim() == y.trim(),
-                },
-                (None, None) => true,
-                _ => false,
+                }
             }
+            (None, None) => true,
+            _ => false,
         };
         for other in others.iter().filter(|o| !same(winner, o)) {
             let how = if other.key == winner.key {
-                format!("{} is written twice (flat and nested) with different values", other.key)
+                format!(
+                    "{} is written twice (flat and nested) with different values",
+                    other.key
+                )
             } else {
-                format!("sets {} like {} does, with a different value", option.key, winner.key)
+                format!(
+                    "sets {} like {} does, with a different value",
+                    option.key, winner.key
+                )
             };
             out.push(Finding::new(
                 ids::CONFLICTING_KEYS,
@@ -358,12 +369,36 @@ fn conflict_rule(cfg: &FlinkConfig, out: &mut Vec<Finding>) {
 // ---------------------------------------------------------------------------------
 // autoscaler.*: apply when the autoscaler is enabled.
 
-fn deny(rule: &'static str, s: &Setting, problem: impl AsRef<str>, fix: impl AsRef<str>) -> Finding {
-    Finding::new(rule, Severity::Deny, s.path(), s.raw.clone(), origin_suffix(s, problem), fix)
+fn deny(
+    rule: &'static str,
+    s: &Setting,
+    problem: impl AsRef<str>,
+    fix: impl AsRef<str>,
+) -> Finding {
+    Finding::new(
+        rule,
+        Severity::Deny,
+        s.path(),
+        s.raw.clone(),
+        origin_suffix(s, problem),
+        fix,
+    )
 }
 
-fn warn(rule: &'static str, s: &Setting, problem: impl AsRef<str>, fix: impl AsRef<str>) -> Finding {
-    Finding::new(rule, Severity::Warn, s.path(), s.raw.clone(), origin_suffix(s, problem), fix)
+fn warn(
+    rule: &'static str,
+    s: &Setting,
+    problem: impl AsRef<str>,
+    fix: impl AsRef<str>,
+) -> Finding {
+    Finding::new(
+        rule,
+        Severity::Warn,
+        s.path(),
+        s.raw.clone(),
+        origin_suffix(s, problem),
+        fix,
+    )
 }
 
 /// Findings on a default value say so: the user never wrote it.
@@ -458,7 +493,10 @@ fn utilization_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
                 num(b),
                 num(t + b)
             ),
-            format!("keep target + boundary <= 1, e.g. boundary {}", num((1.0 - t).max(0.0))),
+            format!(
+                "keep target + boundary <= 1, e.g. boundary {}",
+                num((1.0 - t).max(0.0))
+            ),
         ));
     }
     if min.is_none() && t - b <= 0.0 {
@@ -479,8 +517,12 @@ fn utilization_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
 
 fn parallelism_rules(subject: &Subject<'_>, out: &mut Vec<Finding>) {
     let eff = &subject.effective;
-    let min = eff.get(MIN_PAR).and_then(|s| Some((s, s.value.as_ref()?.as_i64()?)));
-    let max = eff.get(MAX_PAR).and_then(|s| Some((s, s.value.as_ref()?.as_i64()?)));
+    let min = eff
+        .get(MIN_PAR)
+        .and_then(|s| Some((s, s.value.as_ref()?.as_i64()?)));
+    let max = eff
+        .get(MAX_PAR)
+        .and_then(|s| Some((s, s.value.as_ref()?.as_i64()?)));
     if let Some((s, m)) = min
         && m < 1
     {
@@ -623,7 +665,10 @@ fn duration_rules(subject: &Subject<'_>, settings: &RuleSettings, out: &mut Vec<
                      holds more than one sample",
                     format_duration(reconcile)
                 ),
-                format!("use at least {}, better several times it", format_duration(reconcile)),
+                format!(
+                    "use at least {}, better several times it",
+                    format_duration(reconcile)
+                ),
             ));
         }
     }
@@ -703,7 +748,11 @@ fn rescales_in_place(subject: &Subject<'_>) -> bool {
     if !adaptive {
         return false;
     }
-    match subject.flink_version.as_deref().and_then(parse_flink_version) {
+    match subject
+        .flink_version
+        .as_deref()
+        .and_then(parse_flink_version)
+    {
         Some(v) => v >= (1, 18),
         None => true,
     }
@@ -752,7 +801,9 @@ fn cluster_rules(subject: &Subject<'_>, cluster: &dyn ClusterState, out: &mut Ve
             ownership::reach(target, fd_name),
             Some(Reach::FlinkDeployment | Reach::TaskManagerDeployment)
         );
-        let cpu = ownership::vpa_controlled_resources(&vpa).iter().any(|r| r == "cpu");
+        let cpu = ownership::vpa_controlled_resources(&vpa)
+            .iter()
+            .any(|r| r == "cpu");
         if reaches_tm && cpu && ownership::vpa_update_mode(&vpa) != "Off" {
             out.push(Finding::new(
                 crate::vpa_rules::ids::CONTROLS_CPU,

@@ -6,8 +6,8 @@
 use crate::ownership::{self, MAIN_CONTAINER, Reach};
 use crate::quantity::Quantity;
 use crate::review::{ReviewInput, RuleSettings};
-use json_patch::{AddOperation, Patch, PatchOperation};
 use json_patch::jsonptr::PointerBuf;
+use json_patch::{AddOperation, Patch, PatchOperation};
 use serde_json::{Map, Value, json};
 
 pub mod ids {
@@ -72,20 +72,31 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
     let Some(ft) = ownership::flink_target(target, input.namespace, input.cluster) else {
         return m;
     };
-    if !matches!(ft.reach, Reach::FlinkDeployment | Reach::TaskManagerDeployment) {
+    if !matches!(
+        ft.reach,
+        Reach::FlinkDeployment | Reach::TaskManagerDeployment
+    ) {
         return m;
     }
     let Some(spec) = vpa.get("spec").and_then(Value::as_object) else {
         return m;
     };
-    let tm_memory = ft.deployment.as_ref().and_then(ownership::taskmanager_memory);
+    let tm_memory = ft
+        .deployment
+        .as_ref()
+        .and_then(ownership::taskmanager_memory);
     let policy = ownership::main_container_policy(vpa);
     let bound = |field: &str| {
         policy
             .and_then(|(_, p)| p.pointer(&format!("/{field}/memory")))
             .and_then(|v| Quantity::parse(v.as_str().unwrap_or(&v.to_string())).ok())
     };
-    let (min, max) = default_bounds(settings, tm_memory, bound("minAllowed"), bound("maxAllowed"));
+    let (min, max) = default_bounds(
+        settings,
+        tm_memory,
+        bound("minAllowed"),
+        bound("maxAllowed"),
+    );
     let (min_s, max_s) = (min.to_string(), max.to_string());
 
     let new_policy = || {
@@ -96,9 +107,7 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
             "maxAllowed": {"memory": max_s},
         })
     };
-    let whole = format!(
-        "container policy for {MAIN_CONTAINER}: memory only, {min_s} to {max_s}"
-    );
+    let whole = format!("container policy for {MAIN_CONTAINER}: memory only, {min_s} to {max_s}");
     let resource_policy = spec.get("resourcePolicy");
     let policies = resource_policy.and_then(|r| r.get("containerPolicies"));
     let malformed = resource_policy.is_some_and(|r| !r.is_object() && !r.is_null())
@@ -129,7 +138,10 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
         (Some(_), Some(_), Some((i, p))) => {
             let idx = i.to_string();
             let base = ["spec", "resourcePolicy", "containerPolicies", idx.as_str()];
-            let name = p.get("containerName").and_then(Value::as_str).unwrap_or(MAIN_CONTAINER);
+            let name = p
+                .get("containerName")
+                .and_then(Value::as_str)
+                .unwrap_or(MAIN_CONTAINER);
             if p.get("controlledResources").is_none_or(Value::is_null) {
                 m.add(
                     ids::MEMORY_ONLY,
@@ -146,12 +158,17 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
                         Value::Object(Map::from_iter([("memory".to_string(), json!(value))])),
                         format!("{field}.memory {value} for container {name:?}"),
                     ),
-                    Some(bounds) if bounds.is_object() && bounds.get("memory").is_none_or(Value::is_null) => m.add(
-                        ids::DEFAULT_BOUNDS,
-                        &[&base[..], &[field, "memory"]].concat(),
-                        json!(value),
-                        format!("{field}.memory {value} for container {name:?}"),
-                    ),
+                    Some(bounds)
+                        if bounds.is_object()
+                            && bounds.get("memory").is_none_or(Value::is_null) =>
+                    {
+                        m.add(
+                            ids::DEFAULT_BOUNDS,
+                            &[&base[..], &[field, "memory"]].concat(),
+                            json!(value),
+                            format!("{field}.memory {value} for container {name:?}"),
+                        )
+                    }
                     Some(_) => {}
                 }
             }

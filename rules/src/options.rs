@@ -241,8 +241,8 @@ mod tests {
         let (o, role) = lookup("job.autoscaler.target.utilization").expect("alias");
         assert_eq!(o.key, "job.autoscaler.utilization.target");
         assert_eq!(role, KeyRole::DeprecatedAlias);
-        let (o, role) = lookup("kubernetes.operator.job.autoscaler.scale-up.grace-period")
-            .expect("fallback");
+        let (o, role) =
+            lookup("kubernetes.operator.job.autoscaler.scale-up.grace-period").expect("fallback");
         assert_eq!(o.key, "job.autoscaler.scale-down.interval");
         assert_eq!(role, KeyRole::OldPrefix);
         assert!(lookup("job.autoscaler.no-such-option").is_none());
@@ -261,10 +261,16 @@ mod tests {
     #[test]
     fn templated_keys_match_any_name() {
         let (o, _) = lookup("job.autoscaler.metrics.custom-evaluator.lag.class").expect("class");
-        assert_eq!(o.key, "job.autoscaler.metrics.custom-evaluator.<name>.class");
+        assert_eq!(
+            o.key,
+            "job.autoscaler.metrics.custom-evaluator.<name>.class"
+        );
         let (o, _) =
             lookup("job.autoscaler.metrics.custom-evaluator.lag.window.size").expect("param");
-        assert_eq!(o.key, "job.autoscaler.metrics.custom-evaluator.<name>.<parameter>");
+        assert_eq!(
+            o.key,
+            "job.autoscaler.metrics.custom-evaluator.<name>.<parameter>"
+        );
         assert!(lookup("job.autoscaler.metrics.custom-evaluator.").is_none());
         assert!(lookup("job.autoscaler.metrics.custom-evaluator.lag").is_none());
     }

@@ -76,11 +76,7 @@ pub fn main_container_policy(vpa: &Value) -> Option<(usize, &Value)> {
 /// switched off for it).
 pub fn vpa_controlled_resources(vpa: &Value) -> Vec<String> {
     let policy = main_container_policy(vpa).map(|(_, p)| p);
-    if policy
-        .and_then(|p| p.get("mode"))
-        .and_then(Value::as_str)
-        == Some("Off")
-    {
+    if policy.and_then(|p| p.get("mode")).and_then(Value::as_str) == Some("Off") {
         return Vec::new();
     }
     match policy
@@ -107,12 +103,14 @@ pub fn vpa_controls_memory(vpa: &Value) -> bool {
 /// (`ResourceConfigUtils.parseResourceMemoryString`); from `spec.taskManager.resource`,
 /// else `spec.taskManager.resources.requests`, else `.limits`.
 pub fn taskmanager_memory(fd: &Value) -> Option<u64> {
-    ["/spec/taskManager/resource/memory",
-     "/spec/taskManager/resources/requests/memory",
-     "/spec/taskManager/resources/limits/memory"]
-        .iter()
-        .find_map(|p| fd.pointer(p))
-        .and_then(memory_bytes)
+    [
+        "/spec/taskManager/resource/memory",
+        "/spec/taskManager/resources/requests/memory",
+        "/spec/taskManager/resources/limits/memory",
+    ]
+    .iter()
+    .find_map(|p| fd.pointer(p))
+    .and_then(memory_bytes)
 }
 
 fn memory_bytes(v: &Value) -> Option<u64> {
@@ -155,7 +153,11 @@ pub fn flink_target(
     let lookup = |fd: &str| cluster.and_then(|c| c.flink_deployment(namespace, fd));
     if kind == "FlinkDeployment" {
         let reach = reach(target, name)?;
-        return Some(FlinkTarget { fd_name: name.to_string(), reach, deployment: lookup(name) });
+        return Some(FlinkTarget {
+            fd_name: name.to_string(),
+            reach,
+            deployment: lookup(name),
+        });
     }
     if kind != "Deployment" {
         return None;
@@ -164,7 +166,11 @@ pub fn flink_target(
     candidates.into_iter().flatten().find_map(|fd_name| {
         let fd = lookup(fd_name)?;
         let reach = reach(target, fd_name)?;
-        Some(FlinkTarget { fd_name: fd_name.to_string(), reach, deployment: Some(fd) })
+        Some(FlinkTarget {
+            fd_name: fd_name.to_string(),
+            reach,
+            deployment: Some(fd),
+        })
     })
 }
 

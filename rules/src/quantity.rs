@@ -117,7 +117,9 @@ impl Quantity {
                 nanos = nanos.checked_mul(factor).ok_or_else(|| too_large(raw))?;
             } else {
                 // Below a nano-unit: round up, as the API server does.
-                let div = 10i128.checked_pow(exp10.unsigned_abs()).unwrap_or(i128::MAX);
+                let div = 10i128
+                    .checked_pow(exp10.unsigned_abs())
+                    .unwrap_or(i128::MAX);
                 nanos = nanos / div + i128::from(nanos % div != 0);
             }
         }
@@ -155,7 +157,14 @@ impl fmt::Display for Quantity {
             return write!(f, "{}n", self.nanos);
         }
         let units = self.nanos / NANO;
-        for (suffix, shift) in [("Ei", 60), ("Pi", 50), ("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)] {
+        for (suffix, shift) in [
+            ("Ei", 60),
+            ("Pi", 50),
+            ("Ti", 40),
+            ("Gi", 30),
+            ("Mi", 20),
+            ("Ki", 10),
+        ] {
             let unit = 1i128 << shift;
             if units != 0 && units % unit == 0 {
                 return write!(f, "{}{suffix}", units / unit);
@@ -223,7 +232,20 @@ mod tests {
 
     #[test]
     fn rejects_garbage_with_a_reason() {
-        for bad in ["", "  ", "Gi", "1.2.3", "1GB", "1gi", "1e", "1e+", "abc", "1 Gi", "--1", "1e99999999999"] {
+        for bad in [
+            "",
+            "  ",
+            "Gi",
+            "1.2.3",
+            "1GB",
+            "1gi",
+            "1e",
+            "1e+",
+            "abc",
+            "1 Gi",
+            "--1",
+            "1e99999999999",
+        ] {
             let err = Quantity::parse(bad).expect_err(bad);
             assert!(err.0.starts_with("not a quantity"), "{bad}: {err}");
         }

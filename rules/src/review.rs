@@ -69,11 +69,15 @@ impl Verdict {
     }
 
     pub fn denials(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.severity == Severity::Deny)
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Deny)
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.severity == Severity::Warn)
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warn)
     }
 
     /// The message of a denial: a header naming the object, then one field error

@@ -58,7 +58,10 @@ pub fn check(input: &ReviewInput<'_>) -> Vec<Finding> {
             Severity::Warn,
             "spec.targetRef.name",
             Some(ft.fd_name.clone()),
-            format!("targets the JobManager of FlinkDeployment {}: each eviction restarts the job", ft.fd_name),
+            format!(
+                "targets the JobManager of FlinkDeployment {}: each eviction restarts the job",
+                ft.fd_name
+            ),
             "size the JobManager in the FlinkDeployment's spec.jobManager.resource instead",
         ));
         return out;
@@ -119,9 +122,10 @@ fn deployment_rules(vpa: &Value, ft: &FlinkTarget, fd: &Value, out: &mut Vec<Fin
              memory tuning off",
         ));
     }
-    if let (Some(tm), Some((i, policy))) =
-        (ownership::taskmanager_memory(fd), ownership::main_container_policy(vpa))
-        && let Some(min) = policy.pointer("/minAllowed/memory")
+    if let (Some(tm), Some((i, policy))) = (
+        ownership::taskmanager_memory(fd),
+        ownership::main_container_policy(vpa),
+    ) && let Some(min) = policy.pointer("/minAllowed/memory")
         && let Some(min_q) = quantity_of(min)
         && min_q < Quantity::from_units(i64::try_from(tm).unwrap_or(i64::MAX))
     {

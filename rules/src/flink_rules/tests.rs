@@ -139,7 +139,10 @@ fn flink_configuration_that_is_not_a_map_is_refused() {
     let mut object = deployment(json!({}));
     object["spec"]["flinkConfiguration"] = json!("job.autoscaler.enabled=true");
     let fs = findings(&object);
-    assert_eq!(of_rule(&fs, ids::PARSE), vec![(Severity::Deny, "spec.flinkConfiguration".into())]);
+    assert_eq!(
+        of_rule(&fs, ids::PARSE),
+        vec![(Severity::Deny, "spec.flinkConfiguration".into())]
+    );
 }
 
 #[test]
@@ -164,12 +167,20 @@ fn unknown_keys_near_a_real_one_are_typos() {
         .iter()
         .find(|f| f.path == path("job.autoscaler.metric.window"))
         .expect("typo");
-    assert!(hint.message.contains("did you mean job.autoscaler.metrics.window?"));
+    assert!(
+        hint.message
+            .contains("did you mean job.autoscaler.metrics.window?")
+    );
     let old = fs
         .iter()
         .find(|f| f.path.contains("stabilisation"))
         .expect("old typo");
-    assert!(old.message.contains("job.autoscaler.stabilization.interval"), "{}", old.message);
+    assert!(
+        old.message
+            .contains("job.autoscaler.stabilization.interval"),
+        "{}",
+        old.message
+    );
 }
 
 #[test]
@@ -191,7 +202,10 @@ fn deprecated_keys_name_the_current_key() {
         "job.autoscaler.scaling.key-group.partitions.adjust.mode": "EVENLY_SPREAD",
         "kubernetes.operator.job.autoscaler.metrics.custom-evaluator.lag.class": "com.example.L",
     })));
-    let dep: Vec<_> = fs.iter().filter(|f| f.rule == ids::DEPRECATED_KEY).collect();
+    let dep: Vec<_> = fs
+        .iter()
+        .filter(|f| f.rule == ids::DEPRECATED_KEY)
+        .collect();
     assert_eq!(dep.len(), 4, "{dep:?}");
     assert!(dep.iter().all(|f| f.severity == Severity::Warn));
     let msg = |k: &str| {
@@ -200,12 +214,22 @@ fn deprecated_keys_name_the_current_key() {
             .map(|f| f.message.clone())
             .unwrap_or_default()
     };
-    assert!(msg("job.autoscaler.target.utilization").contains("rename it to job.autoscaler.utilization.target"));
-    assert!(msg("kubernetes.operator.job.autoscaler.metrics.window").contains("job.autoscaler.metrics.window"));
-    assert!(msg("job.autoscaler.scaling.key-group.partitions.adjust.mode")
-        .contains("job.autoscaler.scaling.parallelism-alignment.mode"));
-    assert!(msg("kubernetes.operator.job.autoscaler.metrics.custom-evaluator.lag.class")
-        .contains("job.autoscaler.metrics.custom-evaluator.lag.class"));
+    assert!(
+        msg("job.autoscaler.target.utilization")
+            .contains("rename it to job.autoscaler.utilization.target")
+    );
+    assert!(
+        msg("kubernetes.operator.job.autoscaler.metrics.window")
+            .contains("job.autoscaler.metrics.window")
+    );
+    assert!(
+        msg("job.autoscaler.scaling.key-group.partitions.adjust.mode")
+            .contains("job.autoscaler.scaling.parallelism-alignment.mode")
+    );
+    assert!(
+        msg("kubernetes.operator.job.autoscaler.metrics.custom-evaluator.lag.class")
+            .contains("job.autoscaler.metrics.custom-evaluator.lag.class")
+    );
     // Deprecated spellings still count as set, so nothing else fires.
     assert!(fs.iter().all(|f| f.rule == ids::DEPRECATED_KEY), "{fs:?}");
 }
@@ -244,9 +268,18 @@ fn autoscaler_rules_only_apply_when_enabled() {
 
 #[test]
 fn utilization_target_max_min_and_boundary_ranges() {
-    for (target, ok) in [("0.7", true), ("1", true), ("0", false), ("1.5", false), ("-0.1", false), ("NaN", false)] {
-        let fs = findings(&deployment(json!({"job.autoscaler.utilization.target": target,
-                                              "job.autoscaler.target.utilization.boundary": "0"})));
+    for (target, ok) in [
+        ("0.7", true),
+        ("1", true),
+        ("0", false),
+        ("1.5", false),
+        ("-0.1", false),
+        ("NaN", false),
+    ] {
+        let fs = findings(&deployment(
+            json!({"job.autoscaler.utilization.target": target,
+                                              "job.autoscaler.target.utilization.boundary": "0"}),
+        ));
         let hits = of_rule(&fs, ids::UTILIZATION_RANGE);
         assert_eq!(hits.is_empty(), ok, "target {target}: {hits:?}");
     }
@@ -260,7 +293,10 @@ fn utilization_target_max_min_and_boundary_ranges() {
     assert_eq!(
         hits,
         vec![
-            (Severity::Deny, path("job.autoscaler.target.utilization.boundary")),
+            (
+                Severity::Deny,
+                path("job.autoscaler.target.utilization.boundary")
+            ),
             (Severity::Deny, path("job.autoscaler.utilization.max")),
             (Severity::Deny, path("job.autoscaler.utilization.min")),
         ]
@@ -279,14 +315,24 @@ fn boundary_that_disables_scaling_warns_with_the_arithmetic() {
         "job.autoscaler.utilization.target": "0.8",
         "job.autoscaler.target.utilization.boundary": "0.3",
     })));
-    let hits: Vec<_> = up.iter().filter(|f| f.rule == ids::BOUNDARY_DISABLES_SCALING).collect();
+    let hits: Vec<_> = up
+        .iter()
+        .filter(|f| f.rule == ids::BOUNDARY_DISABLES_SCALING)
+        .collect();
     assert_eq!(hits.len(), 1, "{hits:?}");
-    assert!(hits[0].message.contains("0.8 + 0.3 = 1.1 > 1"), "{}", hits[0].message);
+    assert!(
+        hits[0].message.contains("0.8 + 0.3 = 1.1 > 1"),
+        "{}",
+        hits[0].message
+    );
     let down = findings(&deployment(json!({
         "job.autoscaler.utilization.target": "0.2",
         "job.autoscaler.target.utilization.boundary": "0.3",
     })));
-    let hits: Vec<_> = down.iter().filter(|f| f.rule == ids::BOUNDARY_DISABLES_SCALING).collect();
+    let hits: Vec<_> = down
+        .iter()
+        .filter(|f| f.rule == ids::BOUNDARY_DISABLES_SCALING)
+        .collect();
     assert_eq!(hits.len(), 1);
     assert!(hits[0].message.contains("never scales down"));
     // Explicit min/max replace target ± boundary.
@@ -297,7 +343,9 @@ fn boundary_that_disables_scaling_warns_with_the_arithmetic() {
     })));
     assert!(of_rule(&overridden, ids::BOUNDARY_DISABLES_SCALING).is_empty());
     // The default boundary (0.3) with a high target is flagged as a default.
-    let default = findings(&deployment(json!({"job.autoscaler.utilization.target": "0.9"})));
+    let default = findings(&deployment(
+        json!({"job.autoscaler.utilization.target": "0.9"}),
+    ));
     let hit = default
         .iter()
         .find(|f| f.rule == ids::BOUNDARY_DISABLES_SCALING)
@@ -307,10 +355,15 @@ fn boundary_that_disables_scaling_warns_with_the_arithmetic() {
 
 #[test]
 fn parallelism_bounds() {
-    let fs = findings(&deployment(json!({"job.autoscaler.vertex.min-parallelism": "0"})));
+    let fs = findings(&deployment(
+        json!({"job.autoscaler.vertex.min-parallelism": "0"}),
+    ));
     assert_eq!(
         of_rule(&fs, ids::PARALLELISM_BOUNDS),
-        vec![(Severity::Deny, path("job.autoscaler.vertex.min-parallelism"))]
+        vec![(
+            Severity::Deny,
+            path("job.autoscaler.vertex.min-parallelism")
+        )]
     );
     let fs = findings(&deployment(json!({
         "job.autoscaler.vertex.min-parallelism": "30",
@@ -323,7 +376,10 @@ fn parallelism_bounds() {
     })));
     assert_eq!(
         of_rule(&fs, ids::PARALLELISM_BOUNDS),
-        vec![(Severity::Warn, path("job.autoscaler.vertex.max-parallelism"))]
+        vec![(
+            Severity::Warn,
+            path("job.autoscaler.vertex.max-parallelism")
+        )]
     );
     let ok = findings(&deployment(json!({
         "job.autoscaler.vertex.min-parallelism": "2",
@@ -336,11 +392,20 @@ fn parallelism_bounds() {
 #[test]
 fn scale_factors() {
     for (down, ok) in [("0.6", true), ("1", true), ("0", false), ("1.2", false)] {
-        let fs = findings(&deployment(json!({"job.autoscaler.scale-down.max-factor": down})));
+        let fs = findings(&deployment(
+            json!({"job.autoscaler.scale-down.max-factor": down}),
+        ));
         assert_eq!(of_rule(&fs, ids::FACTORS).is_empty(), ok, "down {down}");
     }
-    for (up, ok) in [("2.0", true), ("100000.", true), ("0", false), ("-1", false)] {
-        let fs = findings(&deployment(json!({"job.autoscaler.scale-up.max-factor": up})));
+    for (up, ok) in [
+        ("2.0", true),
+        ("100000.", true),
+        ("0", false),
+        ("-1", false),
+    ] {
+        let fs = findings(&deployment(
+            json!({"job.autoscaler.scale-up.max-factor": up}),
+        ));
         assert_eq!(of_rule(&fs, ids::FACTORS).is_empty(), ok, "up {up}");
     }
 }
@@ -358,8 +423,14 @@ fn thresholds_and_feature_gated_thresholds() {
     assert_eq!(
         of_rule(&fs, ids::THRESHOLDS),
         vec![
-            (Severity::Deny, path("job.autoscaler.memory.gc-pressure.threshold")),
-            (Severity::Deny, path("job.autoscaler.memory.heap-usage.threshold")),
+            (
+                Severity::Deny,
+                path("job.autoscaler.memory.gc-pressure.threshold")
+            ),
+            (
+                Severity::Deny,
+                path("job.autoscaler.memory.heap-usage.threshold")
+            ),
         ]
     );
     let fs = findings(&deployment(json!({
@@ -383,8 +454,15 @@ fn thresholds_and_feature_gated_thresholds() {
 #[test]
 fn durations_against_the_reconcile_interval() {
     let fs = findings(&deployment(json!({"job.autoscaler.metrics.window": "30s"})));
-    let hit = fs.iter().find(|f| f.rule == ids::DURATIONS).expect("short window");
-    assert!(hit.message.contains("reconcile interval (1min)"), "{}", hit.message);
+    let hit = fs
+        .iter()
+        .find(|f| f.rule == ids::DURATIONS)
+        .expect("short window");
+    assert!(
+        hit.message.contains("reconcile interval (1min)"),
+        "{}",
+        hit.message
+    );
     let fs = findings(&deployment(json!({"job.autoscaler.metrics.window": "0"})));
     assert_eq!(of_rule(&fs, ids::DURATIONS).len(), 1);
     // The per-deployment reconcile interval counts.
@@ -398,7 +476,9 @@ fn durations_against_the_reconcile_interval() {
         of_rule(&fs, ids::DURATIONS),
         vec![(Severity::Deny, path("job.autoscaler.restart.time"))]
     );
-    let fs = findings(&deployment(json!({"job.autoscaler.catch-up.duration": "0"})));
+    let fs = findings(&deployment(
+        json!({"job.autoscaler.catch-up.duration": "0"}),
+    ));
     assert_eq!(
         of_rule(&fs, ids::DURATIONS),
         vec![(Severity::Warn, path("job.autoscaler.catch-up.duration"))]
@@ -408,7 +488,14 @@ fn durations_against_the_reconcile_interval() {
         reconcile_interval: std::time::Duration::from_secs(10),
         ..RuleSettings::default()
     };
-    let v = review(&ReviewInput { object: &input, namespace: "flink", cluster: None }, &settings);
+    let v = review(
+        &ReviewInput {
+            object: &input,
+            namespace: "flink",
+            cluster: None,
+        },
+        &settings,
+    );
     assert!(v.findings.iter().all(|f| f.rule != ids::DURATIONS));
 }
 
@@ -476,9 +563,16 @@ fn an_hpa_on_the_deployment_or_its_taskmanagers_is_a_conflict() {
     ] {
         let cluster = ObjectSet::new(vec![object.clone(), h], "flink");
         let fs = findings_with(&object, Some(&cluster));
-        let hit = fs.iter().find(|f| f.rule == ids::HPA_CONFLICT).expect("conflict");
+        let hit = fs
+            .iter()
+            .find(|f| f.rule == ids::HPA_CONFLICT)
+            .expect("conflict");
         assert_eq!(hit.severity, Severity::Deny);
-        assert!(hit.message.contains("HorizontalPodAutoscaler flink/tm-hpa"), "{}", hit.message);
+        assert!(
+            hit.message.contains("HorizontalPodAutoscaler flink/tm-hpa"),
+            "{}",
+            hit.message
+        );
     }
     let other = hpa("FlinkDeployment", "flink.apache.org/v1beta1", "payments");
     let cluster = ObjectSet::new(vec![object.clone(), other], "flink");
@@ -488,23 +582,48 @@ fn an_hpa_on_the_deployment_or_its_taskmanagers_is_a_conflict() {
 #[test]
 fn memory_tuning_conflicts_with_a_vpa_on_memory() {
     let object = deployment(json!({"job.autoscaler.memory.tuning.enabled": "true"}));
-    let memory = vpa("FlinkDeployment", "flink.apache.org/v1beta1", "orders",
-                     json!([{"containerName": "flink-main-container", "controlledResources": ["memory"]}]));
+    let memory = vpa(
+        "FlinkDeployment",
+        "flink.apache.org/v1beta1",
+        "orders",
+        json!([{"containerName": "flink-main-container", "controlledResources": ["memory"]}]),
+    );
     let cluster = ObjectSet::new(vec![memory], "flink");
     let fs = findings_with(&object, Some(&cluster));
     assert_eq!(
         of_rule(&fs, ids::MEMORY_TUNING_VPA_CONFLICT),
         vec![(Severity::Deny, path("job.autoscaler.memory.tuning.enabled"))]
     );
-    let cpu_only = vpa("FlinkDeployment", "flink.apache.org/v1beta1", "orders",
-                       json!([{"containerName": "*", "controlledResources": ["cpu"]}]));
+    let cpu_only = vpa(
+        "FlinkDeployment",
+        "flink.apache.org/v1beta1",
+        "orders",
+        json!([{"containerName": "*", "controlledResources": ["cpu"]}]),
+    );
     let cluster = ObjectSet::new(vec![cpu_only], "flink");
-    assert!(of_rule(&findings_with(&object, Some(&cluster)), ids::MEMORY_TUNING_VPA_CONFLICT).is_empty());
+    assert!(
+        of_rule(
+            &findings_with(&object, Some(&cluster)),
+            ids::MEMORY_TUNING_VPA_CONFLICT
+        )
+        .is_empty()
+    );
     // Without memory tuning the same memory VPA is the intended split.
     let plain = deployment(json!({}));
-    let memory = vpa("FlinkDeployment", "flink.apache.org/v1beta1", "orders", json!([]));
+    let memory = vpa(
+        "FlinkDeployment",
+        "flink.apache.org/v1beta1",
+        "orders",
+        json!([]),
+    );
     let cluster = ObjectSet::new(vec![memory], "flink");
-    assert!(of_rule(&findings_with(&plain, Some(&cluster)), ids::MEMORY_TUNING_VPA_CONFLICT).is_empty());
+    assert!(
+        of_rule(
+            &findings_with(&plain, Some(&cluster)),
+            ids::MEMORY_TUNING_VPA_CONFLICT
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -532,7 +651,10 @@ fn session_jobs_are_judged_on_the_merged_configuration() {
     // 0.9 from the cluster + 0.2 from the job > 1.
     assert_eq!(
         of_rule(&fs, ids::BOUNDARY_DISABLES_SCALING),
-        vec![(Severity::Warn, path("job.autoscaler.target.utilization.boundary"))]
+        vec![(
+            Severity::Warn,
+            path("job.autoscaler.target.utilization.boundary")
+        )]
     );
     // Offline, the job alone does not enable the autoscaler: nothing to judge.
     let fs = findings(&job);
@@ -542,10 +664,24 @@ fn session_jobs_are_judged_on_the_merged_configuration() {
 #[test]
 fn warn_enforcement_turns_denials_into_warnings() {
     let object = deployment(json!({"job.autoscaler.utilization.target": "1.5"}));
-    let settings = RuleSettings { enforcement: Enforcement::Warn, ..RuleSettings::default() };
-    let v = review(&ReviewInput { object: &object, namespace: "flink", cluster: None }, &settings);
+    let settings = RuleSettings {
+        enforcement: Enforcement::Warn,
+        ..RuleSettings::default()
+    };
+    let v = review(
+        &ReviewInput {
+            object: &object,
+            namespace: "flink",
+            cluster: None,
+        },
+        &settings,
+    );
     assert!(v.allowed());
-    assert!(v.findings.iter().any(|f| f.rule == ids::UTILIZATION_RANGE && f.severity == Severity::Warn));
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.rule == ids::UTILIZATION_RANGE && f.severity == Severity::Warn)
+    );
 }
 
 #[test]
@@ -556,18 +692,36 @@ fn every_finding_is_reported_together_denials_first() {
         "job.autoscaler.scale-down.max-factor": "2",
         "job.autoscaler.target.utilization": "0.5",
     }));
-    let v = review(&ReviewInput { object: &object, namespace: "flink", cluster: None }, &RuleSettings::default());
+    let v = review(
+        &ReviewInput {
+            object: &object,
+            namespace: "flink",
+            cluster: None,
+        },
+        &RuleSettings::default(),
+    );
     assert!(!v.allowed());
     let rules: Vec<_> = v.denials().map(|f| f.rule).collect();
-    for r in [ids::UTILIZATION_RANGE, ids::PARSE, ids::FACTORS, ids::CONFLICTING_KEYS] {
+    for r in [
+        ids::UTILIZATION_RANGE,
+        ids::PARSE,
+        ids::FACTORS,
+        ids::CONFLICTING_KEYS,
+    ] {
         assert!(rules.contains(&r), "{r} missing from {rules:?}");
     }
     let first_warn = v.findings.iter().position(|f| f.severity == Severity::Warn);
-    let last_deny = v.findings.iter().rposition(|f| f.severity == Severity::Deny);
+    let last_deny = v
+        .findings
+        .iter()
+        .rposition(|f| f.severity == Severity::Deny);
     if let (Some(w), Some(d)) = (first_warn, last_deny) {
         assert!(d < w, "denials come first");
     }
     let msg = v.denial_message("FlinkDeployment", "flink", "orders");
-    assert!(msg.starts_with("FlinkDeployment flink/orders is refused: "), "{msg}");
+    assert!(
+        msg.starts_with("FlinkDeployment flink/orders is refused: "),
+        "{msg}"
+    );
     assert_eq!(msg.matches("\n* ").count(), v.denials().count());
 }

@@ -23,14 +23,21 @@ fn applied(object: &Value, m: &Mutation) -> Value {
 }
 
 fn policies(v: &Value) -> Value {
-    v.pointer("/spec/resourcePolicy/containerPolicies").cloned().unwrap_or(Value::Null)
+    v.pointer("/spec/resourcePolicy/containerPolicies")
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 #[test]
 fn a_vpa_without_resource_policy_becomes_memory_only_with_bounds() {
     let v = vpa("FlinkDeployment", "orders", json!({}));
     let m = mutation(&v, None);
-    assert_eq!(m.patch.0.len(), 1, "one add of the missing parent: {:?}", m.patch);
+    assert_eq!(
+        m.patch.0.len(),
+        1,
+        "one add of the missing parent: {:?}",
+        m.patch
+    );
     let out = applied(&v, &m);
     assert_eq!(
         policies(&out),
@@ -45,14 +52,24 @@ fn the_minimum_is_raised_to_the_taskmanager_memory_when_known() {
     let v = vpa("FlinkDeployment", "orders", json!({}));
     let set = ObjectSet::new(vec![autoscaled("orders")], "flink");
     let out = applied(&v, &mutation(&v, Some(&set)));
-    assert_eq!(out.pointer("/spec/resourcePolicy/containerPolicies/0/minAllowed/memory"), Some(&json!("2Gi")));
-    assert_eq!(out.pointer("/spec/resourcePolicy/containerPolicies/0/maxAllowed/memory"), Some(&json!("2Gi")));
+    assert_eq!(
+        out.pointer("/spec/resourcePolicy/containerPolicies/0/minAllowed/memory"),
+        Some(&json!("2Gi"))
+    );
+    assert_eq!(
+        out.pointer("/spec/resourcePolicy/containerPolicies/0/maxAllowed/memory"),
+        Some(&json!("2Gi"))
+    );
 }
 
 #[test]
 fn a_star_policy_covers_the_main_container_and_gets_the_missing_fields() {
-    let v = vpa("FlinkDeployment", "orders", json!({"resourcePolicy": {"containerPolicies": [
-        {"containerName": "*", "maxAllowed": {"memory": "8Gi", "cpu": "4"}}]}}));
+    let v = vpa(
+        "FlinkDeployment",
+        "orders",
+        json!({"resourcePolicy": {"containerPolicies": [
+        {"containerName": "*", "maxAllowed": {"memory": "8Gi", "cpu": "4"}}]}}),
+    );
     let m = mutation(&v, None);
     let out = applied(&v, &m);
     assert_eq!(
@@ -66,22 +83,40 @@ fn a_star_policy_covers_the_main_container_and_gets_the_missing_fields() {
 
 #[test]
 fn user_bounds_and_resources_are_never_overwritten() {
-    let v = vpa("FlinkDeployment", "orders", json!({"resourcePolicy": {"containerPolicies": [
+    let v = vpa(
+        "FlinkDeployment",
+        "orders",
+        json!({"resourcePolicy": {"containerPolicies": [
         {"containerName": "flink-main-container", "controlledResources": ["cpu", "memory"],
-         "minAllowed": {"memory": "3Gi"}, "maxAllowed": {"memory": "6Gi"}}]}}));
+         "minAllowed": {"memory": "3Gi"}, "maxAllowed": {"memory": "6Gi"}}]}}),
+    );
     assert!(mutation(&v, None).is_empty());
     // Only a max: the default min is added, below it.
-    let v = vpa("FlinkDeployment", "orders", json!({"resourcePolicy": {"containerPolicies": [
-        {"containerName": "flink-main-container", "maxAllowed": {"memory": "128Mi"}}]}}));
+    let v = vpa(
+        "FlinkDeployment",
+        "orders",
+        json!({"resourcePolicy": {"containerPolicies": [
+        {"containerName": "flink-main-container", "maxAllowed": {"memory": "128Mi"}}]}}),
+    );
     let out = applied(&v, &mutation(&v, None));
-    assert_eq!(out.pointer("/spec/resourcePolicy/containerPolicies/0/maxAllowed/memory"), Some(&json!("128Mi")));
-    assert_eq!(out.pointer("/spec/resourcePolicy/containerPolicies/0/minAllowed/memory"), Some(&json!("128Mi")));
+    assert_eq!(
+        out.pointer("/spec/resourcePolicy/containerPolicies/0/maxAllowed/memory"),
+        Some(&json!("128Mi"))
+    );
+    assert_eq!(
+        out.pointer("/spec/resourcePolicy/containerPolicies/0/minAllowed/memory"),
+        Some(&json!("128Mi"))
+    );
 }
 
 #[test]
 fn other_containers_keep_their_policies() {
-    let v = vpa("FlinkDeployment", "orders", json!({"resourcePolicy": {"containerPolicies": [
-        {"containerName": "log-shipper", "mode": "Off"}]}}));
+    let v = vpa(
+        "FlinkDeployment",
+        "orders",
+        json!({"resourcePolicy": {"containerPolicies": [
+        {"containerName": "log-shipper", "mode": "Off"}]}}),
+    );
     let out = applied(&v, &mutation(&v, None));
     let p = policies(&out);
     assert_eq!(p[0], json!({"containerName": "log-shipper", "mode": "Off"}));
@@ -100,8 +135,12 @@ fn vpas_not_aimed_at_taskmanagers_and_other_kinds_are_untouched() {
 
 /// A VPA aimed at a FlinkDeployment, with any mix of the fields the mutation reads.
 fn arb_vpa() -> impl Strategy<Value = Value> {
-    let quantity = prop::sample::select(vec!["128Mi", "256Mi", "1Gi", "2Gi", "3G", "4096Mi", "1e9"]);
-    let bounds = prop::option::of((prop::option::of(quantity.clone()), prop::option::of(Just("2"))));
+    let quantity =
+        prop::sample::select(vec!["128Mi", "256Mi", "1Gi", "2Gi", "3G", "4096Mi", "1e9"]);
+    let bounds = prop::option::of((
+        prop::option::of(quantity.clone()),
+        prop::option::of(Just("2")),
+    ));
     let resources = prop::option::of(prop::sample::subsequence(vec!["cpu", "memory"], 0..=2));
     let name = prop::sample::select(vec!["flink-main-container", "*", "sidecar"]);
     let policy = (name, resources, bounds.clone(), bounds).prop_map(|(name, res, min, max)| {
@@ -112,8 +151,12 @@ fn arb_vpa() -> impl Strategy<Value = Value> {
         for (field, b) in [("minAllowed", min), ("maxAllowed", max)] {
             if let Some((mem, cpu)) = b {
                 let mut m = json!({});
-                if let Some(mem) = mem { m["memory"] = json!(mem); }
-                if let Some(cpu) = cpu { m["cpu"] = json!(cpu); }
+                if let Some(mem) = mem {
+                    m["memory"] = json!(mem);
+                }
+                if let Some(cpu) = cpu {
+                    m["cpu"] = json!(cpu);
+                }
                 p[field] = m;
             }
         }
@@ -138,9 +181,9 @@ fn arb_vpa() -> impl Strategy<Value = Value> {
 /// compared as whole objects (additions append).
 fn user_fields_kept(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            x.iter().all(|(k, v)| y.get(k).is_some_and(|w| user_fields_kept(v, w)))
-        }
+        (Value::Object(x), Value::Object(y)) => x
+            .iter()
+            .all(|(k, v)| y.get(k).is_some_and(|w| user_fields_kept(v, w))),
         (Value::Array(x), Value::Array(y)) => {
             x.len() <= y.len() && x.iter().zip(y).all(|(v, w)| user_fields_kept(v, w))
         }

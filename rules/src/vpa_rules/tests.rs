@@ -32,7 +32,11 @@ pub(crate) fn autoscaled(name: &str) -> Value {
 }
 
 pub(crate) fn vpa(target_kind: &str, target: &str, spec_extra: Value) -> Value {
-    let api = if target_kind == "FlinkDeployment" { "flink.apache.org/v1beta1" } else { "apps/v1" };
+    let api = if target_kind == "FlinkDeployment" {
+        "flink.apache.org/v1beta1"
+    } else {
+        "apps/v1"
+    };
     let mut v = json!({
         "apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
         "metadata": {"name": "tm-vpa", "namespace": "flink"},
@@ -54,7 +58,11 @@ fn memory_policy(min: &str, max: &str) -> Value {
 
 fn judge(object: &Value, cluster: &[Value]) -> Vec<Finding> {
     let set = ObjectSet::new(cluster.to_vec(), "flink");
-    let input = ReviewInput { object, namespace: "flink", cluster: Some(&set) };
+    let input = ReviewInput {
+        object,
+        namespace: "flink",
+        cluster: Some(&set),
+    };
     review(&input, &RuleSettings::default()).findings
 }
 
@@ -70,26 +78,47 @@ fn a_memory_only_vpa_on_the_flink_deployment_is_good() {
 
 #[test]
 fn the_taskmanager_deployment_is_reachable_only_in_standalone_mode() {
-    let v = vpa("Deployment", "orders-taskmanager", memory_policy("2Gi", "4Gi"));
+    let v = vpa(
+        "Deployment",
+        "orders-taskmanager",
+        memory_policy("2Gi", "4Gi"),
+    );
     let standalone = flink_deployment("orders", json!({}), Some("standalone"));
     assert_eq!(judge(&v, &[standalone]), vec![]);
     let native = flink_deployment("orders", json!({}), None);
     let fs = judge(&v, &[native]);
     assert_eq!(rules(&fs), vec![(ids::UNREACHABLE_TARGET, Severity::Deny)]);
-    assert!(fs[0].message.contains("kind: FlinkDeployment, name: orders"), "{}", fs[0].message);
+    assert!(
+        fs[0]
+            .message
+            .contains("kind: FlinkDeployment, name: orders"),
+        "{}",
+        fs[0].message
+    );
 }
 
 #[test]
 fn cpu_is_refused_while_the_autoscaler_is_on() {
-    let cpu = vpa("FlinkDeployment", "orders", json!({"resourcePolicy": {"containerPolicies": [
+    let cpu = vpa(
+        "FlinkDeployment",
+        "orders",
+        json!({"resourcePolicy": {"containerPolicies": [
         {"containerName": "*", "controlledResources": ["cpu", "memory"],
-         "minAllowed": {"memory": "2Gi"}}]}}));
+         "minAllowed": {"memory": "2Gi"}}]}}),
+    );
     let fs = judge(&cpu, &[autoscaled("orders")]);
     assert_eq!(rules(&fs), vec![(ids::CONTROLS_CPU, Severity::Deny)]);
-    assert_eq!(fs[0].path, "spec.resourcePolicy.containerPolicies[0].controlledResources");
+    assert_eq!(
+        fs[0].path,
+        "spec.resourcePolicy.containerPolicies[0].controlledResources"
+    );
     // Without the autoscaler, cpu is the VPA's to size.
     let plain = flink_deployment("orders", json!({}), None);
-    assert!(judge(&cpu, &[plain]).iter().all(|f| f.rule != ids::CONTROLS_CPU));
+    assert!(
+        judge(&cpu, &[plain])
+            .iter()
+            .all(|f| f.rule != ids::CONTROLS_CPU)
+    );
 }
 
 #[test]
@@ -101,9 +130,16 @@ fn memory_is_refused_while_memory_tuning_is_on() {
     );
     let v = vpa("FlinkDeployment", "orders", memory_policy("2Gi", "4Gi"));
     let fs = judge(&v, std::slice::from_ref(&tuned));
-    assert_eq!(rules(&fs), vec![(ids::MEMORY_TUNING_CONFLICT, Severity::Deny)]);
-    let off = vpa("FlinkDeployment", "orders", json!({"resourcePolicy": {"containerPolicies": [
-        {"containerName": "flink-main-container", "mode": "Off"}]}}));
+    assert_eq!(
+        rules(&fs),
+        vec![(ids::MEMORY_TUNING_CONFLICT, Severity::Deny)]
+    );
+    let off = vpa(
+        "FlinkDeployment",
+        "orders",
+        json!({"resourcePolicy": {"containerPolicies": [
+        {"containerName": "flink-main-container", "mode": "Off"}]}}),
+    );
     assert_eq!(judge(&off, &[tuned]), vec![]);
 }
 
@@ -111,7 +147,10 @@ fn memory_is_refused_while_memory_tuning_is_on() {
 fn min_above_max_is_refused_in_vpa_words() {
     let v = vpa("FlinkDeployment", "orders", memory_policy("2Gi", "1Gi"));
     let fs = judge(&v, &[autoscaled("orders")]);
-    let hit = fs.iter().find(|f| f.rule == ids::BOUNDS_ORDER).expect("bounds order");
+    let hit = fs
+        .iter()
+        .find(|f| f.rule == ids::BOUNDS_ORDER)
+        .expect("bounds order");
     assert_eq!(hit.severity, Severity::Deny);
     assert_eq!(
         hit.field_error(),
@@ -121,10 +160,17 @@ fn min_above_max_is_refused_in_vpa_words() {
     );
     // Compared as quantities, not strings.
     let ok = vpa("FlinkDeployment", "orders", memory_policy("1536Mi", "2Gi"));
-    assert!(judge(&ok, &[autoscaled("orders")]).iter().all(|f| f.rule != ids::BOUNDS_ORDER));
+    assert!(
+        judge(&ok, &[autoscaled("orders")])
+            .iter()
+            .all(|f| f.rule != ids::BOUNDS_ORDER)
+    );
     let bad = vpa("FlinkDeployment", "orders", memory_policy("lots", "2Gi"));
     let fs = judge(&bad, &[autoscaled("orders")]);
-    assert!(fs.iter().any(|f| f.rule == ids::BOUNDS_ORDER && f.message.contains("not a quantity")));
+    assert!(
+        fs.iter()
+            .any(|f| f.rule == ids::BOUNDS_ORDER && f.message.contains("not a quantity"))
+    );
 }
 
 #[test]
@@ -138,12 +184,21 @@ fn a_minimum_below_flink_memory_warns() {
 
 #[test]
 fn evicting_update_modes_warn() {
-    for (mode, warns) in [("Auto", true), ("Recreate", true), ("Initial", false),
-                          ("InPlaceOrRecreate", false), ("Off", false)] {
+    for (mode, warns) in [
+        ("Auto", true),
+        ("Recreate", true),
+        ("Initial", false),
+        ("InPlaceOrRecreate", false),
+        ("Off", false),
+    ] {
         let mut v = vpa("FlinkDeployment", "orders", memory_policy("2Gi", "4Gi"));
         v["spec"]["updatePolicy"]["updateMode"] = json!(mode);
         let fs = judge(&v, &[autoscaled("orders")]);
-        assert_eq!(fs.iter().any(|f| f.rule == ids::EVICTING_MODE), warns, "{mode}");
+        assert_eq!(
+            fs.iter().any(|f| f.rule == ids::EVICTING_MODE),
+            warns,
+            "{mode}"
+        );
         assert!(fs.iter().all(|f| f.severity == Severity::Warn));
     }
     let mut v = vpa("FlinkDeployment", "orders", memory_policy("2Gi", "4Gi"));
@@ -151,7 +206,10 @@ fn evicting_update_modes_warn() {
         spec.remove("updatePolicy");
     }
     let fs = judge(&v, &[autoscaled("orders")]);
-    let hit = fs.iter().find(|f| f.rule == ids::EVICTING_MODE).expect("default mode evicts");
+    let hit = fs
+        .iter()
+        .find(|f| f.rule == ids::EVICTING_MODE)
+        .expect("default mode evicts");
     assert_eq!(hit.value.as_deref(), Some("Recreate (default)"));
 }
 
@@ -164,16 +222,27 @@ fn the_jobmanager_deployment_warns() {
 
 #[test]
 fn vpas_not_aimed_at_flink_are_left_alone() {
-    let v = vpa("Deployment", "nginx", json!({"updatePolicy": {"updateMode": "Auto"}}));
+    let v = vpa(
+        "Deployment",
+        "nginx",
+        json!({"updatePolicy": {"updateMode": "Auto"}}),
+    );
     assert_eq!(judge(&v, &[autoscaled("orders")]), vec![]);
 }
 
 #[test]
 fn offline_a_vpa_gets_the_object_only_rules_and_a_note() {
     let v = vpa("FlinkDeployment", "orders", memory_policy("2Gi", "1Gi"));
-    let input = ReviewInput { object: &v, namespace: "flink", cluster: None };
+    let input = ReviewInput {
+        object: &v,
+        namespace: "flink",
+        cluster: None,
+    };
     let verdict = review(&input, &RuleSettings::default());
-    assert_eq!(rules(&verdict.findings), vec![(ids::BOUNDS_ORDER, Severity::Deny)]);
+    assert_eq!(
+        rules(&verdict.findings),
+        vec![(ids::BOUNDS_ORDER, Severity::Deny)]
+    );
     assert_eq!(verdict.notes, vec![OFFLINE_NOTE.to_string()]);
 }
 
@@ -194,37 +263,65 @@ fn an_hpa_on_an_autoscaled_deployment_is_refused() {
     let mut fd = autoscaled("basic");
     fd["metadata"]["namespace"] = json!("default");
     let set = ObjectSet::new(vec![fd], "default");
-    let input = ReviewInput { object: &hpa, namespace: "default", cluster: Some(&set) };
+    let input = ReviewInput {
+        object: &hpa,
+        namespace: "default",
+        cluster: Some(&set),
+    };
     let fs = review(&input, &RuleSettings::default()).findings;
-    assert_eq!(rules(&fs), vec![(hpa_rules::AUTOSCALER_CONFLICT, Severity::Deny)]);
+    assert_eq!(
+        rules(&fs),
+        vec![(hpa_rules::AUTOSCALER_CONFLICT, Severity::Deny)]
+    );
     assert_eq!(fs[0].path, "spec.scaleTargetRef");
     // Without the autoscaler the HPA is the user's choice.
     let mut plain = flink_deployment("basic", json!({}), None);
     plain["metadata"]["namespace"] = json!("default");
     let set = ObjectSet::new(vec![plain], "default");
-    let input = ReviewInput { object: &hpa, namespace: "default", cluster: Some(&set) };
+    let input = ReviewInput {
+        object: &hpa,
+        namespace: "default",
+        cluster: Some(&set),
+    };
     assert_eq!(review(&input, &RuleSettings::default()).findings, vec![]);
 }
 
 #[test]
 fn an_hpa_on_the_taskmanager_deployment_is_refused() {
     let mut hpa = operator_hpa_example();
-    hpa["spec"]["scaleTargetRef"] = json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "orders-taskmanager"});
-    let fd = flink_deployment("orders", json!({"job.autoscaler.enabled": "true"}), Some("standalone"));
+    hpa["spec"]["scaleTargetRef"] =
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "orders-taskmanager"});
+    let fd = flink_deployment(
+        "orders",
+        json!({"job.autoscaler.enabled": "true"}),
+        Some("standalone"),
+    );
     let fs = judge(&hpa, &[fd]);
-    assert_eq!(rules(&fs), vec![(hpa_rules::AUTOSCALER_CONFLICT, Severity::Deny)]);
+    assert_eq!(
+        rules(&fs),
+        vec![(hpa_rules::AUTOSCALER_CONFLICT, Severity::Deny)]
+    );
 }
 
 #[test]
 fn switching_a_flink_deployment_into_conflict_names_the_other_object() {
     let cpu_vpa = vpa("FlinkDeployment", "orders", json!({}));
     let fs = judge(&autoscaled("orders"), &[cpu_vpa]);
-    let hit = fs.iter().find(|f| f.rule == ids::CONTROLS_CPU).expect("reverse cpu conflict");
-    assert!(hit.message.contains("VerticalPodAutoscaler flink/tm-vpa"), "{}", hit.message);
+    let hit = fs
+        .iter()
+        .find(|f| f.rule == ids::CONTROLS_CPU)
+        .expect("reverse cpu conflict");
+    assert!(
+        hit.message.contains("VerticalPodAutoscaler flink/tm-vpa"),
+        "{}",
+        hit.message
+    );
     let mut tuned = autoscaled("orders");
     tuned["spec"]["flinkConfiguration"]["job.autoscaler.memory.tuning.enabled"] = json!("true");
     let mem_vpa = vpa("FlinkDeployment", "orders", memory_policy("2Gi", "4Gi"));
     let fs = judge(&tuned, &[mem_vpa]);
-    assert!(fs.iter().any(|f| f.rule == crate::flink_rules::ids::MEMORY_TUNING_VPA_CONFLICT
-        && f.message.contains("VerticalPodAutoscaler flink/tm-vpa")));
+    assert!(fs.iter().any(
+        |f| f.rule == crate::flink_rules::ids::MEMORY_TUNING_VPA_CONFLICT
+            && f.message.contains("VerticalPodAutoscaler flink/tm-vpa")
+    ));
 }
