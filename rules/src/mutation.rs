@@ -50,7 +50,12 @@ fn default_bounds(
     if let Some(tm) = taskmanager_memory.and_then(|b| i64::try_from(b).ok()) {
         min = min.max(Quantity::from_units(tm));
     }
-    let mut max = settings.vpa_max_memory.max(min);
+    // A raised minimum at or above the default maximum would pin the pod's memory
+    // (min = max leaves the VPA nothing to do): leave it room to double.
+    let mut max = settings.vpa_max_memory;
+    if max <= min {
+        max = min.times(2);
+    }
     if let Some(user_max) = user_max {
         min = min.min(user_max);
     }

@@ -27,6 +27,13 @@ impl Quantity {
         }
     }
 
+    /// This quantity times `n`, saturating.
+    pub fn times(&self, n: i128) -> Quantity {
+        Quantity {
+            nanos: self.nanos.saturating_mul(n),
+        }
+    }
+
     /// The value in whole units, rounded up as Kubernetes rounds quantities it stores.
     pub fn units_ceil(&self) -> i128 {
         let q = self.nanos / NANO;

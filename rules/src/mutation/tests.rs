@@ -58,7 +58,8 @@ fn the_minimum_is_raised_to_the_taskmanager_memory_when_known() {
     );
     assert_eq!(
         out.pointer("/spec/resourcePolicy/containerPolicies/0/maxAllowed/memory"),
-        Some(&json!("2Gi"))
+        Some(&json!("4Gi")),
+        "a maximum equal to the raised minimum would pin the memory: it gets room to double"
     );
 }
 
