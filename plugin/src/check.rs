@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::input::{self, Origin, SourcedObject};
 use crate::output;
 use flink_autoscale_rules::object::{self, Kind};
-use flink_autoscale_rules::{ObjectSet, ReviewInput, RuleSettings, Verdict, review};
+use flink_autoscale_rules::{ObjectSet, ReviewInput, RuleSettings, Verdict, mutate, review};
 use std::io::{Read, Write};
 
 /// The namespace of objects that name none when `-n` is not given, as in kubectl.
@@ -27,6 +27,11 @@ pub struct ObjectReport {
     /// Whether the rules judge this kind at all (see [`judged_kind`]).
     pub checked: bool,
     pub verdict: Verdict,
+    /// The mutating webhook's RFC 6902 patch for this object (empty for most), and
+    /// one line per operation saying which rule added what. The verdict judges the
+    /// object after the patch, as the API server runs validation after mutation.
+    pub patch: json_patch::Patch,
+    pub changes: Vec<String>,
 }
 
 impl ObjectReport {
@@ -78,13 +83,40 @@ pub fn judge(
     default_namespace: &str,
     settings: &RuleSettings,
 ) -> Report {
-    let cluster = ObjectSet::new(
+    // Mutation first, against the objects as given (it only reads FlinkDeployments,
+    // which it never changes); then every rule against the mutated objects.
+    let as_given = ObjectSet::new(
         objects.iter().map(|o| o.object.clone()).collect(),
         default_namespace,
     );
-    let reports = objects
+    let mutated: Vec<(SourcedObject, json_patch::Patch, Vec<String>)> = objects
         .into_iter()
-        .map(|SourcedObject { object, origin }| {
+        .map(|mut sourced| {
+            let namespace = object::namespace_or(&sourced.object, default_namespace).to_string();
+            let m = mutate(
+                &ReviewInput {
+                    object: &sourced.object,
+                    namespace: &namespace,
+                    cluster: Some(&as_given),
+                },
+                settings,
+            );
+            let mut patched = sourced.object.clone();
+            // A patch the rules built for this very object applies; if it ever did
+            // not, judging the object as given is the honest fallback.
+            if json_patch::patch(&mut patched, &m.patch).is_ok() {
+                sourced.object = patched;
+            }
+            (sourced, m.patch, m.changes)
+        })
+        .collect();
+    let cluster = ObjectSet::new(
+        mutated.iter().map(|(o, _, _)| o.object.clone()).collect(),
+        default_namespace,
+    );
+    let reports = mutated
+        .into_iter()
+        .map(|(SourcedObject { object, origin }, patch, changes)| {
             let namespace = object::namespace_or(&object, default_namespace).to_string();
             let verdict = review(
                 &ReviewInput {
@@ -114,6 +146,8 @@ pub fn judge(
                 name: object::name(&object).to_string(),
                 checked,
                 verdict,
+                patch,
+                changes,
             };
             if report.unchecked() && !own_namespace {
                 report.namespace = None;
@@ -164,6 +198,8 @@ pub fn run(
         reconcile_interval: args
             .reconcile_interval
             .unwrap_or(defaults.reconcile_interval),
+        vpa_min_memory: args.vpa_min_memory,
+        vpa_max_memory: args.vpa_max_memory,
         ..defaults
     };
     let report = judge(objects, namespace.unwrap_or(DEFAULT_NAMESPACE), &settings);
@@ -258,6 +294,8 @@ mod tests {
             name: "f".into(),
             checked: true,
             verdict,
+            patch: json_patch::Patch::default(),
+            changes: Vec::new(),
         };
         let finding =
             |severity| flink_autoscale_rules::Finding::new("r", severity, "spec", None, "bad", "");

@@ -4,7 +4,7 @@
 //! `--kubeconfig`, `--context`) mean what they mean in kubectl.
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
-use flink_autoscale_rules::Enforcement;
+use flink_autoscale_rules::{Enforcement, Quantity};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -90,6 +90,20 @@ pub struct CheckArgs {
     /// this never fills [default: 60s]
     #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
     pub reconcile_interval: Option<Duration>,
+
+    /// Memory minimum given to VPAs on Flink TaskManagers that set none, as a
+    /// Kubernetes quantity (raised to the TaskManager's memory when known)
+    #[arg(long, value_name = "QUANTITY", default_value = "256Mi", value_parser = parse_quantity)]
+    pub vpa_min_memory: Quantity,
+
+    /// Memory maximum given to VPAs on Flink TaskManagers that set none
+    #[arg(long, value_name = "QUANTITY", default_value = "2Gi", value_parser = parse_quantity)]
+    pub vpa_max_memory: Quantity,
+}
+
+/// A Kubernetes quantity, as the webhook's flags of the same name take it.
+fn parse_quantity(raw: &str) -> Result<Quantity, String> {
+    Quantity::parse(raw).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

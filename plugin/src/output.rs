@@ -22,6 +22,8 @@ struct JsonObject<'a> {
     allowed: bool,
     findings: Vec<JsonFinding<'a>>,
     notes: &'a [String],
+    patch: &'a json_patch::Patch,
+    changes: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
@@ -58,7 +60,10 @@ struct JsonFinding<'a> {
 ///         "message": "..."
 ///       }
 ///     ],
-///     "notes": []                    // remarks that are not findings
+///     "notes": [],                   // remarks that are not findings
+///     "patch": [],                   // the mutating webhook's RFC 6902 patch (VPAs on
+///                                    // TaskManagers); findings judge the patched object
+///     "changes": []                  // one line per patch operation: rule and what
 ///   }
 /// ]
 /// ```
@@ -91,6 +96,8 @@ pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 })
                 .collect(),
             notes: &o.verdict.notes,
+            patch: &o.patch,
+            changes: &o.changes,
         })
         .collect();
     serde_json::to_writer_pretty(&mut *out, &entries)?;
@@ -197,6 +204,9 @@ fn write_object(out: &mut dyn Write, object: &ObjectReport, palette: Palette) ->
             printable(&field_error(finding)),
         )?;
     }
+    for change in &object.changes {
+        writeln!(out, "  {}  {}", palette.faint("mutate"), printable(change))?;
+    }
     for note in &object.verdict.notes {
         writeln!(out, "  {}  {}", palette.faint("note"), printable(note))?;
     }
@@ -272,6 +282,8 @@ mod tests {
             name: name.into(),
             checked,
             verdict,
+            patch: json_patch::Patch::default(),
+            changes: Vec::new(),
         }
     }
 

@@ -546,3 +546,59 @@ fn version_prints_the_package_version() {
         format!("kubectl-flink {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// A rendered chart's FlinkDeployment with its VPA, checked as a whole: the VPA is
+/// mutated as the webhook would (memory only, bounds from the TaskManager's memory),
+/// then judged; the same VPA with cpu and min > max is refused.
+#[test]
+fn a_vpa_next_to_its_flink_deployment_is_mutated_then_judged() {
+    let dir = scratch("vpa-mutation");
+    let fd = std::fs::read_to_string(fixture("examples/flink-operator-autoscaling.yaml"))
+        .expect("fixture readable");
+    let vpa = "apiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\n\
+               metadata:\n  name: autoscaling-example-tm\nspec:\n  targetRef:\n    \
+               apiVersion: flink.apache.org/v1beta1\n    kind: FlinkDeployment\n    \
+               name: autoscaling-example\n  updatePolicy:\n    updateMode: Initial\n";
+    let file = write(&dir, "chart.yaml", &format!("{fd}\n---\n{vpa}"));
+    let run = check(&["-f", &file, "-o", "json"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let entries = run.json();
+    let vpa_entry = entries
+        .iter()
+        .find(|e| e["kind"] == "VerticalPodAutoscaler")
+        .expect("the VPA is reported");
+    assert_eq!(vpa_entry["allowed"], true);
+    assert_eq!(
+        vpa_entry["patch"],
+        serde_json::json!([{"op": "add", "path": "/spec/resourcePolicy", "value": {
+            "containerPolicies": [{"containerName": "flink-main-container",
+                "controlledResources": ["memory"],
+                "minAllowed": {"memory": "2Gi"}, "maxAllowed": {"memory": "4Gi"}}]}}])
+    );
+    let text = check(&["-f", &file]);
+    assert!(
+        text.stdout
+            .contains("mutate  vpa.default-bounds: container policy for flink-main-container"),
+        "{text:#?}"
+    );
+
+    let bad = "apiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\n\
+               metadata:\n  name: autoscaling-example-tm\nspec:\n  targetRef:\n    \
+               apiVersion: flink.apache.org/v1beta1\n    kind: FlinkDeployment\n    \
+               name: autoscaling-example\n  resourcePolicy:\n    containerPolicies:\n    \
+               - containerName: flink-main-container\n      controlledResources: [cpu, memory]\n      \
+               minAllowed: {memory: 4Gi}\n      maxAllowed: {memory: 3Gi}\n";
+    let file = write(&dir, "bad.yaml", &format!("{fd}\n---\n{bad}"));
+    let run = check(&["-f", &file, "-o", "json"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let entries = run.json();
+    let rules: Vec<String> = entries
+        .iter()
+        .flat_map(|e| e["findings"].as_array().cloned().unwrap_or_default())
+        .filter(|f| f["severity"] == "deny")
+        .filter_map(|f| f["rule"].as_str().map(str::to_string))
+        .collect();
+    for rule in ["vpa.controls-cpu", "vpa.bounds-order"] {
+        assert!(rules.iter().any(|r| r == rule), "{rule} not in {rules:?}");
+    }
+}
