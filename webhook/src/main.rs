@@ -1,1 +1,116 @@
-fn main(){}
+//! `flink-autoscale-webhook`: an admission webhook that applies the Flink autoscaler
+//! rules to FlinkDeployments and FlinkSessionJobs. This file only wires the modules
+//! together.
+
+mod admission;
+mod cli;
+mod dev_certificate;
+mod error;
+mod metrics;
+mod routes;
+mod server;
+mod tls;
+
+use anyhow::{Context, anyhow};
+use clap::Parser;
+use cli::{Cli, LogFormat, TlsSource};
+use routes::{AppState, Readiness};
+use rustls::crypto::CryptoProvider;
+use std::io::Write;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+
+    // One crypto provider for the whole process, chosen here rather than by whichever
+    // dependency initialises rustls first (kube's client will share it).
+    rustls::crypto::ring::default_provider()
+        .install_default()
+        .map_err(|_| anyhow!("a rustls crypto provider was already installed"))?;
+    let provider: Arc<CryptoProvider> = CryptoProvider::get_default()
+        .cloned()
+        .context("the rustls crypto provider is not installed")?;
+
+    let source = cli
+        .tls_source()
+        .context("give --dev, or both --tls-cert and --tls-key")?;
+    let (store, reloader, dev_ca) = match source {
+        TlsSource::Dev { ca_out } => {
+            let dev = dev_certificate::generate()?;
+            dev_certificate::write_ca(&ca_out, &dev.ca_pem)?;
+            let key = tls::certified_key(
+                tls::Pem {
+                    name: "generated development certificate",
+                    bytes: dev.cert_pem.as_bytes(),
+                },
+                tls::Pem {
+                    name: "generated development key",
+                    bytes: dev.key_pem.as_bytes(),
+                },
+                &provider,
+            )?;
+            (Arc::new(tls::CertStore::new(key)), None, Some(ca_out))
+        }
+        TlsSource::Files { cert, key } => {
+            let reloader = tls::CertReloader::load(&cert, &key, provider.clone())?;
+            (reloader.store(), Some(reloader), None)
+        }
+    };
+    let tls_config = Arc::new(tls::server_config(store, provider)?);
+
+    if !cli.offline {
+        tracing::warn!(
+            "cluster-aware rules (HPA/VPA conflicts) are not available yet; running offline"
+        );
+    }
+    let state = Arc::new(AppState {
+        rules: cli.rule_settings(),
+        // Offline: the seam where kube reflector caches will plug in.
+        cluster: None,
+        metrics: metrics::Metrics::new(),
+        readiness: Readiness::default(),
+    });
+    state.readiness.set_tls_loaded();
+    // Offline there are no caches to wait for.
+    state.readiness.set_cluster_synced();
+
+    let shutdown = server::shutdown_signal()?;
+    let running = server::start(state.clone(), tls_config, cli.listen, cli.admin_listen).await?;
+    tracing::info!(addr = %running.webhook_addr, admin = ?running.admin_addr, "serving");
+    // The bound addresses on stdout, for people and for scripts that start the
+    // webhook on port 0.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on https://{}", running.webhook_addr)?;
+    if let Some(admin) = running.admin_addr {
+        writeln!(out, "admin listening on http://{admin}")?;
+    }
+    if let Some(ca) = dev_ca {
+        write!(out, "{}", dev_certificate::instructions(&ca, running.webhook_addr))?;
+    }
+    out.flush()?;
+    drop(out);
+
+    let reload = reloader.map(|r| tokio::spawn(r.run(cli.cert_reload_interval())));
+    running
+        .run_until(shutdown, server::SHUTDOWN_GRACE, &state)
+        .await?;
+    if let Some(task) = reload {
+        task.abort();
+    }
+    Ok(())
+}
+
+/// Logs go to stderr, leaving stdout to the few lines meant for people and scripts.
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
