@@ -38,6 +38,18 @@ pub fn binary(package: &str, bin: &str) -> PathBuf {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
+    // The test process carries this package's CARGO_PKG_* variables; build scripts
+    // (ring's) rerun when those change, which would rebuild half the workspace.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_MANIFEST_")
+            || key == "CARGO_CRATE_NAME"
+            || key == "CARGO_PRIMARY_PACKAGE"
+        {
+            cmd.env_remove(key.as_ref());
+        }
+    }
     cmd.current_dir(workspace_root())
         .args(["build", "--message-format=json", "-p", package, "--bin", bin]);
     if !cfg!(debug_assertions) {

@@ -12,7 +12,6 @@ mod server;
 mod tls;
 
 use anyhow::{Context, anyhow};
-use clap::Parser;
 use cli::{Cli, LogFormat, TlsSource};
 use routes::{AppState, Readiness};
 use rustls::crypto::CryptoProvider;
@@ -22,7 +21,7 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let (cli, source) = Cli::parse_args();
     init_logging(cli.log_format);
 
     // One crypto provider for the whole process, chosen here rather than by whichever
@@ -34,9 +33,6 @@ async fn main() -> anyhow::Result<()> {
         .cloned()
         .context("the rustls crypto provider is not installed")?;
 
-    let source = cli
-        .tls_source()
-        .context("give --dev, or both --tls-cert and --tls-key")?;
     let (store, reloader, dev_ca) = match source {
         TlsSource::Dev { ca_out } => {
             let dev = dev_certificate::generate()?;
@@ -88,7 +84,11 @@ async fn main() -> anyhow::Result<()> {
         writeln!(out, "admin listening on http://{admin}")?;
     }
     if let Some(ca) = dev_ca {
-        write!(out, "{}", dev_certificate::instructions(&ca, running.webhook_addr))?;
+        write!(
+            out,
+            "{}",
+            dev_certificate::instructions(&ca, running.webhook_addr)
+        )?;
     }
     out.flush()?;
     drop(out);
