@@ -189,10 +189,7 @@ pub fn validate(
     {
         return Ok(Decision::untouched(request));
     }
-    if !matches!(
-        kind_of(request),
-        Kind::FlinkDeployment | Kind::FlinkSessionJob
-    ) {
+    if kind_of(request) == Kind::Other {
         return Ok(Decision::untouched(request));
     }
     let Some(object) = &request.object else {
@@ -204,30 +201,13 @@ pub fn validate(
     if object.metadata.deletion_timestamp.is_some() {
         return Ok(Decision::untouched(request));
     }
-    let mut value = serde_json::to_value(object).map_err(|e| {
-        bad(
-            BadReviewReason::BadObject,
-            format!("request.object: cannot be read as JSON: {e}"),
-        )
-    })?;
-    if let Value::Object(map) = &mut value {
-        // Rules classify the object by its own apiVersion/kind; the API server always
-        // sends them, but fill them from the request if a client did not.
-        map.entry("apiVersion")
-            .or_insert_with(|| Value::String(request.kind.api_version()));
-        map.entry("kind")
-            .or_insert_with(|| Value::String(request.kind.kind.clone()));
-    }
+    let value = object_value(request, object)?;
 
     let mut settings = settings.clone();
     if request.operation == Operation::Update && spec_unchanged(request) {
         settings.enforcement = Enforcement::Warn;
     }
-    let namespace = request
-        .namespace
-        .clone()
-        .or_else(|| object.metadata.namespace.clone())
-        .unwrap_or_default();
+    let namespace = namespace_of(request, object);
     let verdict = review(
         &ReviewInput {
             object: &value,
@@ -254,10 +234,111 @@ pub fn validate(
     })
 }
 
-/// Answers `/mutate`. No rule mutates Flink objects; VPA defaults come with the VPA
-/// rules, so for now every request is allowed without a patch.
-pub fn mutate(request: &AdmissionRequest<DynamicObject>) -> Decision {
-    Decision::untouched(request)
+/// Answers `/mutate`: VPAs aimed at Flink TaskManagers get the memory defaults
+/// (`vpa.default-bounds`, `vpa.memory-only`) as a JSON patch; everything else, and
+/// every DELETE, CONNECT or subresource write, is allowed untouched. Findings are left
+/// to `/validate`, so kubectl does not print each warning twice. Dry-run requests get
+/// the same answer: the patch is the whole effect.
+pub fn mutate(
+    request: &AdmissionRequest<DynamicObject>,
+    settings: &RuleSettings,
+    cluster: Option<&dyn ClusterState>,
+) -> Result<Decision, Error> {
+    if !matches!(request.operation, Operation::Create | Operation::Update)
+        || request.sub_resource.is_some()
+        || kind_of(request) != Kind::VerticalPodAutoscaler
+    {
+        return Ok(Decision::untouched(request));
+    }
+    let Some(object) = &request.object else {
+        return Err(bad(
+            BadReviewReason::BadObject,
+            "request.object: missing; a CREATE or UPDATE request must carry the object",
+        ));
+    };
+    if object.metadata.deletion_timestamp.is_some() {
+        return Ok(Decision::untouched(request));
+    }
+    let value = object_value(request, object)?;
+    let namespace = namespace_of(request, object);
+    let mutation = flink_autoscale_rules::mutate(
+        &ReviewInput {
+            object: &value,
+            namespace: &namespace,
+            cluster,
+        },
+        settings,
+    );
+    if mutation.is_empty() {
+        return Ok(Decision::untouched(request));
+    }
+    for change in &mutation.changes {
+        tracing::info!(change = %change, "mutating");
+    }
+    let response = AdmissionResponse::from(request)
+        .with_patch(mutation.patch)
+        .map_err(|e| {
+            bad(
+                BadReviewReason::BadObject,
+                format!("request.object: the patch for it cannot be encoded: {e}"),
+            )
+        })?;
+    Ok(Decision {
+        response,
+        findings: Vec::new(),
+        patched: true,
+    })
+}
+
+/// The object as the rules read it: JSON, with `apiVersion`/`kind` filled from the
+/// request when a client left them out (the rules classify objects by them).
+fn object_value(
+    request: &AdmissionRequest<DynamicObject>,
+    object: &DynamicObject,
+) -> Result<Value, Error> {
+    let mut value = serde_json::to_value(object).map_err(|e| {
+        bad(
+            BadReviewReason::BadObject,
+            format!("request.object: cannot be read as JSON: {e}"),
+        )
+    })?;
+    if let Value::Object(map) = &mut value {
+        // Rules classify the object by its own apiVersion/kind; the API server always
+        // sends them, but fill them from the request if a client did not.
+        map.entry("apiVersion")
+            .or_insert_with(|| Value::String(request.kind.api_version()));
+        map.entry("kind")
+            .or_insert_with(|| Value::String(request.kind.kind.clone()));
+    }
+
+    Ok(value)
+}
+
+/// The namespace the object lives in: the request's, else the object's own.
+fn namespace_of(request: &AdmissionRequest<DynamicObject>, object: &DynamicObject) -> String {
+    request
+        .namespace
+        .clone()
+        .or_else(|| object.metadata.namespace.clone())
+        .unwrap_or_default()
+}
+
+/// The AdmissionReview to send back. The API server decodes `response.patch` as Go
+/// `[]byte`, i.e. a base64 string; kube-core 5 serializes its `Vec<u8>` as an array
+/// of numbers (kube-rs issue #1781), which the API server rejects, so the patch is
+/// re-encoded here.
+pub fn encode(response: AdmissionResponse) -> Value {
+    use base64::Engine;
+    let patch = response.patch.clone();
+    let mut review = serde_json::to_value(response.into_review()).unwrap_or_else(|e| {
+        // Only maps with non-string keys fail to serialize; a response has none.
+        serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                           "response": {"allowed": false, "status": {"message": e.to_string()}}})
+    });
+    if let (Some(patch), Some(slot)) = (patch, review.pointer_mut("/response/patch")) {
+        *slot = Value::String(base64::engine::general_purpose::STANDARD.encode(patch));
+    }
+    review
 }
 
 /// The name for messages: the request's, else the object's, else its generateName
@@ -373,20 +454,66 @@ mod tests {
     }
 
     #[test]
-    fn vpa_is_allowed_untouched_by_validate_and_mutate() {
+    fn the_vpa_fixture_is_validated_and_mutated_into_memory_only() {
         let request = decode_value(&fixture("vpa-update.json")).unwrap();
-        for decision in [
-            validate(&request, &RuleSettings::default(), None).unwrap(),
-            mutate(&request),
-        ] {
-            assert!(decision.response.allowed);
-            assert!(decision.response.patch.is_none());
-            assert!(decision.response.warnings.is_none());
-            assert_eq!(
-                decision.response.uid,
-                "a1b2c3d4-0000-4000-8000-000000000001"
-            );
-        }
+        // Offline: the VPA targets a FlinkDeployment, so it is Flink's; only the
+        // object-level rules run, and the offline note says so.
+        let decision = validate(&request, &RuleSettings::default(), None).unwrap();
+        assert!(decision.response.allowed);
+        assert!(decision.response.patch.is_none());
+        let warnings = decision.response.warnings.clone().unwrap_or_default();
+        assert!(
+            warnings.iter().any(|w| w.contains("offline")),
+            "{warnings:?}"
+        );
+        assert_eq!(
+            decision.response.uid,
+            "a1b2c3d4-0000-4000-8000-000000000001"
+        );
+
+        let decision = mutate(&request, &RuleSettings::default(), None).unwrap();
+        assert!(decision.response.allowed && decision.patched);
+        assert!(
+            decision.response.warnings.is_none(),
+            "warnings come from /validate only"
+        );
+        let patch: json_patch::Patch =
+            serde_json::from_slice(decision.response.patch.as_deref().unwrap()).unwrap();
+        let mut vpa = fixture("vpa-update.json")["request"]["object"].clone();
+        json_patch::patch(&mut vpa, &patch).unwrap();
+        assert_eq!(
+            vpa["spec"]["resourcePolicy"]["containerPolicies"][0],
+            json!({"containerName": "flink-main-container", "controlledResources": ["memory"],
+                   "minAllowed": {"memory": "256Mi"}, "maxAllowed": {"memory": "2Gi"}})
+        );
+    }
+
+    #[test]
+    fn mutating_the_mutated_vpa_yields_no_patch() {
+        let mut v = fixture("vpa-update.json");
+        v["request"]["object"]["spec"]["resourcePolicy"] = json!({"containerPolicies": [
+            {"containerName": "flink-main-container", "controlledResources": ["memory"],
+             "minAllowed": {"memory": "256Mi"}, "maxAllowed": {"memory": "2Gi"}}]});
+        let decision = mutate(&decode_value(&v).unwrap(), &RuleSettings::default(), None).unwrap();
+        assert!(decision.response.patch.is_none() && !decision.patched);
+    }
+
+    #[test]
+    fn dry_run_mutation_is_the_same_patch() {
+        let mut v = fixture("vpa-update.json");
+        let wet = mutate(&decode_value(&v).unwrap(), &RuleSettings::default(), None).unwrap();
+        v["request"]["dryRun"] = json!(true);
+        let dry = mutate(&decode_value(&v).unwrap(), &RuleSettings::default(), None).unwrap();
+        assert_eq!(wet.response.patch, dry.response.patch);
+        assert!(dry.response.patch.is_some());
+    }
+
+    #[test]
+    fn a_vpa_delete_is_not_mutated() {
+        let mut v = fixture("vpa-update.json");
+        v["request"]["operation"] = json!("DELETE");
+        let decision = mutate(&decode_value(&v).unwrap(), &RuleSettings::default(), None).unwrap();
+        assert!(decision.response.patch.is_none());
     }
 
     #[test]
@@ -520,9 +647,9 @@ mod tests {
     }
 
     #[test]
-    fn mutate_answers_every_kind_without_a_patch() {
+    fn mutate_leaves_flink_deployments_alone() {
         let request = decode_value(&fixture("flinkdeployment-create.json")).unwrap();
-        let decision = mutate(&request);
+        let decision = mutate(&request, &RuleSettings::default(), None).unwrap();
         assert!(decision.response.allowed && decision.response.patch.is_none());
         assert!(!decision.patched);
     }

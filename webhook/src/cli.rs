@@ -4,7 +4,7 @@
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, ValueEnum};
 use flink_autoscale_rules::values::parse_duration;
-use flink_autoscale_rules::{Enforcement, RuleSettings};
+use flink_autoscale_rules::{Enforcement, Quantity, RuleSettings};
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -114,6 +114,32 @@ pub struct Cli {
         value_parser = parse_positive_flink_duration
     )]
     pub cert_reload_interval: Option<Duration>,
+
+    /// Memory minimum added to VPAs on Flink TaskManagers that set none (a Kubernetes
+    /// quantity); raised to the TaskManager's process memory when it is known.
+    #[arg(
+        long,
+        env = "FLINK_GUARD_VPA_MIN_MEMORY",
+        value_name = "QUANTITY",
+        default_value = "256Mi",
+        value_parser = parse_quantity
+    )]
+    pub vpa_min_memory: Quantity,
+
+    /// Memory maximum added to VPAs on Flink TaskManagers that set none.
+    #[arg(
+        long,
+        env = "FLINK_GUARD_VPA_MAX_MEMORY",
+        value_name = "QUANTITY",
+        default_value = "2Gi",
+        value_parser = parse_quantity
+    )]
+    pub vpa_max_memory: Quantity,
+}
+
+/// Kubernetes quantities (`256Mi`, `2Gi`), as the VPA's own fields take them.
+fn parse_quantity(raw: &str) -> Result<Quantity, String> {
+    Quantity::parse(raw).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,6 +179,16 @@ impl Cli {
         T: Into<OsString> + Clone,
     {
         let cli = Cli::try_parse_from(args)?;
+        if cli.vpa_min_memory > cli.vpa_max_memory {
+            return Err(Cli::command().error(
+                ErrorKind::ValueValidation,
+                format!(
+                    "--vpa-min-memory {} is above --vpa-max-memory {}: give a minimum at most \
+                     the maximum",
+                    cli.vpa_min_memory, cli.vpa_max_memory
+                ),
+            ));
+        }
         let source = cli
             .tls_source()
             .map_err(|(kind, message)| Cli::command().error(kind, message))?;
@@ -192,8 +228,8 @@ impl Cli {
             reconcile_interval: self
                 .reconcile_interval
                 .unwrap_or(DEFAULT_RECONCILE_INTERVAL),
-            // VPA bounds get their flags with the VPA rules.
-            ..RuleSettings::default()
+            vpa_min_memory: self.vpa_min_memory,
+            vpa_max_memory: self.vpa_max_memory,
         }
     }
 

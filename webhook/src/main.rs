@@ -4,6 +4,7 @@
 
 mod admission;
 mod cli;
+mod cluster;
 mod dev_certificate;
 mod error;
 mod metrics;
@@ -57,21 +58,44 @@ async fn main() -> anyhow::Result<()> {
     };
     let tls_config = Arc::new(tls::server_config(store, provider)?);
 
-    if !cli.offline {
-        tracing::warn!(
-            "cluster-aware rules (HPA/VPA conflicts) are not available yet; running offline"
-        );
-    }
+    // The cluster view: reflectors started now, readiness once they have synced.
+    // Without it (--offline) the cluster-aware rules are skipped and every response
+    // says so.
+    let reflectors = if cli.offline {
+        None
+    } else {
+        let client = kube::Client::try_default().await.context(
+            "cannot connect to the cluster (in-cluster service account, or KUBECONFIG / \
+             ~/.kube/config); run with --offline to serve without the cluster-aware rules",
+        )?;
+        Some(cluster::start(client).await)
+    };
     let state = Arc::new(AppState {
         rules: cli.rule_settings(),
-        // Offline: the seam where kube reflector caches will plug in.
-        cluster: None,
+        cluster: reflectors
+            .as_ref()
+            .map(|r| r.view.clone() as Arc<dyn flink_autoscale_rules::ClusterState + Send + Sync>),
         metrics: metrics::Metrics::new(),
         readiness: Readiness::default(),
     });
     state.readiness.set_tls_loaded();
-    // Offline there are no caches to wait for.
-    state.readiness.set_cluster_synced();
+    match &reflectors {
+        None => state.readiness.set_cluster_synced(),
+        Some(r) => {
+            let synced = r.synced();
+            let state = state.clone();
+            let started = std::time::Instant::now();
+            let wait = async move {
+                synced.await;
+                state.readiness.set_cluster_synced();
+                tracing::info!(
+                    after_ms = started.elapsed().as_millis() as u64,
+                    "cluster caches synced"
+                );
+            };
+            tokio::spawn(wait);
+        }
+    }
 
     let shutdown = server::shutdown_signal()?;
     let running = server::start(state.clone(), tls_config, cli.listen, cli.admin_listen).await?;
@@ -99,6 +123,9 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     if let Some(task) = reload {
         task.abort();
+    }
+    if let Some(r) = reflectors {
+        r.abort();
     }
     Ok(())
 }

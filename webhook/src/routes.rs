@@ -210,7 +210,7 @@ async fn admit(
                     findings = decision.findings.len(),
                     "admission request answered"
                 );
-                axum::Json(decision.response.into_review()).into_response()
+                axum::Json(admission::encode(decision.response)).into_response()
             }
             Err(e) => {
                 let reason = match &e {
@@ -254,7 +254,11 @@ async fn decide(
             &state.rules,
             state.cluster.as_deref().map(|c| c as &dyn ClusterState),
         )?,
-        Endpoint::Mutate => admission::mutate(&request),
+        Endpoint::Mutate => admission::mutate(
+            &request,
+            &state.rules,
+            state.cluster.as_deref().map(|c| c as &dyn ClusterState),
+        )?,
     };
     Ok((request, decision))
 }
@@ -407,17 +411,53 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn vpa_is_allowed_untouched_on_both_endpoints() {
-        for uri in ["/validate", "/mutate"] {
-            let out = review(uri, fixture("vpa-update.json")).await;
-            assert_eq!(out["response"]["allowed"], true, "{uri}");
-            assert_eq!(
-                out["response"]["uid"],
-                "a1b2c3d4-0000-4000-8000-000000000001"
-            );
-            assert!(out["response"].get("patch").is_none(), "{uri}");
-            assert!(out["response"].get("warnings").is_none(), "{uri}");
+    async fn the_vpa_fixture_is_patched_on_mutate_and_admitted_on_validate() {
+        let out = review("/validate", fixture("vpa-update.json")).await;
+        assert_eq!(out["response"]["allowed"], true);
+        assert_eq!(
+            out["response"]["uid"],
+            "a1b2c3d4-0000-4000-8000-000000000001"
+        );
+        assert!(out["response"].get("patch").is_none());
+
+        let out = review("/mutate", fixture("vpa-update.json")).await;
+        assert_eq!(out["response"]["allowed"], true);
+        assert_eq!(
+            out["response"]["uid"],
+            "a1b2c3d4-0000-4000-8000-000000000001"
+        );
+        assert_eq!(out["response"]["patchType"], "JSONPatch");
+        let patch = out["response"]["patch"].as_str().expect("base64 patch");
+        let ops = decode_base64(patch);
+        let ops: Value = serde_json::from_slice(&ops).expect("patch is JSON");
+        assert_eq!(ops[0]["op"], "add");
+        assert_eq!(ops[0]["path"], "/spec/resourcePolicy");
+        assert_eq!(
+            ops[0]["value"]["containerPolicies"][0]["controlledResources"],
+            serde_json::json!(["memory"])
+        );
+        assert!(out["response"].get("warnings").is_none());
+    }
+
+    /// Standard base64, as the AdmissionResponse carries the patch.
+    fn decode_base64(s: &str) -> Vec<u8> {
+        let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = Vec::new();
+        let (mut acc, mut bits) = (0u32, 0);
+        for c in s.bytes().filter(|c| *c != b'=') {
+            let v = table
+                .iter()
+                .position(|t| *t == c)
+                .expect("base64 character") as u32;
+            acc = (acc << 6) | v;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+                acc &= (1 << bits) - 1;
+            }
         }
+        out
     }
 
     #[tokio::test]
