@@ -191,16 +191,13 @@ pub fn run(
         });
     }
 
-    // Settings the plugin has no flag for keep the webhook's defaults.
-    let defaults = RuleSettings::default();
     let settings = RuleSettings {
         enforcement: args.enforcement.into(),
         reconcile_interval: args
             .reconcile_interval
-            .unwrap_or(defaults.reconcile_interval),
+            .unwrap_or(RuleSettings::default().reconcile_interval),
         vpa_min_memory: args.vpa_min_memory,
         vpa_max_memory: args.vpa_max_memory,
-        ..defaults
     };
     let report = judge(objects, namespace.unwrap_or(DEFAULT_NAMESPACE), &settings);
 

@@ -1,6 +1,7 @@
 //! Support for the end-to-end tests: builds and locates the workspace's binaries,
 //! finds the shared fixtures.
 
+pub mod apiserver;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
