@@ -211,6 +211,26 @@ fn pki(ca_name: &str) -> Pki {
     }
 }
 
+/// Standard base64 (RFC 4648 with padding), as Go encodes []byte in JSON.
+fn base64_decode(s: &str) -> Vec<u8> {
+    let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for c in s.bytes().filter(|c| *c != b'=') {
+        let v = table
+            .iter()
+            .position(|t| *t == c)
+            .unwrap_or_else(|| panic!("not base64: {c}")) as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
 fn read_fixture(rel: &str) -> Value {
     let path = fixture(rel);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -307,17 +327,31 @@ async fn dev_mode_answers_admission_reviews_over_tls() {
         "a1b2c3d4-0000-4000-8000-000000000002"
     );
 
-    // The VPA: allowed untouched on both endpoints until the VPA rules come.
-    for path in ["/validate", "/mutate"] {
-        let out = review(
-            &client,
-            &webhook.url(path),
-            &read_fixture("admission/vpa-update.json"),
-        )
-        .await;
-        assert_eq!(out["response"]["allowed"], true, "{path}");
-        assert!(out["response"].get("patch").is_none(), "{path}");
-    }
+    // The VPA: admitted by /validate; /mutate answers a base64 JSON patch (Go's
+    // []byte encoding, which the API server requires) that makes it memory-only.
+    let vpa = read_fixture("admission/vpa-update.json");
+    let out = review(&client, &webhook.url("/validate"), &vpa).await;
+    assert_eq!(out["response"]["allowed"], true);
+    assert!(out["response"].get("patch").is_none());
+    let out = review(&client, &webhook.url("/mutate"), &vpa).await;
+    assert_eq!(out["response"]["allowed"], true);
+    assert_eq!(out["response"]["patchType"], "JSONPatch");
+    let encoded = out["response"]["patch"]
+        .as_str()
+        .unwrap_or_else(|| panic!("patch must be a base64 string: {out}"));
+    let patch: json_patch::Patch =
+        serde_json::from_slice(&base64_decode(encoded)).expect("the patch is a JSON patch");
+    let mut object = vpa["request"]["object"].clone();
+    json_patch::patch(&mut object, &patch).expect("the patch applies to the VPA");
+    assert_eq!(
+        object["spec"]["resourcePolicy"]["containerPolicies"][0]["controlledResources"],
+        json!(["memory"])
+    );
+    // Sent again with the patched object, nothing more is added.
+    let mut again = vpa.clone();
+    again["request"]["object"] = object;
+    let out = review(&client, &webhook.url("/mutate"), &again).await;
+    assert!(out["response"].get("patch").is_none(), "{out}");
 
     // A broken autoscaler setting: denied with a 403 status naming the field.
     let mut bad = read_fixture("admission/flinkdeployment-create.json");
