@@ -224,7 +224,11 @@ fn parse_rule(key: &str, kind: ValueKind, entry: &crate::config::Entry, out: &mu
     if let Err(e) = values::parse(kind, raw) {
         let reason = e.to_string();
         // The parsers often give an example already; one is enough.
-        let fix = if reason.contains("e.g.") { String::new() } else { example_for(kind) };
+        let fix = if reason.contains("e.g.") {
+            String::new()
+        } else {
+            example_for(kind)
+        };
         out.push(Finding::new(
             ids::PARSE,
             Severity::Deny,
