@@ -51,8 +51,14 @@ pub fn binary(package: &str, bin: &str) -> PathBuf {
             cmd.env_remove(key.as_ref());
         }
     }
-    cmd.current_dir(workspace_root())
-        .args(["build", "--message-format=json", "-p", package, "--bin", bin]);
+    cmd.current_dir(workspace_root()).args([
+        "build",
+        "--message-format=json",
+        "-p",
+        package,
+        "--bin",
+        bin,
+    ]);
     if !cfg!(debug_assertions) {
         cmd.arg("--release");
     }
