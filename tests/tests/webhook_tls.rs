@@ -712,3 +712,200 @@ async fn sigterm_drains_a_request_in_flight() {
         "exit status {status:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// The cluster view: the webhook (without --offline) watches FlinkDeployments, VPAs
+// and HPAs of a Kubernetes-compatible API server through kube reflectors, and judges
+// admissions against that cache.
+
+use flink_autoscale_e2e::apiserver::TestApiServer;
+
+/// An AdmissionReview for `object`, as the API server would send it on CREATE.
+fn admission(uid: &str, group: &str, version: &str, resource: &str, object: &Value) -> Value {
+    json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": group, "version": version, "kind": object["kind"]},
+            "resource": {"group": group, "version": version, "resource": resource},
+            "name": object["metadata"]["name"],
+            "namespace": object["metadata"]["namespace"],
+            "operation": "CREATE",
+            "userInfo": {"username": "kubernetes-admin"},
+            "object": object,
+            "oldObject": null,
+            "dryRun": false
+        }
+    })
+}
+
+fn yaml_fixture(rel: &str) -> Value {
+    let text = std::fs::read_to_string(fixture(rel)).expect("fixture readable");
+    serde_saphyr::from_str(&text).expect("fixture is YAML")
+}
+
+/// Polls `answer` until `accept` holds for it: the reflector sees changes a moment
+/// after the API server stores them.
+async fn eventually<F, Fut>(what: &str, mut answer: F, accept: impl Fn(&Value) -> bool) -> Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Value>,
+{
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        let out = answer().await;
+        if accept(&out) {
+            return out;
+        }
+        assert!(Instant::now() < deadline, "{what}: last answer {out}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_cluster_view_comes_from_reflectors_on_the_api_server() {
+    let mut autoscaled = yaml_fixture("examples/flink-operator-autoscaling.yaml");
+    autoscaled["metadata"]["name"] = json!("basic");
+    autoscaled["metadata"]["namespace"] = json!("default");
+    let server = TestApiServer::builder()
+        .object(autoscaled.clone())
+        .start()
+        .expect("test API server starts");
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca_path = dir.path().join("dev-ca.pem");
+    let kubeconfig = server.kubeconfig().to_str().unwrap().to_string();
+    let webhook = Webhook::start_with_env(
+        &[
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--dev-ca-out",
+            ca_path.to_str().unwrap(),
+        ],
+        &[("KUBECONFIG", kubeconfig.as_str())],
+    );
+    let client = client_trusting(&std::fs::read(&ca_path).unwrap());
+    // Ready only once the caches have their initial lists.
+    webhook.wait_ready(&client).await;
+    let validate = webhook.url("/validate");
+    let mutate = webhook.url("/mutate");
+
+    // The operator's HPA example against the autoscaled "basic": refused, with no
+    // offline note (the cluster rules ran).
+    let hpa = yaml_fixture("examples/flink-operator-basic-hpa.yaml");
+    let out = review(
+        &client,
+        &validate,
+        &admission(
+            "hpa-1",
+            "autoscaling",
+            "v2",
+            "horizontalpodautoscalers",
+            &hpa,
+        ),
+    )
+    .await;
+    assert_eq!(out["response"]["allowed"], false, "{out}");
+    let message = out["response"]["status"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("[hpa.autoscaler-conflict]"), "{message}");
+    let warnings = out["response"]["warnings"].to_string();
+    assert!(!warnings.contains("offline"), "{warnings}");
+
+    // The VPA is mutated with the TaskManager's memory (2048m = 2 GiB) as minimum,
+    // which only the cluster view knows.
+    let vpa = json!({
+        "apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
+        "metadata": {"name": "basic-tm", "namespace": "default"},
+        "spec": {"targetRef": {"apiVersion": "flink.apache.org/v1beta1",
+                               "kind": "FlinkDeployment", "name": "basic"},
+                 "updatePolicy": {"updateMode": "Initial"}}
+    });
+    let review_vpa = admission(
+        "vpa-1",
+        "autoscaling.k8s.io",
+        "v1",
+        "verticalpodautoscalers",
+        &vpa,
+    );
+    let out = review(&client, &mutate, &review_vpa).await;
+    let patch: json_patch::Patch = serde_json::from_slice(&base64_decode(
+        out["response"]["patch"].as_str().expect("a patch"),
+    ))
+    .unwrap();
+    let mut mutated = vpa.clone();
+    json_patch::patch(&mut mutated, &patch).unwrap();
+    assert_eq!(
+        mutated.pointer("/spec/resourcePolicy/containerPolicies/0/minAllowed/memory"),
+        Some(&json!("2Gi"))
+    );
+
+    // Memory tuning switched on in the cluster: the same memory VPA is now refused,
+    // once the watch has delivered the change.
+    let mut tuned = autoscaled.clone();
+    tuned["spec"]["flinkConfiguration"]["job.autoscaler"]["memory.tuning.enabled"] = json!(true);
+    server
+        .store()
+        .apply(tuned)
+        .expect("the API server stores the change");
+    let review_mutated = admission(
+        "vpa-2",
+        "autoscaling.k8s.io",
+        "v1",
+        "verticalpodautoscalers",
+        &mutated,
+    );
+    let out = eventually(
+        "memory tuning seen through the watch",
+        || review(&client, &validate, &review_mutated),
+        |out| out["response"]["allowed"] == false,
+    )
+    .await;
+    let message = out["response"]["status"]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("[vpa.memory-tuning-conflict]"),
+        "{message}"
+    );
+
+    // And the reverse: with that VPA stored, a FlinkDeployment that turns memory
+    // tuning on is refused, naming the VPA.
+    server.store().apply(mutated).expect("the VPA is stored");
+    let mut other = autoscaled.clone();
+    other["spec"]["flinkConfiguration"]["job.autoscaler"]["memory.tuning.enabled"] = json!(true);
+    let review_fd = admission(
+        "fd-1",
+        "flink.apache.org",
+        "v1beta1",
+        "flinkdeployments",
+        &other,
+    );
+    let out = eventually(
+        "the VPA seen through the watch",
+        || review(&client, &validate, &review_fd),
+        |out| {
+            out["response"]["status"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("VerticalPodAutoscaler default/basic-tm"))
+        },
+    )
+    .await;
+    assert_eq!(out["response"]["allowed"], false);
+}
+
+#[tokio::test]
+async fn without_a_reachable_cluster_the_webhook_says_how_to_run_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = binary("flink-autoscale-webhook", "flink-autoscale-webhook");
+    let out = Command::new(bin)
+        .args(["--dev", "--listen", "127.0.0.1:0", "--dev-ca-out"])
+        .arg(dir.path().join("ca.pem"))
+        .env("KUBECONFIG", dir.path().join("missing-kubeconfig"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("HOME", dir.path())
+        .output()
+        .expect("the webhook runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--offline"), "{stderr}");
+}

@@ -1,8 +1,10 @@
-//! Command-line flags. Every flag has a `FLINK_GUARD_*` environment variable so the
-//! Helm chart can configure the webhook without rewriting its command line.
+//! Command-line flags. Every serving flag has a `FLINK_GUARD_*` environment variable
+//! so the Helm chart can configure the webhook without rewriting its command line.
+//! The one subcommand, `certs`, is a one-off tool run by a person, so its flags have
+//! none.
 
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use flink_autoscale_rules::values::parse_duration;
 use flink_autoscale_rules::{Enforcement, Quantity, RuleSettings};
 use std::ffi::OsString;
@@ -19,8 +21,19 @@ const DEFAULT_CERT_RELOAD_INTERVAL: Duration = Duration::from_secs(10);
 /// Admission webhook that checks Flink autoscaler settings on FlinkDeployments and
 /// FlinkSessionJobs.
 #[derive(Debug, Parser)]
-#[command(name = "flink-autoscale-webhook", version, about, long_about = None)]
+#[command(
+    name = "flink-autoscale-webhook",
+    version,
+    about,
+    long_about = None,
+    // Serving keeps its flat flags (`flink-autoscale-webhook --dev`); a subcommand
+    // takes none of them.
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to serve HTTPS on (`127.0.0.1:0` picks a free port; the bound address
     /// is printed).
     #[arg(
@@ -137,6 +150,160 @@ pub struct Cli {
     pub vpa_max_memory: Quantity,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a CA, and a serving certificate it signed for the webhook's Service, for
+    /// clusters without cert-manager; then print how to give them to the Helm chart.
+    Certs(CertsArgs),
+}
+
+/// `certs`: what the serving certificate is for and where the files go.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct CertsArgs {
+    /// Name of the webhook's Service (the chart's full name: the release name when it
+    /// contains `flink-autoscale-webhook`).
+    #[arg(long, value_name = "NAME", value_parser = parse_service_name)]
+    pub service: String,
+
+    /// Namespace of the Service.
+    #[arg(long, value_name = "NS", value_parser = parse_namespace)]
+    pub namespace: String,
+
+    /// Directory for ca.crt, ca.key, tls.crt and tls.key; created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Days the serving certificate is valid.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 365,
+        value_parser = clap::value_parser!(u32).range(1..=36500)
+    )]
+    pub days: u32,
+
+    /// Days a new CA is valid: longer than the serving certificate, so that the next
+    /// one can be signed by the same CA (--ca-cert) and the caBundle stays [default:
+    /// 3650, or --days if longer].
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "ca_cert",
+        value_parser = clap::value_parser!(u32).range(1..=36500)
+    )]
+    pub ca_days: Option<u32>,
+
+    /// Another name for the serving certificate, a DNS name or an IP address
+    /// (repeatable).
+    #[arg(long = "dns", value_name = "NAME", value_parser = parse_extra_name)]
+    pub dns: Vec<String>,
+
+    /// The cluster's DNS domain, for NAME.NS.svc.DOMAIN.
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        default_value = "cluster.local",
+        value_parser = parse_cluster_domain
+    )]
+    pub cluster_domain: String,
+
+    /// Sign with this CA certificate (PEM) instead of making a new CA; it is copied
+    /// to DIR/ca.crt and no ca.key is written.
+    #[arg(long, value_name = "FILE", requires = "ca_key")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// The private key of --ca-cert (unencrypted PKCS#8 PEM, `PRIVATE KEY`).
+    #[arg(long, value_name = "FILE", requires = "ca_cert")]
+    pub ca_key: Option<PathBuf>,
+
+    /// Replace files that already exist in DIR.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The chart's cert-manager CA lives ten years (`certManager.caDuration`); so does ours.
+const DEFAULT_CA_DAYS: u32 = 3650;
+
+impl CertsArgs {
+    /// Validity of a CA made here.
+    pub fn ca_days(&self) -> u32 {
+        self.ca_days
+            .unwrap_or_else(|| DEFAULT_CA_DAYS.max(self.days))
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    /// Serve admission reviews with this certificate.
+    Serve { cli: Box<Cli>, tls: TlsSource },
+    /// Write certificate files and exit.
+    Certs(CertsArgs),
+}
+
+const DNS_1035_LABEL: &str = "a DNS-1035 label (the rule for Service names): lower case \
+     letters, digits and '-', starting with a letter, ending with a letter or digit, at \
+     most 63 characters, e.g. 'flink-autoscale-webhook'";
+const DNS_1123_LABEL: &str = "a DNS-1123 label (the rule for namespace names): lower \
+     case letters, digits and '-', starting and ending with a letter or digit, at most 63 \
+     characters, e.g. 'flink-autoscale-system'";
+const DNS_1123_SUBDOMAIN: &str = "a DNS-1123 subdomain: DNS-1123 labels (lower case \
+     letters, digits and '-', starting and ending with a letter or digit, at most 63 \
+     characters) joined by '.', at most 253 characters";
+
+fn parse_service_name(raw: &str) -> Result<String, String> {
+    let starts_with_letter = raw.starts_with(|c: char| c.is_ascii_lowercase());
+    if is_dns_1123_label(raw) && starts_with_letter {
+        Ok(raw.to_string())
+    } else {
+        Err(format!("must be {DNS_1035_LABEL}"))
+    }
+}
+
+fn parse_namespace(raw: &str) -> Result<String, String> {
+    if is_dns_1123_label(raw) {
+        Ok(raw.to_string())
+    } else {
+        Err(format!("must be {DNS_1123_LABEL}"))
+    }
+}
+
+fn parse_cluster_domain(raw: &str) -> Result<String, String> {
+    if is_dns_1123_subdomain(raw) {
+        Ok(raw.to_string())
+    } else {
+        Err(format!(
+            "must be {DNS_1123_SUBDOMAIN}, e.g. 'cluster.local'"
+        ))
+    }
+}
+
+/// A DNS name (a leading `*.` wildcard allowed) or an IP address, which rcgen turns
+/// into an IP subject alternative name.
+fn parse_extra_name(raw: &str) -> Result<String, String> {
+    let name = raw.strip_prefix("*.").unwrap_or(raw);
+    if raw.parse::<std::net::IpAddr>().is_ok() || is_dns_1123_subdomain(name) {
+        Ok(raw.to_string())
+    } else {
+        Err(format!(
+            "must be an IP address or {DNS_1123_SUBDOMAIN}, optionally after '*.', \
+             e.g. 'webhook.example.com'"
+        ))
+    }
+}
+
+fn is_dns_1123_label(s: &str) -> bool {
+    let alphanumeric = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    (1..=63).contains(&s.len())
+        && s.chars().all(|c| alphanumeric(c) || c == '-')
+        && s.starts_with(alphanumeric)
+        && s.ends_with(alphanumeric)
+}
+
+fn is_dns_1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_1123_label)
+}
+
 /// Kubernetes quantities (`256Mi`, `2Gi`), as the VPA's own fields take them.
 fn parse_quantity(raw: &str) -> Result<Quantity, String> {
     Quantity::parse(raw).map_err(|e| e.to_string())
@@ -166,19 +333,35 @@ pub enum TlsSource {
 impl Cli {
     /// Parses the process arguments; a usage error is printed and exits with 2, as
     /// clap's own errors do.
-    pub fn parse_args() -> (Cli, TlsSource) {
+    pub fn parse_args() -> Invocation {
         Self::try_parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit())
     }
 
-    /// Parses `args` and checks the TLS flags. "`--dev` or both files" is checked
-    /// here rather than with clap's `conflicts_with`/`required_unless_present`,
+    /// Parses `args` and, for serving, checks the TLS flags. "`--dev` or both files"
+    /// is checked here rather than with clap's `conflicts_with`/`required_unless_present`,
     /// which treat `FLINK_GUARD_DEV=false` as if `--dev` were given.
-    pub fn try_parse_args<I, T>(args: I) -> Result<(Cli, TlsSource), clap::Error>
+    pub fn try_parse_args<I, T>(args: I) -> Result<Invocation, clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let cli = Cli::try_parse_from(args)?;
+        let mut cli = Cli::try_parse_from(args)?;
+        // The serving flags may still carry values from FLINK_GUARD_* variables; a
+        // subcommand ignores them rather than failing on them.
+        if let Some(Command::Certs(args)) = cli.command.take() {
+            if args.ca_days() < args.days {
+                return Err(Cli::command().error(
+                    ErrorKind::ArgumentConflict,
+                    format!(
+                        "--ca-days {} is shorter than --days {}: the CA would expire before \
+                         the certificate it signs",
+                        args.ca_days(),
+                        args.days
+                    ),
+                ));
+            }
+            return Ok(Invocation::Certs(args));
+        }
         if cli.vpa_min_memory > cli.vpa_max_memory {
             return Err(Cli::command().error(
                 ErrorKind::ValueValidation,
@@ -189,10 +372,13 @@ impl Cli {
                 ),
             ));
         }
-        let source = cli
+        let tls = cli
             .tls_source()
             .map_err(|(kind, message)| Cli::command().error(kind, message))?;
-        Ok((cli, source))
+        Ok(Invocation::Serve {
+            cli: Box::new(cli),
+            tls,
+        })
     }
 
     /// Where the serving certificate comes from, or why the flags do not say.
@@ -263,6 +449,13 @@ mod tests {
     }
 
     fn parse_with_source(args: &[&str]) -> Result<(Cli, TlsSource), clap::Error> {
+        match invocation(args)? {
+            Invocation::Serve { cli, tls } => Ok((*cli, tls)),
+            Invocation::Certs(certs) => panic!("{args:?} parsed as certs: {certs:?}"),
+        }
+    }
+
+    fn invocation(args: &[&str]) -> Result<Invocation, clap::Error> {
         Cli::try_parse_args(std::iter::once("flink-autoscale-webhook").chain(args.iter().copied()))
     }
 
@@ -405,6 +598,194 @@ mod tests {
         let err = parse(&["--dev", "--reconcile-interval", "soon"]).unwrap_err();
         assert!(err.to_string().contains("Flink duration"), "{err}");
         assert!(parse(&["--dev", "--cert-reload-interval", "often"]).is_err());
+    }
+
+    fn certs(args: &[&str]) -> Result<CertsArgs, clap::Error> {
+        match invocation(args)? {
+            Invocation::Certs(certs) => Ok(certs),
+            Invocation::Serve { .. } => panic!("{args:?} parsed as serving"),
+        }
+    }
+
+    const CERTS: [&str; 7] = [
+        "certs",
+        "--service",
+        "flink-autoscale-webhook",
+        "--namespace",
+        "flink-autoscale-system",
+        "--out",
+        "certs/out",
+    ];
+
+    fn certs_with(extra: &[&str]) -> Result<CertsArgs, clap::Error> {
+        certs(&[&CERTS[..], extra].concat())
+    }
+
+    /// `CERTS` with `flag` given `value` instead, as `--flag=value` so that a value
+    /// starting with `-` is taken as one.
+    fn certs_replacing(flag: &str, value: &str) -> Result<CertsArgs, clap::Error> {
+        let at = CERTS.iter().position(|a| *a == flag).unwrap();
+        let given = format!("{flag}={value}");
+        let mut args: Vec<&str> = CERTS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != at && *i != at + 1)
+            .map(|(_, a)| *a)
+            .collect();
+        args.push(&given);
+        certs(&args)
+    }
+
+    #[test]
+    fn certs_is_a_subcommand_with_defaults() {
+        let args = certs(&CERTS).unwrap();
+        assert_eq!(
+            args,
+            CertsArgs {
+                service: "flink-autoscale-webhook".into(),
+                namespace: "flink-autoscale-system".into(),
+                out: "certs/out".into(),
+                days: 365,
+                ca_days: None,
+                dns: vec![],
+                cluster_domain: "cluster.local".into(),
+                ca_cert: None,
+                ca_key: None,
+                force: false,
+            }
+        );
+    }
+
+    #[test]
+    fn certs_takes_its_options() {
+        let args = certs_with(&[
+            "--days",
+            "30",
+            "--dns",
+            "webhook.example.com",
+            "--dns",
+            "10.0.0.7",
+            "--dns",
+            "*.example.org",
+            "--cluster-domain",
+            "corp.local",
+            "--ca-cert",
+            "ca.crt",
+            "--ca-key",
+            "ca.key",
+            "--force",
+        ])
+        .unwrap();
+        assert_eq!(args.days, 30);
+        assert_eq!(
+            args.dns,
+            ["webhook.example.com", "10.0.0.7", "*.example.org"]
+        );
+        assert_eq!(args.cluster_domain, "corp.local");
+        assert_eq!(args.ca_cert, Some("ca.crt".into()));
+        assert_eq!(args.ca_key, Some("ca.key".into()));
+        assert!(args.force);
+    }
+
+    #[test]
+    fn certs_needs_service_namespace_and_out() {
+        for missing in ["--service", "--namespace", "--out"] {
+            let at = CERTS.iter().position(|a| *a == missing).unwrap();
+            let args: Vec<&str> = CERTS
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != at && *i != at + 1)
+                .map(|(_, a)| *a)
+                .collect();
+            let err = certs(&args).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::MissingRequiredArgument, "{err}");
+            assert!(err.to_string().contains(missing), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_ca_certificate_needs_its_key_and_the_reverse() {
+        let err = certs_with(&["--ca-cert", "ca.crt"]).unwrap_err();
+        assert!(err.to_string().contains("--ca-key"), "{err}");
+        let err = certs_with(&["--ca-key", "ca.key"]).unwrap_err();
+        assert!(err.to_string().contains("--ca-cert"), "{err}");
+    }
+
+    #[test]
+    fn bad_service_and_namespace_names_are_refused_naming_the_flag() {
+        for (flag, bad) in [
+            ("--namespace", "Flink"),
+            ("--namespace", "flink_system"),
+            ("--namespace", "-flink"),
+            ("--namespace", "flink-"),
+            ("--namespace", "a.b"),
+            ("--namespace", ""),
+            ("--service", "1webhook"),
+            ("--service", "Webhook"),
+            ("--service", "web.hook"),
+        ] {
+            let err = certs_replacing(flag, bad).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ErrorKind::ValueValidation,
+                "{flag} {bad}: {err}"
+            );
+            let msg = err.to_string();
+            assert!(msg.contains(flag) && msg.contains("DNS-1"), "{msg}");
+        }
+        let long = "a".repeat(64);
+        assert!(certs_replacing("--namespace", &long).is_err());
+        assert!(certs_replacing("--namespace", &long[..63]).is_ok());
+        // Namespaces may start with a digit; Service names may not.
+        assert!(certs_replacing("--namespace", "1team").is_ok());
+    }
+
+    #[test]
+    fn a_new_ca_outlives_the_serving_certificate() {
+        assert_eq!(certs(&CERTS).unwrap().ca_days(), 3650);
+        assert_eq!(certs_with(&["--days", "5000"]).unwrap().ca_days(), 5000);
+        let args = certs_with(&["--days", "30", "--ca-days", "60"]).unwrap();
+        assert_eq!((args.days, args.ca_days()), (30, 60));
+        let err = certs_with(&["--days", "30", "--ca-days", "10"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ArgumentConflict);
+        assert!(
+            err.to_string()
+                .contains("--ca-days 10 is shorter than --days 30"),
+            "{err}"
+        );
+        // A CA read from a file has its own validity.
+        let err = certs_with(&["--ca-days", "10", "--ca-cert", "c", "--ca-key", "k"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ArgumentConflict, "{err}");
+    }
+
+    #[test]
+    fn bad_extra_names_days_and_domains_are_refused() {
+        for bad in [
+            &["--dns", "Web.Example.com"][..],
+            &["--dns", "a..b"],
+            &["--dns", "a.*.b"],
+            &["--days", "0"],
+            &["--days", "soon"],
+            &["--cluster-domain", "cluster..local"],
+        ] {
+            let err = certs_with(bad).unwrap_err();
+            assert!(err.to_string().contains(bad[0]), "{bad:?}: {err}");
+        }
+        assert!(certs_with(&["--dns", "::1"]).is_ok());
+    }
+
+    #[test]
+    fn serving_flags_and_the_certs_subcommand_do_not_mix() {
+        let mut with_dev = vec!["--dev"];
+        with_dev.extend(CERTS);
+        assert!(invocation(&with_dev).is_err());
+        assert!(certs_with(&["--dev"]).is_err());
+        assert!(certs_with(&["--tls-cert", "c.pem"]).is_err());
+        // The flat serving usage is unchanged.
+        let (cli, _) = parse_with_source(&["--dev", "--offline"]).unwrap();
+        assert!(cli.offline && cli.command.is_none());
+        let help = Cli::command().render_help().to_string();
+        assert!(help.contains("certs"), "{help}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! together.
 
 mod admission;
+mod certs;
 mod cli;
 mod cluster;
 mod dev_certificate;
@@ -13,7 +14,7 @@ mod server;
 mod tls;
 
 use anyhow::{Context, anyhow};
-use cli::{Cli, LogFormat, TlsSource};
+use cli::{Cli, Invocation, LogFormat, TlsSource};
 use routes::{AppState, Readiness};
 use rustls::crypto::CryptoProvider;
 use std::io::Write;
@@ -22,7 +23,21 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let (cli, source) = Cli::parse_args();
+    let (cli, source) = match Cli::parse_args() {
+        // A one-off command for a person: its error on one line, as clap prints usage
+        // errors, rather than as a server failure with its causes.
+        Invocation::Certs(args) => match certs::run(&args) {
+            Ok(summary) => {
+                print!("{summary}");
+                return Ok(());
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
+        },
+        Invocation::Serve { cli, tls } => (cli, tls),
+    };
     init_logging(cli.log_format);
 
     // One crypto provider for the whole process, chosen here rather than by whichever
