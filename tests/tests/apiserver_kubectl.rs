@@ -624,6 +624,11 @@ fn forbidden_and_unreachable_contexts_fail_like_a_real_cluster() {
         ),
         "{err}"
     );
+    let err = fails(&server, &["--token", "wrong", "get", "flinkdeployments"]);
+    assert!(
+        err.contains("Unauthorized") || err.contains("must be logged in"),
+        "{err}"
+    );
     // The rule is about VPAs only.
     ok(&server, &["--context", "no-vpa", "get", "flinkdeployments"]);
     let err = fails(
@@ -662,6 +667,14 @@ fn bad_requests_get_status_objects() {
         &["create", "--raw", path, "-f", body.to_str().unwrap()],
     );
     assert!(err.contains("does not match the namespace"), "{err}");
+    let array = dir.path().join("array.json");
+    std::fs::write(&array, "[1, 2]").unwrap();
+    let object = format!("{path}/autoscaling-example");
+    let err = fails(
+        &server,
+        &["replace", "--raw", &object, "-f", array.to_str().unwrap()],
+    );
+    assert!(err.contains("BadRequest"), "{err}");
     let err = fails(&server, &["get", "--raw", &format!("{path}?limit=many")]);
     assert!(err.contains("BadRequest"), "{err}");
     let err = fails(

@@ -439,6 +439,9 @@ impl Request<'_> {
     /// kind has a status subresource, `/status` changes only the status, `/scale`
     /// only the replicas.
     fn merge_part(&self, current: &Value, mut desired: Value) -> Result<Value, Status> {
+        if !desired.is_object() {
+            return Err(Status::bad_request("the body must be a JSON object"));
+        }
         let res = self.res();
         match (self.target.subresource.as_deref(), &res.scale) {
             (None, _) if res.status => {

@@ -76,7 +76,11 @@ pub enum Error {
 /// Parses multi-document YAML (or JSON) into objects; `kind: List` documents are
 /// flattened into their items, empty documents skipped.
 pub fn parse_yaml(text: &str) -> Result<Vec<Value>, String> {
-    let documents: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| e.to_string())?;
+    // Seed files are trusted and may be large (a benchmark's thousands of objects):
+    // no parsing budget.
+    let options = serde_saphyr::options! { budget: None };
+    let documents: Vec<Value> =
+        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| e.to_string())?;
     let mut objects = Vec::new();
     for doc in documents {
         match doc {
@@ -298,7 +302,15 @@ impl Builder {
         let server = {
             let _entered = runtime.enter();
             let config = axum_server::tls_rustls::RustlsConfig::from_config(tls.config);
-            axum_server::from_tcp_rustls(listener, config)?.handle(handle.clone())
+            axum_server::from_tcp_rustls(listener, config)
+        };
+        let server = match server {
+            Ok(server) => server.handle(handle.clone()),
+            Err(e) => {
+                // Dropping a runtime inside an async test would panic.
+                runtime.shutdown_background();
+                return Err(e.into());
+            }
         };
         let thread = std::thread::Builder::new()
             .name("test-apiserver".into())

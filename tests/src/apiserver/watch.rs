@@ -139,11 +139,9 @@ async fn run(store: Arc<Store>, request: WatchRequest, tx: mpsc::Sender<Bytes>) 
         }
         Start::After(version) => (version, store.subscribe()),
     };
-    let deadline = request.timeout.map(|t| Instant::now() + t);
-    let mut bookmarks = tokio::time::interval_at(
-        Instant::now() + request.bookmark_interval,
-        request.bookmark_interval,
-    );
+    let deadline = request.timeout.and_then(|t| Instant::now().checked_add(t));
+    let period = request.bookmark_interval.max(Duration::from_millis(10));
+    let mut bookmarks = tokio::time::interval_at(Instant::now() + period, period);
     loop {
         changed.borrow_and_update();
         match store.changes_since(res, cursor) {
