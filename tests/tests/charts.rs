@@ -299,91 +299,155 @@ fn crd_schema(file: &str, kind: &str, version: &str) -> Value {
         .clone()
 }
 
-/// Structural validation as the API server does it for a custom resource: types,
-/// known fields (an unknown field would be pruned, i.e. silently lost), required
-/// fields, enums, minimums, int-or-string. Patterns and CEL rules are not checked.
-fn validate(value: &Value, schema: &Value, path: &str, errors: &mut Vec<String>) {
-    if schema["x-kubernetes-int-or-string"] == true {
-        if !(value.is_string() || value.is_i64() || value.is_u64()) {
-            errors.push(format!(
-                "{path}: {value} is neither an integer nor a string"
-            ));
-        }
-        return;
+/// A CRD's openAPIV3Schema as plain JSON Schema, with the API server's structural
+/// rules made explicit: fields a schema does not list are pruned (silently lost) by
+/// the API server, so they are errors here (`additionalProperties: false`) unless the
+/// schema preserves unknown fields; `x-kubernetes-int-or-string` is integer or
+/// string. Patterns are kept; CEL rules are not checked.
+fn structural(schema: &Value) -> Value {
+    let Some(map) = schema.as_object() else {
+        return schema.clone();
+    };
+    if map.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true)) {
+        return serde_json::json!({"anyOf": [{"type": "integer"}, {"type": "string"}]});
     }
-    if let Some(branches) = schema["anyOf"].as_array() {
-        let fits = branches.iter().any(|b| {
-            let mut e = Vec::new();
-            validate(value, b, path, &mut e);
-            e.is_empty()
-        });
-        if !fits {
-            errors.push(format!("{path}: {value} matches none of anyOf"));
-        }
+    let mut out = serde_json::Map::new();
+    for (key, value) in map {
+        let converted = match key.as_str() {
+            "properties" | "patternProperties" => Value::Object(
+                value
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), structural(v)))
+                    .collect(),
+            ),
+            "items" | "additionalProperties" | "not" => structural(value),
+            "anyOf" | "allOf" | "oneOf" => Value::Array(
+                value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(structural)
+                    .collect(),
+            ),
+            k if k.starts_with("x-kubernetes-") => continue,
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), converted);
     }
-    if let Some(allowed) = schema["enum"].as_array()
-        && !allowed.contains(value)
+    let preserves = map.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
+    if map.get("type") == Some(&Value::String("object".into()))
+        && !preserves
+        && !map.contains_key("additionalProperties")
     {
-        errors.push(format!("{path}: {value} is not one of {allowed:?}"));
+        out.insert("additionalProperties".into(), Value::Bool(false));
     }
-    if let (Some(min), Some(v)) = (schema["minimum"].as_f64(), value.as_f64())
-        && v < min
-    {
-        errors.push(format!("{path}: {v} is below the minimum {min}"));
+    Value::Object(out)
+}
+
+/// Validates `doc` against a CRD schema with the jsonschema crate; `apiVersion`,
+/// `kind` and `metadata` are the API server's own business.
+fn crd_errors(doc: &Value, schema: &Value) -> Vec<String> {
+    let mut schema = structural(schema);
+    if let Some(props) = schema["properties"].as_object_mut() {
+        for key in ["apiVersion", "kind", "metadata"] {
+            props.insert(key.into(), serde_json::json!({}));
+        }
     }
-    let preserve = schema["x-kubernetes-preserve-unknown-fields"] == true;
-    match schema["type"].as_str() {
-        Some("object") => {
-            let Some(map) = value.as_object() else {
-                errors.push(format!("{path}: {value} is not an object"));
-                return;
-            };
-            for required in schema["required"].as_array().into_iter().flatten() {
-                let required = required.as_str().unwrap_or_default();
-                if !map.contains_key(required) {
-                    errors.push(format!("{path}.{required}: required"));
-                }
-            }
-            let properties = schema["properties"].as_object();
-            for (key, v) in map {
-                // Every object has these; the API server checks them itself.
-                if path.is_empty() && ["apiVersion", "kind", "metadata"].contains(&key.as_str()) {
-                    continue;
-                }
-                let here = format!("{path}.{key}");
-                if let Some(s) = properties.and_then(|p| p.get(key)) {
-                    validate(v, s, &here, errors);
-                } else if schema["additionalProperties"].is_object() {
-                    validate(v, &schema["additionalProperties"], &here, errors);
-                } else if !(preserve || schema["additionalProperties"] == true) {
-                    errors.push(format!(
-                        "{here}: unknown field (the API server would drop it)"
-                    ));
-                }
+    let validator = jsonschema::validator_for(&schema).expect("the CRD schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// A built-in object must read as its k8s-openapi type and lose nothing on the way:
+/// a misspelt or misplaced field would be dropped by the API server the same way.
+fn built_in_errors(doc: &Value) -> Option<Vec<String>> {
+    use k8s_openapi::api;
+    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(doc: &Value) -> Vec<String> {
+        match serde_json::from_value::<T>(doc.clone()) {
+            Err(e) => vec![format!("does not read as its Kubernetes type: {e}")],
+            Ok(typed) => {
+                let back = serde_json::to_value(&typed).unwrap_or(Value::Null);
+                let mut lost = Vec::new();
+                missing_in(doc, &back, "", &mut lost);
+                lost.into_iter()
+                    .map(|p| {
+                        format!("{p}: not a field of the Kubernetes type (the API server drops it)")
+                    })
+                    .collect()
             }
         }
-        Some("array") => match value.as_array() {
-            Some(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    validate(item, &schema["items"], &format!("{path}[{i}]"), errors);
+    }
+    let kind = (doc["apiVersion"].as_str()?, doc["kind"].as_str()?);
+    Some(match kind {
+        ("apps/v1", "Deployment") => round_trip::<api::apps::v1::Deployment>(doc),
+        ("v1", "Service") => round_trip::<api::core::v1::Service>(doc),
+        ("v1", "ServiceAccount") => round_trip::<api::core::v1::ServiceAccount>(doc),
+        ("v1", "Secret") => round_trip::<api::core::v1::Secret>(doc),
+        ("policy/v1", "PodDisruptionBudget") => {
+            round_trip::<api::policy::v1::PodDisruptionBudget>(doc)
+        }
+        ("rbac.authorization.k8s.io/v1", "Role") => round_trip::<api::rbac::v1::Role>(doc),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding") => {
+            round_trip::<api::rbac::v1::RoleBinding>(doc)
+        }
+        ("rbac.authorization.k8s.io/v1", "ClusterRole") => {
+            round_trip::<api::rbac::v1::ClusterRole>(doc)
+        }
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => {
+            round_trip::<api::rbac::v1::ClusterRoleBinding>(doc)
+        }
+        ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration") => {
+            round_trip::<api::admissionregistration::v1::MutatingWebhookConfiguration>(doc)
+        }
+        ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration") => {
+            round_trip::<api::admissionregistration::v1::ValidatingWebhookConfiguration>(doc)
+        }
+        _ => return None,
+    })
+}
+
+/// Paths present in `a` but not in `b` (null values count as absent: Kubernetes
+/// types drop them too).
+fn missing_in(a: &Value, b: &Value, path: &str, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                let here = format!("{path}.{k}");
+                match y.get(k) {
+                    Some(w) => missing_in(v, w, &here, out),
+                    None if v.is_null() => {}
+                    None => out.push(here),
                 }
             }
-            None => errors.push(format!("{path}: {value} is not a list")),
-        },
-        Some("string") if !value.is_string() => {
-            errors.push(format!("{path}: {value} is not a string"))
         }
-        Some("integer") if !(value.is_i64() || value.is_u64()) => {
-            errors.push(format!("{path}: {value} is not an integer"))
-        }
-        Some("number") if !value.is_number() => {
-            errors.push(format!("{path}: {value} is not a number"))
-        }
-        Some("boolean") if !value.is_boolean() => {
-            errors.push(format!("{path}: {value} is not a boolean"))
+        (Value::Array(x), Value::Array(y)) => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                missing_in(v, w, &format!("{path}[{i}]"), out);
+            }
         }
         _ => {}
     }
+}
+
+/// Every built-in object of a render reads as its Kubernetes type without loss.
+fn assert_fit_built_in_types(docs: &[Value]) {
+    let mut checked = 0;
+    for doc in docs {
+        if let Some(errors) = built_in_errors(doc) {
+            assert!(
+                errors.is_empty(),
+                "{} does not fit its Kubernetes type:\n{}",
+                names(std::slice::from_ref(doc))[0],
+                errors.join("\n")
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no built-in object in {:?}", names(docs));
 }
 
 /// Every FlinkDeployment and VPA of a render fits its CRD.
@@ -401,8 +465,7 @@ fn assert_fit_crds(docs: &[Value]) {
             (Some("autoscaling.k8s.io/v1"), Some("VerticalPodAutoscaler")) => &vpa,
             _ => continue,
         };
-        let mut errors = Vec::new();
-        validate(doc, schema, "", &mut errors);
+        let errors = crd_errors(doc, schema);
         assert!(
             errors.is_empty(),
             "{} does not fit its CRD:\n{}",
@@ -460,6 +523,59 @@ jobs:
 
 // ---------------------------------------------------------------------------------
 // Tests: both charts
+
+#[test]
+fn the_schema_checks_catch_fields_the_api_server_would_drop() {
+    // The checks themselves must be able to fail: a misspelt field in a custom
+    // resource and in a built-in object, and a wrong type.
+    let flink = crd_schema(
+        "flinkdeployments.flink.apache.org-v1.yml",
+        "FlinkDeployment",
+        "v1beta1",
+    );
+    let mut fd = render(FLINK_CHART, &[])
+        .into_iter()
+        .find(|d| d["kind"] == "FlinkDeployment")
+        .expect("a FlinkDeployment");
+    assert_eq!(crd_errors(&fd, &flink), Vec::<String>::new());
+    fd["spec"]["taskManger"] = serde_json::json!({"replicas": 1});
+    fd["spec"]["job"]["parallelism"] = serde_json::json!("two");
+    let errors = crd_errors(&fd, &flink);
+    assert!(
+        errors.iter().any(|e| e.contains("taskManger")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("/spec/job/parallelism")),
+        "{errors:?}"
+    );
+
+    let mut deployment = render(WEBHOOK_CHART, &[])
+        .into_iter()
+        .find(|d| d["kind"] == "Deployment")
+        .expect("a Deployment");
+    assert_eq!(built_in_errors(&deployment), Some(vec![]));
+    deployment["spec"]["template"]["spec"]["securityContxt"] = serde_json::json!({});
+    deployment["spec"]["replicas"] = serde_json::json!("2");
+    let errors = built_in_errors(&deployment).unwrap_or_default();
+    assert!(!errors.is_empty(), "a wrong type is caught");
+    deployment["spec"]["replicas"] = serde_json::json!(2);
+    deployment["spec"]["template"]["spec"]["securityContxt"] = serde_json::json!({"x": 1});
+    let errors = built_in_errors(&deployment).unwrap_or_default();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains(".spec.template.spec.securityContxt")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn the_flink_chart_renders_valid_built_in_objects() {
+    assert_fit_built_in_types(&render(FLINK_CHART, &[]));
+}
 
 #[test]
 fn both_charts_pass_strict_lint() {
@@ -1051,6 +1167,7 @@ fn flag<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
 #[test]
 fn webhook_default_render_uses_cert_manager_with_ca_injection() {
     let docs = render(WEBHOOK_CHART, &[]);
+    assert_fit_built_in_types(&docs);
     let issuers = of_kind(&docs, "Issuer");
     assert_eq!(
         issuers.len(),
@@ -1422,6 +1539,7 @@ fn webhook_without_cert_manager_renders_the_secret_and_ca_bundle() {
             &format!("caBundle={}", dir.join("ca.crt").display()),
         ],
     );
+    assert_fit_built_in_types(&docs);
     assert!(of_kind(&docs, "Issuer").is_empty() && of_kind(&docs, "Certificate").is_empty());
     let secrets = of_kind(&docs, "Secret");
     assert_eq!(secrets.len(), 1);
