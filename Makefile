@@ -15,6 +15,13 @@ KIND ?= kind
 KUBECTL ?= kubectl
 HELM ?= helm
 CARGO ?= cargo
+DOCKER ?= docker
+
+# Release facts: the crate version, the commit, the host platform (krew's names)
+VERSION ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+GIT_COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+HOST_OS ?= $(shell uname -s | tr A-Z a-z)
+HOST_ARCH ?= $(shell uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
 
 # The kind cluster
 CLUSTER_NAME ?= flink-autoscale
@@ -51,7 +58,7 @@ WEBHOOK_NAMESPACE ?= flink-autoscale-system
 WEBHOOK_RELEASE ?= flink-autoscale-webhook
 WEBHOOK_CHART ?= charts/flink-autoscale-webhook
 WEBHOOK_IMAGE ?= flink-autoscale-webhook
-WEBHOOK_TAG ?= 0.1.0
+WEBHOOK_TAG ?= $(VERSION)
 # deny or warn (audit mode)
 WEBHOOK_ENFORCEMENT ?= deny
 WEBHOOK_VALUES ?=
@@ -65,7 +72,8 @@ KUBECTL_KUBE := --context $(KUBE_CONTEXT)
 .PHONY: help up kind/up kind/down cert-manager/install vpa/install \
 	flink-operator/install flink-operator/uninstall flink-operator/reinstall \
 	flink/install flink/uninstall flink/reinstall ui \
-	webhook/load webhook/install webhook/uninstall plugin/install test lint
+	webhook/image webhook/load kind/load webhook/install webhook/uninstall \
+	plugin/install plugin/archive krew/manifest test lint
 
 help: ## List the targets
 	@echo "Usage: make TARGET [VARIABLE=value ...]"
@@ -136,6 +144,22 @@ ui: ## Forward the Flink UI of UI_JOB to http://localhost:UI_PORT
 webhook/load: ## Load the webhook image WEBHOOK_IMAGE:WEBHOOK_TAG from the local Docker into kind
 	@echo "==> webhook/load: image $(WEBHOOK_IMAGE):$(WEBHOOK_TAG) into kind cluster $(CLUSTER_NAME)"
 	$(KIND) load docker-image $(WEBHOOK_IMAGE):$(WEBHOOK_TAG) --name $(CLUSTER_NAME)
+
+webhook/image: ## Build the webhook image WEBHOOK_IMAGE:WEBHOOK_TAG with Docker (Dockerfile)
+	@echo "==> webhook/image: docker build $(WEBHOOK_IMAGE):$(WEBHOOK_TAG) at commit $(GIT_COMMIT)"
+	$(DOCKER) build --build-arg VERSION=$(WEBHOOK_TAG) --build-arg GIT_COMMIT=$(GIT_COMMIT) -t $(WEBHOOK_IMAGE):$(WEBHOOK_TAG) .
+
+kind/load: webhook/load ## Load the webhook image into the kind cluster (same as webhook/load)
+
+plugin/archive: ## Build kubectl-flink (release) and pack dist/kubectl-flink_VERSION_OS_ARCH.tar.gz for krew
+	@echo "==> plugin/archive: dist/kubectl-flink_$(VERSION)_$(HOST_OS)_$(HOST_ARCH).tar.gz"
+	$(CARGO) build --release --locked -p kubectl-flink
+	mkdir -p dist
+	tar -czf dist/kubectl-flink_$(VERSION)_$(HOST_OS)_$(HOST_ARCH).tar.gz -C target/release kubectl-flink -C $(CURDIR) README.md
+
+krew/manifest: ## Write the sha256 of the archives in dist/ into plugins/flink.yaml
+	@echo "==> krew/manifest: sha256 of dist/*.tar.gz into plugins/flink.yaml"
+	plugins/update-sha256.sh dist
 
 webhook/install: ## Install or upgrade the admission webhook (charts/flink-autoscale-webhook; needs cert-manager)
 	@echo "==> webhook/install: $(WEBHOOK_CHART) as $(WEBHOOK_RELEASE) into namespace $(WEBHOOK_NAMESPACE), enforcement $(WEBHOOK_ENFORCEMENT)"
