@@ -1,7 +1,8 @@
 //! The command line, following kubectl's plugin conventions: the binary is
 //! `kubectl-flink` so that `kubectl flink ...` finds it on PATH, and the flags kubectl
 //! users type by habit (`-f/--filename`, `-o/--output`, `-n/--namespace`,
-//! `--kubeconfig`, `--context`) mean what they mean in kubectl.
+//! `-A/--all-namespaces`, `-w/--watch`, `--kubeconfig`, `--context`) mean what they
+//! mean in kubectl.
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use flink_autoscale_rules::{Enforcement, Quantity};
@@ -12,7 +13,7 @@ use std::time::Duration;
 #[command(
     name = "kubectl-flink",
     version,
-    about = "Flink autoscaler settings on Kubernetes: check manifests with the admission webhook's rules",
+    about = "Flink autoscaling on Kubernetes: the scaling picture of a cluster, and offline checks with the admission webhook's rules",
     subcommand_required = true,
     arg_required_else_help = true
 )]
@@ -23,20 +24,40 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Checks what clap cannot see: a global `-n` given before the subcommand together
+    /// with `status -A` (after the subcommand, clap itself refuses the pair).
+    pub fn validate(&self) -> Result<(), clap::Error> {
+        if let Command::Status(args) = &self.command
+            && args.all_namespaces
+            && self.global.namespace.is_some()
+        {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            return Err(command.error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "the argument '--all-namespaces' cannot be used with '--namespace <NAMESPACE>'",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Flags shared by every subcommand, as kubectl's are. `check` works offline and reads
 /// only `--namespace`; the cluster flags are accepted everywhere so that a wrapper
 /// script can pass them uniformly.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Path to the kubeconfig file (unused by `check`, which never contacts a cluster)
+    /// Path to the kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]
+    /// (unused by `check`, which never contacts a cluster)
     #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub kubeconfig: Option<PathBuf>,
 
-    /// The kubeconfig context to use (unused by `check`)
+    /// The kubeconfig context to use [default: its current context] (unused by `check`)
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
 
-    /// Namespace for objects that do not name one [default: default]
+    /// The namespace: for `status` the one to look in [default: the context's];
+    /// for `check` the one of objects that name none [default: default]
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 }
@@ -52,6 +73,18 @@ pub enum Command {
     /// Exit status: 0 when every object would be admitted, 1 when any would be
     /// denied, 2 for usage errors and unreadable or malformed input.
     Check(CheckArgs),
+
+    /// Show the scaling picture of FlinkDeployments: job, autoscaler, parallelism,
+    /// TaskManagers, VPA, last scaling and rule findings, one row each.
+    ///
+    /// Reads FlinkDeployments, the autoscaler's ConfigMaps, TaskManager pods, VPAs and
+    /// HPAs with one list call per kind. A kind that is not installed (no VPA) or not
+    /// readable (RBAC) is marked in its column instead of failing the command.
+    ///
+    /// Exit status: 0 when the deployments could be listed, 1 when the cluster cannot
+    /// be reached or read (kubeconfig, context, connection, permission on
+    /// FlinkDeployments, NAME not found), 2 for usage errors.
+    Status(StatusArgs),
 
     /// Print a shell completion script, e.g. `source <(kubectl-flink completion bash)`
     Completion {
@@ -99,6 +132,60 @@ pub struct CheckArgs {
     /// Memory maximum given to VPAs on Flink TaskManagers that set none
     #[arg(long, value_name = "QUANTITY", default_value = "2Gi", value_parser = parse_quantity)]
     pub vpa_max_memory: Quantity,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Show only the FlinkDeployment of this name
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Look in every namespace (adds a NAMESPACE column)
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+
+    /// Output format: `wide` adds per-vertex parallelism, slots, HPA and namespace;
+    /// `json` and `yaml` carry everything the table shows and the findings in full
+    #[arg(short = 'o', long, value_enum, default_value_t = StatusFormat::Table)]
+    pub output: StatusFormat,
+
+    /// Redraw every --watch-interval until interrupted (Ctrl-C)
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+
+    /// How often --watch lists again, in Flink's duration syntax (e.g. 2s, 500ms)
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_interval)]
+    pub watch_interval: Duration,
+
+    /// Stop --watch after this many redraws (for tests and scripts)
+    #[arg(long, value_name = "N", hide = true)]
+    pub watch_count: Option<u64>,
+
+    /// Take this instant (RFC 3339) as the current time, so that ages are stable in tests
+    #[arg(long, value_name = "TIME", hide = true, value_parser = parse_instant)]
+    pub now: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// One row per FlinkDeployment
+    Table,
+    /// The table with more columns
+    Wide,
+    /// A documented, stable structure for scripts
+    Json,
+    /// The same structure as YAML
+    Yaml,
+}
+
+impl StatusFormat {
+    pub fn is_table(self) -> bool {
+        matches!(self, StatusFormat::Table | StatusFormat::Wide)
+    }
+}
+
+fn parse_instant(raw: &str) -> Result<jiff::Timestamp, String> {
+    raw.parse().map_err(|e: jiff::Error| e.to_string())
 }
 
 /// A Kubernetes quantity, as the webhook's flags of the same name take it.
@@ -198,6 +285,67 @@ mod tests {
             "off",
         ]);
         usage(&["kubectl-flink", "completion", "tcsh"]);
+    }
+
+    #[test]
+    fn status_takes_kubectl_style_flags() {
+        let cli = Cli::try_parse_from([
+            "kubectl-flink",
+            "status",
+            "orders",
+            "-n",
+            "team-a",
+            "-o",
+            "wide",
+            "-w",
+            "--watch-interval",
+            "500ms",
+            "--kubeconfig",
+            "/tmp/kc",
+        ])
+        .unwrap();
+        let Command::Status(args) = cli.command else {
+            panic!("expected status")
+        };
+        assert_eq!(args.name.as_deref(), Some("orders"));
+        assert_eq!(args.output, StatusFormat::Wide);
+        assert!(args.watch && !args.all_namespaces);
+        assert_eq!(args.watch_interval, Duration::from_millis(500));
+        assert_eq!(cli.global.namespace.as_deref(), Some("team-a"));
+        assert_eq!(cli.global.kubeconfig, Some(PathBuf::from("/tmp/kc")));
+
+        let cli = Cli::try_parse_from([
+            "kubectl-flink",
+            "status",
+            "-A",
+            "-o",
+            "json",
+            "--now",
+            "2026-07-01T12:00:00Z",
+        ])
+        .unwrap();
+        let Command::Status(args) = cli.command else {
+            panic!("expected status")
+        };
+        assert!(args.all_namespaces);
+        assert_eq!(args.output, StatusFormat::Json);
+        assert_eq!(args.watch_interval, Duration::from_secs(2));
+        assert_eq!(args.now.map(|t| t.as_second()), Some(1_782_907_200));
+    }
+
+    #[test]
+    fn status_refuses_namespace_with_all_namespaces_and_unknown_formats() {
+        let usage = |args: &[&str]| {
+            let err = Cli::try_parse_from(args)
+                .and_then(|cli| cli.validate())
+                .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{err}");
+        };
+        usage(&["kubectl-flink", "status", "-A", "-n", "x"]);
+        usage(&["kubectl-flink", "-n", "x", "status", "-A"]);
+        usage(&["kubectl-flink", "status", "-o", "text"]);
+        usage(&["kubectl-flink", "status", "--now", "yesterday"]);
+        usage(&["kubectl-flink", "status", "a", "b"]);
     }
 
     #[test]

@@ -1,31 +1,33 @@
 //! `kubectl-flink`: a kubectl plugin for Flink jobs whose autoscaling is guarded by
-//! flink-autoscale-guard. `check` applies the admission webhook's rules to manifests
+//! flink-autoscale-guard. `status` shows the scaling picture of a cluster's
+//! FlinkDeployments; `check` applies the admission webhook's rules to manifests
 //! offline, so CI can refuse what the cluster would refuse.
 //!
 //! `main` only wires things together: parse the command line, run the subcommand,
-//! turn errors into `error: ...` on stderr and exit code 2.
+//! turn errors into `error: ...` on stderr and the error's exit code.
 
 mod check;
 mod cli;
 mod error;
 mod input;
 mod output;
+mod status;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-/// Exit code for usage and input errors (clap uses the same for its own).
-const EXIT_ERROR: u8 = 2;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = cli.validate() {
+        e.exit();
+    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(EXIT_ERROR)
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -40,6 +42,21 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
             &mut stdout,
             colour_wanted(std::io::stdout().is_terminal()),
         ),
+        Command::Status(args) => {
+            let is_terminal = std::io::stdout().is_terminal();
+            let terminal = status::Terminal {
+                is_terminal,
+                colour: colour_wanted(is_terminal),
+                width: status::Terminal::width(is_terminal),
+            };
+            status::run(
+                args,
+                &cli.global,
+                &mut stdout,
+                &mut std::io::stderr().lock(),
+                terminal,
+            )
+        }
         Command::Completion { shell } => {
             let mut command = Cli::command();
             let name = command.get_name().to_string();

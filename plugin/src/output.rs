@@ -107,12 +107,17 @@ pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
 /// ANSI colours, or nothing: colour is decided once by the caller (a terminal, and
 /// no `NO_COLOR`), never by the renderer.
 #[derive(Debug, Clone, Copy)]
-struct Palette {
+pub(crate) struct Palette {
     on: bool,
 }
 
 impl Palette {
-    fn paint(self, code: &str, text: &str) -> String {
+    pub(crate) fn new(on: bool) -> Palette {
+        Palette { on }
+    }
+
+    /// `text` in the ANSI SGR `code` (e.g. `31` red), or as it is with colour off.
+    pub(crate) fn paint(self, code: &str, text: &str) -> String {
         if self.on {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -150,7 +155,7 @@ impl Palette {
 /// Everything taken from the input is escaped, so a manifest cannot drive the
 /// terminal it is checked on.
 pub fn write_text(out: &mut dyn Write, report: &Report, colour: bool) -> io::Result<()> {
-    let palette = Palette { on: colour };
+    let palette = Palette::new(colour);
     for object in &report.objects {
         write_object(out, object, palette)?;
     }

@@ -5,7 +5,7 @@
 //! the server validates fields itself (`fieldValidation`), so `kubectl apply` works
 //! with its default `--validate=strict`.
 
-use super::resources::{RESOURCES, ResourceType, group_versions};
+use super::resources::{ResourceType, Served};
 use serde_json::{Value, json};
 
 pub const AGGREGATED_CONTENT_TYPE: &str =
@@ -37,12 +37,6 @@ pub fn version() -> Value {
     })
 }
 
-fn in_group_version(group: &str, version: &str) -> impl Iterator<Item = &'static ResourceType> {
-    RESOURCES
-        .iter()
-        .filter(move |r| r.group == group && r.version == version)
-}
-
 fn group_version(group: &str, version: &str) -> String {
     if group.is_empty() {
         version.to_string()
@@ -62,8 +56,9 @@ pub fn core_versions(server_address: &str) -> Value {
     })
 }
 
-fn api_group(group: &str) -> Value {
-    let versions: Vec<Value> = group_versions()
+fn api_group(served: &Served, group: &str) -> Value {
+    let versions: Vec<Value> = served
+        .group_versions()
         .into_iter()
         .filter(|(g, _)| *g == group)
         .map(|(g, v)| json!({"groupVersion": group_version(g, v), "version": v}))
@@ -72,24 +67,29 @@ fn api_group(group: &str) -> Value {
 }
 
 /// `/apis` (legacy form).
-pub fn group_list() -> Value {
-    let mut groups: Vec<&str> = group_versions().into_iter().map(|(g, _)| g).collect();
+pub fn group_list(served: &Served) -> Value {
+    let mut groups: Vec<&str> = served
+        .group_versions()
+        .into_iter()
+        .map(|(g, _)| g)
+        .collect();
     groups.dedup();
     let groups: Vec<Value> = groups
         .into_iter()
         .filter(|g| !g.is_empty())
-        .map(api_group)
+        .map(|g| api_group(served, g))
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
 /// `/apis/<group>`.
-pub fn group(group: &str) -> Option<Value> {
-    group_versions()
+pub fn group(served: &Served, group: &str) -> Option<Value> {
+    served
+        .group_versions()
         .iter()
         .any(|(g, _)| *g == group && !g.is_empty())
         .then(|| {
-            let mut doc = api_group(group);
+            let mut doc = api_group(served, group);
             doc["kind"] = "APIGroup".into();
             doc["apiVersion"] = "v1".into();
             doc
@@ -97,9 +97,9 @@ pub fn group(group: &str) -> Option<Value> {
 }
 
 /// `/api/v1`, `/apis/<group>/<version>`: the APIResourceList.
-pub fn resource_list(group: &str, version: &str) -> Option<Value> {
+pub fn resource_list(served: &Served, group: &str, version: &str) -> Option<Value> {
     let mut resources = Vec::new();
-    for r in in_group_version(group, version) {
+    for r in served.in_group_version(group, version) {
         resources.push(json!({
             "name": r.plural,
             "singularName": r.singular,
@@ -164,13 +164,14 @@ fn aggregated_resource(r: &ResourceType) -> Value {
 }
 
 /// `/api` (`core: true`) or `/apis` in the aggregated form.
-pub fn aggregated(core: bool) -> Value {
+pub fn aggregated(served: &Served, core: bool) -> Value {
     let mut items: Vec<Value> = Vec::new();
-    for (group, version) in group_versions() {
+    for (group, version) in served.group_versions() {
         if group.is_empty() != core {
             continue;
         }
-        let resources: Vec<Value> = in_group_version(group, version)
+        let resources: Vec<Value> = served
+            .in_group_version(group, version)
             .map(aggregated_resource)
             .collect();
         let entry = json!({"version": version, "resources": resources, "freshness": "Current"});
@@ -194,8 +195,9 @@ fn openapi_path(group: &str, version: &str) -> String {
 }
 
 /// `/openapi/v3`: where each group-version's document is.
-pub fn openapi_root() -> Value {
-    let paths: serde_json::Map<String, Value> = group_versions()
+pub fn openapi_root(served: &Served) -> Value {
+    let paths: serde_json::Map<String, Value> = served
+        .group_versions()
         .into_iter()
         .map(|(g, v)| {
             let path = openapi_path(g, v);
@@ -210,12 +212,13 @@ pub fn openapi_root() -> Value {
 /// which is what kubectl reads to learn that `fieldValidation` is supported. No
 /// schemas: kubectl then computes apply patches from its built-in types, or as JSON
 /// merge patches for custom resources, as it does against a real server.
-pub fn openapi_group_version(path: &str) -> Option<Value> {
-    let (group, version) = group_versions()
+pub fn openapi_group_version(served: &Served, path: &str) -> Option<Value> {
+    let (group, version) = served
+        .group_versions()
         .into_iter()
         .find(|(g, v)| openapi_path(g, v) == path)?;
     let mut paths = serde_json::Map::new();
-    for r in in_group_version(group, version) {
+    for r in served.in_group_version(group, version) {
         let scope = if r.namespaced {
             "namespaces/{namespace}/"
         } else {
@@ -251,7 +254,8 @@ mod tests {
 
     #[test]
     fn short_names_and_subresources_are_advertised() {
-        let list = resource_list("flink.apache.org", "v1beta1").unwrap();
+        let served = Served::default();
+        let list = resource_list(&served, "flink.apache.org", "v1beta1").unwrap();
         let names: Vec<&str> = list["resources"]
             .as_array()
             .unwrap()
@@ -260,8 +264,8 @@ mod tests {
             .collect();
         assert!(names.contains(&"flinkdeployments/scale"));
         assert_eq!(list["resources"][0]["shortNames"][0], "flinkdep");
-        assert!(resource_list("nope", "v1").is_none());
-        let apis = aggregated(false);
+        assert!(resource_list(&served, "nope", "v1").is_none());
+        let apis = aggregated(&served, false);
         assert!(
             apis["items"]
                 .as_array()
@@ -269,7 +273,37 @@ mod tests {
                 .iter()
                 .all(|i| i["metadata"]["name"] != "")
         );
-        assert_eq!(aggregated(true)["items"][0]["versions"][0]["version"], "v1");
+        assert_eq!(
+            aggregated(&served, true)["items"][0]["versions"][0]["version"],
+            "v1"
+        );
+    }
+
+    #[test]
+    fn kinds_left_out_are_not_discovered() {
+        let served = Served::without(vec!["VerticalPodAutoscaler".into()]);
+        assert!(resource_list(&served, "autoscaling.k8s.io", "v1").is_none());
+        assert!(group(&served, "autoscaling.k8s.io").is_none());
+        let groups = group_list(&served);
+        assert!(
+            groups["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|g| g["name"] != "autoscaling.k8s.io"),
+            "{groups}"
+        );
+        let apis = aggregated(&served, false);
+        assert!(
+            apis["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["metadata"]["name"] != "autoscaling.k8s.io")
+        );
+        assert!(openapi_group_version(&served, "apis/autoscaling.k8s.io/v1").is_none());
+        // Other kinds of a group stay: HPAs are autoscaling/v2, not the VPA's group.
+        assert!(resource_list(&served, "autoscaling", "v2").is_some());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::discovery;
 use super::patch::{self, PatchType};
 use super::render::{self, Representation};
-use super::resources::{self, ResourceType};
+use super::resources::{self, ResourceType, Served};
 use super::selector::{FieldSelector, LabelSelector};
 use super::status::Status;
 use super::store::{Store, WriteOptions};
@@ -62,6 +62,9 @@ pub struct App {
     pub users: Arc<Vec<User>>,
     pub server_address: String,
     pub bookmark_interval: Duration,
+    pub served: Arc<Served>,
+    /// Every request's method and URI (path and query), in arrival order.
+    pub requests: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 pub fn router(app: App) -> Router {
@@ -75,6 +78,10 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    app.requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(format!("{method} {uri}"));
     let response = serve(&app, &method, &uri, &headers, body)
         .await
         .unwrap_or_else(IntoResponse::into_response);
@@ -107,12 +114,12 @@ enum Route {
     Resource(Target),
 }
 
-fn route(path: &str) -> Result<Route, Status> {
+fn route(served: &Served, path: &str) -> Result<Route, Status> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let no_route = || Status::no_route(path);
     let (group, version, rest) = match segments.as_slice() {
         ["apis", group] => {
-            return discovery::group(group)
+            return discovery::group(served, group)
                 .map(Route::Document)
                 .ok_or_else(no_route);
         }
@@ -121,19 +128,23 @@ fn route(path: &str) -> Result<Route, Status> {
         _ => return Err(no_route()),
     };
     if rest.is_empty() {
-        return discovery::resource_list(group, version)
+        return discovery::resource_list(served, group, version)
             .map(Route::Document)
             .ok_or_else(no_route);
     }
     let (namespace, rest) = match rest {
         ["namespaces", ns, plural, ..]
-            if resources::by_plural(group, version, plural).is_some_and(|r| r.namespaced) =>
+            if served
+                .by_plural(group, version, plural)
+                .is_some_and(|r| r.namespaced) =>
         {
             (Some(ns.to_string()), &rest[2..])
         }
         _ => (None, rest),
     };
-    let res = resources::by_plural(group, version, rest[0]).ok_or_else(no_route)?;
+    let res = served
+        .by_plural(group, version, rest[0])
+        .ok_or_else(no_route)?;
     let (name, subresource) = match &rest[1..] {
         [] => (None, None),
         [name] => (Some(name.to_string()), None),
@@ -191,7 +202,7 @@ async fn serve(
     let aggregated = |core: bool| {
         json_response(
             StatusCode::OK,
-            discovery::aggregated(core).to_string(),
+            discovery::aggregated(&app.served, core).to_string(),
             discovery::AGGREGATED_CONTENT_TYPE,
         )
     };
@@ -199,16 +210,16 @@ async fn serve(
         "/api" if discovery::wants_aggregated(accept) => return Ok(aggregated(true)),
         "/apis" if discovery::wants_aggregated(accept) => return Ok(aggregated(false)),
         "/api" => return Ok(ok(&discovery::core_versions(&app.server_address))),
-        "/apis" => return Ok(ok(&discovery::group_list())),
-        "/openapi/v3" => return Ok(ok(&discovery::openapi_root())),
+        "/apis" => return Ok(ok(&discovery::group_list(&app.served))),
+        "/openapi/v3" => return Ok(ok(&discovery::openapi_root(&app.served))),
         p if p.starts_with("/openapi/v3/") => {
-            return discovery::openapi_group_version(&p["/openapi/v3/".len()..])
+            return discovery::openapi_group_version(&app.served, &p["/openapi/v3/".len()..])
                 .map(|doc| ok(&doc))
                 .ok_or_else(|| Status::no_route(path));
         }
         _ => {}
     }
-    let target = match route(path)? {
+    let target = match route(&app.served, path)? {
         Route::Document(doc) => return Ok(ok(&doc)),
         Route::Resource(target) => target,
     };
@@ -614,7 +625,7 @@ mod tests {
     use super::*;
 
     fn target(path: &str) -> Target {
-        match route(path) {
+        match route(&Served::default(), path) {
             Ok(Route::Resource(t)) => t,
             Ok(Route::Document(_)) => panic!("{path} is a document"),
             Err(e) => panic!("{path}: {e}"),
@@ -637,7 +648,8 @@ mod tests {
         );
         let ns_status = target("/api/v1/namespaces/team/status");
         assert_eq!(ns_status.subresource.as_deref(), Some("status"));
-        assert!(matches!(route("/api/v1"), Ok(Route::Document(_))));
+        let served = Served::default();
+        assert!(matches!(route(&served, "/api/v1"), Ok(Route::Document(_))));
         for bad in [
             "/apis/flink.apache.org/v1beta1/flinkdeployments/a",
             "/apis/flink.apache.org/v1beta1/namespaces/x/flinkdeployments/a/nope",
@@ -645,8 +657,24 @@ mod tests {
             "/apis/nope/v1/things",
             "/",
         ] {
-            assert!(route(bad).is_err(), "{bad}");
+            assert!(route(&served, bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn kinds_left_out_have_no_routes() {
+        let served = Served::without(vec!["VerticalPodAutoscaler".into()]);
+        for path in [
+            "/apis/autoscaling.k8s.io/v1/verticalpodautoscalers",
+            "/apis/autoscaling.k8s.io/v1/namespaces/team/verticalpodautoscalers/a",
+            "/apis/autoscaling.k8s.io/v1",
+        ] {
+            match route(&served, path) {
+                Err(status) => assert_eq!(status.code, 404, "{path}"),
+                Ok(_) => panic!("{path} is served"),
+            }
+        }
+        assert!(route(&served, "/apis/autoscaling/v2/horizontalpodautoscalers").is_ok());
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //!     .yaml_file("fixtures/examples/flink-operator-basic.yaml")?
 //!     .forbid("no-vpa", "list", "verticalpodautoscalers")
 //!     .unreachable_context("down")
+//!     .without_kind("HorizontalPodAutoscaler")
 //!     .start()?;
 //! let out = server.kubectl().args(["get", "flinkdeployments"]).output()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -130,6 +131,7 @@ pub struct Builder {
     objects: Vec<Value>,
     history_limit: usize,
     bookmark_interval: Duration,
+    without_kinds: Vec<String>,
 }
 
 const MAIN_CONTEXT: &str = "test-apiserver";
@@ -153,6 +155,7 @@ impl Default for Builder {
             objects: Vec::new(),
             history_limit: 10_000,
             bookmark_interval: Duration::from_secs(2),
+            without_kinds: Vec::new(),
         }
     }
 }
@@ -242,6 +245,18 @@ impl Builder {
         self
     }
 
+    /// Serves as if `kind`'s API were not installed (no VPA CRD, say): it is absent
+    /// from discovery (legacy, aggregated and OpenAPI), a group left without kinds
+    /// disappears, and every request for it answers `404 NotFound` ("the server could
+    /// not find the requested resource"), as a real server does for an unknown
+    /// resource. E.g. `.without_kind("VerticalPodAutoscaler")`. Objects of the kind
+    /// may still be seeded and read through [`TestApiServer::store`]; clients never
+    /// see them.
+    pub fn without_kind(mut self, kind: &str) -> Self {
+        self.without_kinds.push(kind.into());
+        self
+    }
+
     /// How many changes watches can replay (default 10,000); older versions get
     /// `410 Expired`.
     pub fn history_limit(mut self, changes: usize) -> Self {
@@ -287,11 +302,14 @@ impl Builder {
             ),
         )?;
 
+        let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
         let app = App {
             store: store.clone(),
             users: Arc::new(self.users),
             server_address: addr.to_string(),
             bookmark_interval: self.bookmark_interval,
+            served: Arc::new(resources::Served::without(self.without_kinds)),
+            requests: requests.clone(),
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -329,6 +347,7 @@ impl Builder {
             token: admin_token,
             handle,
             thread: Some(thread),
+            requests,
         })
     }
 }
@@ -394,6 +413,7 @@ pub struct TestApiServer {
     token: String,
     handle: axum_server::Handle<SocketAddr>,
     thread: Option<JoinHandle<()>>,
+    requests: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl TestApiServer {
@@ -409,6 +429,23 @@ impl TestApiServer {
     /// The kubeconfig file written for this server.
     pub fn kubeconfig(&self) -> &Path {
         &self.kubeconfig
+    }
+
+    /// Every request served so far, as `METHOD /path?query`, in arrival order: to
+    /// check how a client talks to the API (e.g. one list call per kind).
+    pub fn requests(&self) -> Vec<String> {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Forgets the requests served so far.
+    pub fn clear_requests(&self) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// `https://127.0.0.1:<port>`.

@@ -90,15 +90,55 @@ pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static ResourceType> {
         .find(|r| r.api_version() == api_version && r.kind == kind)
 }
 
-/// The group/versions served, in discovery order (core first).
-pub fn group_versions() -> Vec<(&'static str, &'static str)> {
-    let mut out: Vec<(&str, &str)> = Vec::new();
-    for r in RESOURCES {
-        if !out.contains(&(r.group, r.version)) {
-            out.push((r.group, r.version));
-        }
+/// The kinds one server serves: every one of [`RESOURCES`] except those left out
+/// with `Builder::without_kind`, as if their CRD (or API group) were not installed.
+#[derive(Debug, Clone, Default)]
+pub struct Served {
+    /// Kinds (e.g. `VerticalPodAutoscaler`) left out.
+    hidden: Vec<String>,
+}
+
+impl Served {
+    pub fn without(kinds: Vec<String>) -> Self {
+        Served { hidden: kinds }
     }
-    out
+
+    pub fn serves(&self, r: &ResourceType) -> bool {
+        !self.hidden.iter().any(|k| k == r.kind)
+    }
+
+    /// The resource served at `group`/`version` under `plural`.
+    pub fn by_plural(
+        &self,
+        group: &str,
+        version: &str,
+        plural: &str,
+    ) -> Option<&'static ResourceType> {
+        by_plural(group, version, plural).filter(|r| self.serves(r))
+    }
+
+    /// The served kinds of one group/version.
+    pub fn in_group_version<'a>(
+        &'a self,
+        group: &'a str,
+        version: &'a str,
+    ) -> impl Iterator<Item = &'static ResourceType> + 'a {
+        RESOURCES
+            .iter()
+            .filter(move |r| r.group == group && r.version == version && self.serves(r))
+    }
+
+    /// The group/versions with a served kind, in discovery order (core first): a
+    /// group whose every kind is left out disappears from discovery.
+    pub fn group_versions(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for r in RESOURCES.iter().filter(|r| self.serves(r)) {
+            if !out.contains(&(r.group, r.version)) {
+                out.push((r.group, r.version));
+            }
+        }
+        out
+    }
 }
 
 const fn col(name: &'static str, cell: fn(&Value) -> Value) -> Column {

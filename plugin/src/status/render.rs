@@ -1,0 +1,681 @@
+//! Writing a [`Report`]: a kubectl-style table (upper-case headers, no borders,
+//! columns three spaces apart; `-o wide` adds columns), or the report itself as JSON
+//! or YAML. The table is made from the same report the JSON prints.
+
+use super::autoscaler_state::Direction;
+use super::model::{AutoscalerMode, Availability, DeploymentStatus, Report};
+use crate::input::printable;
+use crate::output::Palette;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Columns are separated by this many spaces, as kubectl's are.
+const GAP: usize = 3;
+
+/// What the table looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableStyle {
+    pub wide: bool,
+    /// Add a NAMESPACE column (always in wide).
+    pub namespaces: bool,
+    pub colour: bool,
+    /// Fit the table into this many columns by truncating free-text cells.
+    pub width: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct Cell {
+    text: String,
+    /// An ANSI SGR code, applied only with colour on.
+    paint: Option<&'static str>,
+}
+
+fn cell(text: impl AsRef<str>) -> Cell {
+    Cell {
+        text: printable(text.as_ref()),
+        paint: None,
+    }
+}
+
+fn painted(text: impl AsRef<str>, paint: Option<&'static str>) -> Cell {
+    Cell {
+        paint,
+        ..cell(text)
+    }
+}
+
+struct Column {
+    header: &'static str,
+    /// Free text that may be cut to fit the terminal; names and states never are.
+    flexible: bool,
+    cells: Vec<Cell>,
+}
+
+const RED: &str = "31";
+const GREEN: &str = "32";
+const YELLOW: &str = "33";
+const FAINT: &str = "2";
+
+/// Writes the table; nothing (not even headers) for no deployments: the caller says
+/// "No FlinkDeployments found" on stderr, as kubectl does.
+pub fn write_table(out: &mut dyn Write, report: &Report, style: TableStyle) -> io::Result<()> {
+    if report.deployments.is_empty() {
+        return Ok(());
+    }
+    let rows = &report.deployments;
+    let column = |header, flexible, f: &dyn Fn(&DeploymentStatus) -> Cell| Column {
+        header,
+        flexible,
+        cells: rows.iter().map(f).collect(),
+    };
+    let mut columns = Vec::new();
+    if style.namespaces || style.wide {
+        columns.push(column("NAMESPACE", false, &|d| cell(&d.namespace)));
+    }
+    columns.push(column("NAME", false, &|d| cell(&d.name)));
+    columns.push(column("JOB", false, &job_cell));
+    columns.push(column("LIFECYCLE", false, &lifecycle_cell));
+    columns.push(column("AUTOSCALER", false, &autoscaler_cell));
+    columns.push(column("PARALLELISM", true, &|d| cell(parallelism_text(d))));
+    if style.wide {
+        columns.push(column("VERTICES", true, &|d| cell(vertices_text(d))));
+        columns.push(column("SLOTS", false, &|d| cell(d.slots.to_string())));
+    }
+    columns.push(column("TASKMANAGERS", false, &taskmanagers_cell));
+    columns.push(column("VPA", true, &vpa_cell));
+    if style.wide {
+        columns.push(column("HPA", true, &hpa_cell));
+    }
+    columns.push(column("LAST SCALING", true, &last_scaling_cell));
+    columns.push(column("FINDINGS", false, &findings_cell));
+
+    let widths = fit(&columns, style.width);
+    let palette = Palette::new(style.colour);
+    let line = |cells: Vec<(&str, Option<&'static str>)>| {
+        let last = cells.len().saturating_sub(1);
+        let mut text = String::new();
+        for (i, ((content, paint), width)) in cells.into_iter().zip(&widths).enumerate() {
+            let cut = truncate(content, *width);
+            let shown = cut.chars().count();
+            text.push_str(&match paint {
+                Some(code) => palette.paint(code, &cut),
+                None => cut,
+            });
+            if i < last {
+                text.push_str(&" ".repeat(width - shown + GAP));
+            }
+        }
+        text
+    };
+    writeln!(
+        out,
+        "{}",
+        line(columns.iter().map(|c| (c.header, None)).collect())
+    )?;
+    for row in 0..rows.len() {
+        let cells = columns
+            .iter()
+            .map(|c| (c.cells[row].text.as_str(), c.cells[row].paint))
+            .collect();
+        writeln!(out, "{}", line(cells))?;
+    }
+    Ok(())
+}
+
+fn width_of(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// Column widths: each column's widest cell; when that is wider than `limit`, the
+/// widest flexible column gives up a character at a time (never below its header)
+/// until the table fits. A table that cannot fit even so is left whole: its lines
+/// wrap either way, and cutting would only lose what the cells say.
+fn fit(columns: &[Column], limit: Option<usize>) -> Vec<usize> {
+    let mut widths: Vec<usize> = columns
+        .iter()
+        .map(|c| {
+            c.cells
+                .iter()
+                .map(|cell| width_of(&cell.text))
+                .chain([width_of(c.header)])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let Some(limit) = limit else {
+        return widths;
+    };
+    let total = |w: &[usize]| w.iter().sum::<usize>() + GAP * w.len().saturating_sub(1);
+    let narrowest: Vec<usize> = columns
+        .iter()
+        .zip(&widths)
+        .map(|(c, w)| {
+            if c.flexible {
+                width_of(c.header).min(*w)
+            } else {
+                *w
+            }
+        })
+        .collect();
+    if total(&narrowest) > limit {
+        return widths;
+    }
+    while total(&widths) > limit {
+        let widest = (0..columns.len())
+            .filter(|&i| columns[i].flexible && widths[i] > width_of(columns[i].header))
+            .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
+        match widest {
+            Some(i) => widths[i] -= 1,
+            None => break,
+        }
+    }
+    widths
+}
+
+/// Cuts `text` to `width` characters, marking the cut with an ellipsis.
+fn truncate(text: &str, width: usize) -> String {
+    if width_of(text) <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+fn state_paint(state: &str) -> Option<&'static str> {
+    match state {
+        "RUNNING" | "STABLE" | "FINISHED" => Some(GREEN),
+        "FAILED" | "FAILING" | "ROLLED_BACK" => Some(RED),
+        _ => None,
+    }
+}
+
+fn job_cell(d: &DeploymentStatus) -> Cell {
+    match (&d.job_state, d.session) {
+        (Some(state), _) => painted(state, state_paint(state)),
+        (None, true) => painted("session", Some(FAINT)),
+        (None, false) => cell("-"),
+    }
+}
+
+fn lifecycle_cell(d: &DeploymentStatus) -> Cell {
+    match &d.lifecycle_state {
+        Some(state) => painted(state, state_paint(state)),
+        None => cell("-"),
+    }
+}
+
+fn autoscaler_cell(d: &DeploymentStatus) -> Cell {
+    let paint = match d.autoscaler.mode {
+        AutoscalerMode::On => Some(GREEN),
+        AutoscalerMode::Advisor => Some(YELLOW),
+        AutoscalerMode::Off => Some(FAINT),
+    };
+    painted(d.autoscaler.mode.as_str(), paint)
+}
+
+/// `4`, or `2-8` when vertices differ; then the bounds in effect, `4 (1..24)`.
+pub fn parallelism_text(d: &DeploymentStatus) -> String {
+    let p = &d.parallelism;
+    let Some(current) = p.current else {
+        return "-".into();
+    };
+    let mut text = if current.min == current.max {
+        current.max.to_string()
+    } else {
+        format!("{}-{}", current.min, current.max)
+    };
+    if let Some(bounds) = p.bounds {
+        text.push_str(&format!(" ({}..{})", bounds.min, bounds.max));
+    }
+    text
+}
+
+/// Per-vertex parallelism with the first six digits of each vertex id:
+/// `0a4484:2,bc764c:4`.
+pub fn vertices_text(d: &DeploymentStatus) -> String {
+    if d.parallelism.vertices.is_empty() {
+        return "-".into();
+    }
+    d.parallelism
+        .vertices
+        .iter()
+        .map(|v| {
+            let id: String = v.id.chars().take(6).collect();
+            format!("{id}:{}", v.parallelism)
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn taskmanagers_cell(d: &DeploymentStatus) -> Cell {
+    let tm = &d.task_managers;
+    let ready = tm.ready.map_or("?".to_string(), |r| r.to_string());
+    let desired = tm.desired.map_or("?".to_string(), |n| n.to_string());
+    let short = matches!((tm.ready, tm.desired), (Some(r), Some(n)) if i64::from(r) < n);
+    let why = match tm.pod_availability {
+        Availability::Forbidden => " (forbidden)",
+        Availability::Failed => " (error)",
+        Availability::NotInstalled => " (n/a)",
+        Availability::Found | Availability::None => "",
+    };
+    painted(
+        format!("{ready}/{desired}{why}"),
+        (short || !why.is_empty()).then_some(YELLOW),
+    )
+}
+
+/// The marker of a kind that could not be looked at; `None` when it could.
+fn unavailable(availability: Availability, what: &str) -> Option<Cell> {
+    match availability {
+        Availability::NotInstalled => {
+            Some(painted(format!("n/a: {what} not installed"), Some(FAINT)))
+        }
+        Availability::Forbidden => Some(painted("forbidden", Some(YELLOW))),
+        Availability::Failed => Some(painted("error", Some(RED))),
+        Availability::None => Some(cell("-")),
+        Availability::Found => None,
+    }
+}
+
+/// `Recreate 2Gi->2560Mi`: the update mode, the TaskManager memory request now and
+/// the VPA's target for it (`?` before it has recommended anything).
+fn vpa_cell(d: &DeploymentStatus) -> Cell {
+    let vpa = &d.vpa;
+    if let Some(marker) = unavailable(vpa.availability, "VPA") {
+        return marker;
+    }
+    let request = vpa.memory_request_bytes.map_or("?".into(), human_bytes);
+    let target = vpa.memory_target_bytes.map_or("?".into(), human_bytes);
+    let mut text = format!(
+        "{} {request}->{target}",
+        vpa.update_mode.as_deref().unwrap_or("?")
+    );
+    if !vpa.others.is_empty() {
+        text.push_str(&format!(" +{}", vpa.others.len()));
+    }
+    let conflict = d.findings.iter().any(|f| {
+        f.kind == "VerticalPodAutoscaler" && f.severity == flink_autoscale_rules::Severity::Deny
+    });
+    painted(text, conflict.then_some(RED))
+}
+
+/// `flink-hpa 1..3`.
+fn hpa_cell(d: &DeploymentStatus) -> Cell {
+    let hpa = &d.hpa;
+    if let Some(marker) = unavailable(hpa.availability, "HPA") {
+        return marker;
+    }
+    let bounds = match (hpa.min_replicas, hpa.max_replicas) {
+        (Some(min), Some(max)) => format!(" {min}..{max}"),
+        _ => String::new(),
+    };
+    let mut text = format!("{}{bounds}", hpa.name.as_deref().unwrap_or("?"));
+    if !hpa.others.is_empty() {
+        text.push_str(&format!(" +{}", hpa.others.len()));
+    }
+    painted(
+        text,
+        (d.autoscaler.mode != AutoscalerMode::Off).then_some(RED),
+    )
+}
+
+/// `up 12m ago`; `-` before the autoscaler's first decision (or without its
+/// ConfigMap); `unreadable` when the history is there but cannot be read.
+fn last_scaling_cell(d: &DeploymentStatus) -> Cell {
+    let state = &d.autoscaler_state;
+    if state.availability != Availability::Found
+        && let Some(marker) = unavailable(state.availability, "ConfigMap")
+    {
+        return marker;
+    }
+    match &d.last_scaling {
+        Some(last) => {
+            let paint = match last.direction {
+                Direction::Up | Direction::Down | Direction::Mixed => None,
+                Direction::Unchanged => Some(FAINT),
+            };
+            painted(
+                format!(
+                    "{} {} ago",
+                    last.direction.as_str(),
+                    human_duration(last.age_seconds)
+                ),
+                paint,
+            )
+        }
+        None if !state.problems.is_empty() => painted("unreadable", Some(YELLOW)),
+        None => cell("-"),
+    }
+}
+
+/// `0`, `2`, or `3 (1 deny)`.
+fn findings_cell(d: &DeploymentStatus) -> Cell {
+    let counts = d.finding_counts;
+    let total = counts.deny + counts.warn;
+    if counts.deny > 0 {
+        painted(format!("{total} ({} deny)", counts.deny), Some(RED))
+    } else if counts.warn > 0 {
+        painted(total.to_string(), Some(YELLOW))
+    } else {
+        cell("0")
+    }
+}
+
+/// Bytes in the largest binary unit that divides them (`2Gi`, `1536Mi`), else with
+/// one decimal (`2.3Gi`), as people read memory sizes.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [
+        (1 << 40, "Ti"),
+        (1 << 30, "Gi"),
+        (1 << 20, "Mi"),
+        (1 << 10, "Ki"),
+    ];
+    if bytes == 0 {
+        return "0".into();
+    }
+    if let Some((size, unit)) = UNITS.iter().find(|(size, _)| bytes.is_multiple_of(*size)) {
+        return format!("{}{unit}", bytes / size);
+    }
+    match UNITS.iter().find(|(size, _)| bytes >= *size) {
+        Some((size, unit)) => format!("{:.1}{unit}", bytes as f64 / *size as f64),
+        None => bytes.to_string(),
+    }
+}
+
+/// An age as `kubectl get` prints it (apimachinery's `HumanDuration`): `45s`, `3m20s`,
+/// `30m`, `5h10m`, `20h`, `3d4h`, `40d`, `2y10d`.
+pub fn human_duration(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    if seconds < 120 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        return match seconds % 60 {
+            0 => format!("{minutes}m"),
+            s => format!("{minutes}m{s}s"),
+        };
+    }
+    if minutes < 180 {
+        return format!("{minutes}m");
+    }
+    let hours = minutes / 60;
+    if hours < 8 {
+        return match minutes % 60 {
+            0 => format!("{hours}h"),
+            m => format!("{hours}h{m}m"),
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    let days = hours / 24;
+    if hours < 24 * 8 {
+        return match hours % 24 {
+            0 => format!("{days}d"),
+            h => format!("{days}d{h}h"),
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{days}d");
+    }
+    let years = days / 365;
+    if hours < 24 * 365 * 8 {
+        return match days % 365 {
+            0 => format!("{years}y"),
+            d => format!("{years}y{d}d"),
+        };
+    }
+    format!("{years}y")
+}
+
+/// Writes the report as pretty JSON, one document. Every field is always present
+/// (nulls and empty lists included), so `jq` filters need no defaults:
+///
+/// ```json
+/// {
+///   "kind": "FlinkStatus",
+///   "version": 1,                       // bumped only by incompatible changes
+///   "context": "prod",                  // the kubeconfig context used
+///   "server": "https://10.0.0.1:6443",
+///   "namespace": "flink",               // null with -A
+///   "now": "2026-07-01T12:00:00Z",      // ages are measured from this instant
+///   "unavailable": [                    // kinds whose list failed; their columns say so
+///     {"kind": "VerticalPodAutoscaler",
+///      "resource": "verticalpodautoscalers.autoscaling.k8s.io",
+///      "reason": "not-installed",       // "not-installed" (404) | "forbidden" (403) | "failed"
+///      "message": "the server could not find the requested resource"}
+///   ],
+///   "deployments": [                    // one per FlinkDeployment, by namespace and name
+///     {
+///       "namespace": "flink",
+///       "name": "autoscaling-example",
+///       "session": false,               // true: a session cluster (no spec.job)
+///       "deploymentMode": "native",     // "native" | "standalone"
+///       "jobState": "RUNNING",          // status.jobStatus.state, or null
+///       "lifecycleState": "STABLE",     // status.lifecycleState, or null
+///       "autoscaler": {"mode": "on",    // "on" | "advisor" (scaling.enabled false) | "off"
+///                      "memoryTuning": false},
+///       "parallelism": {
+///         "source": "autoscaler",       // "autoscaler" (its ConfigMap's overrides) |
+///                                       // "spec-overrides" | "job" (spec.job.parallelism) | "unknown"
+///         "current": {"min": 2, "max": 4},  // lowest and highest vertex parallelism, or null
+///         "vertices": [{"id": "0a448493b4782967b150582570326227", "parallelism": 2}],
+///         "job": 1,                     // spec.job.parallelism, or null
+///         "bounds": {"min": 1, "max": 24}   // autoscaler bounds in effect (vertex min/max,
+///                                           // capped by pipeline.max-parallelism); null when off
+///       },
+///       "slots": 4,                     // taskmanager.numberOfTaskSlots
+///       "taskManagers": {"ready": 1,    // ready TaskManager pods; null when pods can't be listed
+///                        "podAvailability": "found",   // or "forbidden" | "failed"
+///                        "desired": 1,
+///                        "desiredFrom": "status"},  // "status" | "spec" | "estimate" | null
+///       "vpa": {
+///         "availability": "found",      // "found" | "none" | "not-installed" | "forbidden" | "failed"
+///         "name": "autoscaling-example-vpa",
+///         "updateMode": "Initial",
+///         "controlledResources": ["memory"],
+///         "memoryRequestBytes": 2147483648,   // TaskManager memory request now
+///         "memoryRequestFrom": "pods",        // "pods" | "spec"
+///         "memoryTargetBytes": 2684354560,    // the VPA's target for flink-main-container
+///         "others": []                        // further VPAs on the same TaskManagers
+///       },
+///       "hpa": {"availability": "none", "name": null, "minReplicas": null,
+///               "maxReplicas": null, "currentReplicas": null, "others": []},
+///       "autoscalerState": {"configMap": "autoscaler-autoscaling-example",
+///                           "availability": "found",    // "none": no ConfigMap yet
+///                           "problems": []},            // values that could not be read
+///       "lastScaling": {                // the newest scaling decision, or null
+///         "time": "2026-07-01T11:48:00Z",
+///         "ageSeconds": 720,
+///         "direction": "up",            // "up" | "down" | "mixed" | "unchanged"
+///         "vertices": [{"id": "...", "from": 1, "to": 2}]
+///       },
+///       "findingCounts": {"deny": 0, "warn": 1},
+///       "findings": [                   // the rules on this deployment and the VPAs/HPAs aimed at it
+///         {"kind": "FlinkDeployment", "name": "autoscaling-example",
+///          "rule": "autoscaler.unbounded", "severity": "warn",
+///          "path": "spec.flinkConfiguration[job.autoscaler.enabled]",
+///          "value": "true",             // null when no single value is at fault
+///          "message": "..."}
+///       ]
+///     }
+///   ]
+/// }
+/// ```
+pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    writeln!(out)
+}
+
+/// The same structure as [`write_json`], as YAML.
+pub fn write_yaml(out: &mut dyn Write, report: &impl Serialize) -> io::Result<()> {
+    let text = serde_saphyr::to_string(report).map_err(io::Error::other)?;
+    out.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::model::{Listed, Listing, ReportScope, build};
+    use serde_json::json;
+
+    fn report() -> Report {
+        let fd = |name: &str, enabled: &str| {
+            json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+                   "metadata": {"name": name, "namespace": "ns"},
+                   "spec": {"flinkConfiguration": {"job.autoscaler.enabled": enabled,
+                                                   "execution.checkpointing.interval": "1m",
+                                                   "pipeline.max-parallelism": "8"},
+                            "job": {"parallelism": 2, "upgradeMode": "last-state"}},
+                   "status": {"jobStatus": {"state": "RUNNING"}, "lifecycleState": "STABLE"}})
+        };
+        let listing = Listing {
+            deployments: vec![fd("a", "true"), fd("longer-name", "false")],
+            config_maps: Listed::Items(Vec::new()),
+            pods: Listed::Items(Vec::new()),
+            vpas: Listed::Unavailable {
+                reason: crate::status::model::Unavailability::NotInstalled,
+                message: "not found".into(),
+            },
+            hpas: Listed::Items(Vec::new()),
+        };
+        let scope = ReportScope {
+            context: "c".into(),
+            server: "https://k".into(),
+            namespace: Some("ns".into()),
+        };
+        let now = "2026-07-01T12:00:00Z".parse().expect("an instant");
+        build(
+            &listing,
+            scope,
+            now,
+            &flink_autoscale_rules::RuleSettings::default(),
+        )
+    }
+
+    fn table(style: TableStyle) -> String {
+        let mut out = Vec::new();
+        write_table(&mut out, &report(), style).expect("writes to memory");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    const PLAIN: TableStyle = TableStyle {
+        wide: false,
+        namespaces: false,
+        colour: false,
+        width: None,
+    };
+
+    #[test]
+    fn colour_wraps_cells_without_moving_columns() {
+        let plain = table(PLAIN);
+        let coloured = table(TableStyle {
+            colour: true,
+            ..PLAIN
+        });
+        assert!(!plain.contains('\u{1b}'));
+        assert!(
+            coloured.contains("\u{1b}[32mRUNNING\u{1b}[0m"),
+            "{coloured}"
+        );
+        assert!(coloured.contains("\u{1b}[2moff\u{1b}[0m"), "{coloured}");
+        let strip = |s: &str| {
+            let mut out = String::new();
+            let mut chars = s.chars();
+            while let Some(c) = chars.next() {
+                if c == '\u{1b}' {
+                    chars.by_ref().find(|c| *c == 'm');
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        assert_eq!(strip(&coloured), plain);
+        let header = plain.lines().next().expect("a header");
+        assert_eq!(
+            header,
+            "NAME          JOB       LIFECYCLE   AUTOSCALER   PARALLELISM   TASKMANAGERS   VPA                      LAST SCALING   FINDINGS"
+        );
+        assert!(plain.contains("n/a: VPA not installed"));
+        // No trailing spaces after the last column.
+        assert!(plain.lines().all(|l| !l.ends_with(' ')), "{plain:?}");
+    }
+
+    #[test]
+    fn namespaces_only_when_asked_or_wide() {
+        let first = |style| table(style).lines().next().map(str::to_string);
+        assert!(!first(PLAIN).unwrap_or_default().contains("NAMESPACE"));
+        let all = first(TableStyle {
+            namespaces: true,
+            ..PLAIN
+        });
+        assert!(all.unwrap_or_default().starts_with("NAMESPACE   NAME"));
+        let wide = first(TableStyle {
+            wide: true,
+            ..PLAIN
+        })
+        .unwrap_or_default();
+        assert!(wide.starts_with("NAMESPACE   NAME"), "{wide}");
+        assert!(wide.contains("VERTICES") && wide.contains("SLOTS") && wide.contains("HPA"));
+    }
+
+    #[test]
+    fn no_deployments_no_table() {
+        let mut report = report();
+        report.deployments.clear();
+        let mut out = Vec::new();
+        write_table(&mut out, &report, PLAIN).expect("writes to memory");
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn ages_read_like_kubectl() {
+        assert_eq!(human_duration(-5), "0s");
+        assert_eq!(human_duration(45), "45s");
+        assert_eq!(human_duration(200), "3m20s");
+        assert_eq!(human_duration(30 * 60), "30m");
+        assert_eq!(human_duration(310 * 60), "5h10m");
+        assert_eq!(human_duration(20 * 3600), "20h");
+        assert_eq!(human_duration(76 * 3600), "3d4h");
+        assert_eq!(human_duration(40 * 86400), "40d");
+        assert_eq!(human_duration((2 * 365 + 10) * 86400), "2y10d");
+    }
+
+    #[test]
+    fn memory_in_binary_units() {
+        assert_eq!(human_bytes(2 << 30), "2Gi");
+        assert_eq!(human_bytes(1536 << 20), "1536Mi");
+        assert_eq!(human_bytes((2 << 30) + (300 << 20) + 1), "2.3Gi");
+        assert_eq!(human_bytes(1000), "1000");
+        assert_eq!(human_bytes(0), "0");
+    }
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("Recreate 2Gi->3Gi", 10), "Recreate …");
+        assert_eq!(truncate("short", 10), "short");
+    }
+
+    #[test]
+    fn the_widest_flexible_column_gives_way() {
+        let col = |header, flexible, text: &str| Column {
+            header,
+            flexible,
+            cells: vec![cell(text)],
+        };
+        let columns = [
+            col("NAME", false, "a-rather-long-name"),
+            col("VPA", true, "Recreate 2Gi->3Gi +2"),
+            col("LAST SCALING", true, "up 5m ago"),
+        ];
+        assert_eq!(fit(&columns, None), [18, 20, 12]);
+        // 18 + 3 + w + 3 + 12 <= 45: the VPA column shrinks to 9.
+        assert_eq!(fit(&columns, Some(45)), [18, 9, 12]);
+        // Never below a header, never a name; a table that cannot fit stays whole.
+        assert_eq!(fit(&columns, Some(10)), [18, 20, 12]);
+        assert_eq!(fit(&columns, Some(18 + 3 + 3 + 3 + 12)), [18, 3, 12]);
+    }
+}
