@@ -909,3 +909,53 @@ async fn without_a_reachable_cluster_the_webhook_says_how_to_run_offline() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--offline"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_kind_the_cluster_does_not_serve_is_logged_once_and_its_rules_skipped() {
+    let mut autoscaled = yaml_fixture("examples/flink-operator-autoscaling.yaml");
+    autoscaled["metadata"]["name"] = json!("basic");
+    autoscaled["metadata"]["namespace"] = json!("default");
+    let server = TestApiServer::builder()
+        .object(autoscaled)
+        .without_kind("VerticalPodAutoscaler")
+        .start()
+        .expect("test API server starts");
+    let dir = tempfile::tempdir().unwrap();
+    let ca_path = dir.path().join("dev-ca.pem");
+    let kubeconfig = server.kubeconfig().to_str().unwrap().to_string();
+    let webhook = Webhook::start_with_env(
+        &[
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--dev-ca-out",
+            ca_path.to_str().unwrap(),
+        ],
+        &[("KUBECONFIG", kubeconfig.as_str())],
+    );
+    let client = client_trusting(&std::fs::read(&ca_path).unwrap());
+    // Still becomes ready: the missing kind is not waited for.
+    webhook.wait_ready(&client).await;
+    let logged = webhook.stderr();
+    assert_eq!(
+        logged.matches("kind not served by the cluster").count(),
+        1,
+        "{logged}"
+    );
+    assert!(logged.contains("VerticalPodAutoscaler"), "{logged}");
+    // The other kinds' rules still run from the cache.
+    let hpa = yaml_fixture("examples/flink-operator-basic-hpa.yaml");
+    let out = review(
+        &client,
+        &webhook.url("/validate"),
+        &admission(
+            "hpa-2",
+            "autoscaling",
+            "v2",
+            "horizontalpodautoscalers",
+            &hpa,
+        ),
+    )
+    .await;
+    assert_eq!(out["response"]["allowed"], false, "{out}");
+}
