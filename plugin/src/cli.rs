@@ -9,10 +9,18 @@ use flink_autoscale_rules::{Enforcement, Quantity};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The version and the commit the binary was built from (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("FLINK_GUARD_GIT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kubectl-flink",
-    version,
+    version = VERSION,
     about = "Flink autoscaling on Kubernetes: the scaling picture of a cluster, and offline checks with the admission webhook's rules",
     subcommand_required = true,
     arg_required_else_help = true

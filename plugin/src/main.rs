@@ -64,8 +64,7 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
             Ok(0)
         }
         Command::Version => {
-            writeln!(stdout, "kubectl-flink {}", env!("CARGO_PKG_VERSION"))
-                .map_err(error::Error::Output)?;
+            writeln!(stdout, "kubectl-flink {}", cli::VERSION).map_err(error::Error::Output)?;
             Ok(0)
         }
     }

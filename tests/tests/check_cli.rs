@@ -538,13 +538,27 @@ fn completion_prints_a_script() {
 }
 
 #[test]
-fn version_prints_the_package_version() {
-    let run = kubectl_flink(&["version"], None);
-    assert_eq!(run.code, 0, "{run:#?}");
-    assert_eq!(
-        run.stdout,
-        format!("kubectl-flink {}\n", env!("CARGO_PKG_VERSION"))
-    );
+fn version_prints_the_package_version_and_commit() {
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(flink_autoscale_e2e::workspace_root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    for args in [&["version"][..], &["--version"][..]] {
+        let run = kubectl_flink(args, None);
+        assert_eq!(run.code, 0, "{run:#?}");
+        assert_eq!(
+            run.stdout,
+            format!(
+                "kubectl-flink {} (commit {head})\n",
+                env!("CARGO_PKG_VERSION")
+            ),
+            "{args:?}"
+        );
+    }
 }
 
 /// A rendered chart's FlinkDeployment with its VPA, checked as a whole: the VPA is
