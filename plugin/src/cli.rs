@@ -94,6 +94,14 @@ pub enum Command {
     /// FlinkDeployments, NAME not found), 2 for usage errors.
     Status(StatusArgs),
 
+    /// Explain why the autoscaler scaled a FlinkDeployment, and why it does not now.
+    ///
+    /// Reads the deployment, its autoscaler ConfigMap, its events and the namespace's
+    /// VPAs and HPAs. Exit status: 0 when the deployment could be read, 1 when the
+    /// cluster cannot be reached or read (kubeconfig, context, permission, NAME not
+    /// found), 2 for usage errors.
+    Explain(crate::explain::ExplainArgs),
+
     /// Print a shell completion script, e.g. `source <(kubectl-flink completion bash)`
     Completion {
         #[arg(value_enum)]

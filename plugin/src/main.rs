@@ -9,6 +9,7 @@
 mod check;
 mod cli;
 mod error;
+mod explain;
 mod input;
 mod output;
 mod status;
@@ -57,6 +58,7 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
                 terminal,
             )
         }
+        Command::Explain(args) => explain::run(args, &cli.global, &mut stdout),
         Command::Completion { shell } => {
             let mut command = Cli::command();
             let name = command.get_name().to_string();

@@ -1,0 +1,329 @@
+//! The explanation as text for people and as JSON for scripts, both from the same
+//! [`Report`], as kubectl's `-o` formats are.
+
+use super::chart::{self, Charset};
+use super::model::{Condition, Report};
+use super::text;
+use flink_autoscale_rules::effective::Origin;
+use std::io::{self, Write};
+
+/// The strings of the report are ASCII (they go into the JSON as well); on a UTF-8
+/// terminal arrows and signs read better.
+fn glyphs(s: &str, charset: Charset) -> String {
+    match charset {
+        Charset::Ascii => s.to_string(),
+        Charset::Unicode => s.replace(" -> ", " → ").replace("+/-", "±"),
+    }
+}
+
+fn condition_line(c: &Condition) -> String {
+    let mut line = format!("{}: {}", c.kind.title(), c.summary);
+    match (c.time_left_seconds, &c.until) {
+        (Some(0), _) => line.push_str(" (ends at the next evaluation)"),
+        (Some(left), Some(until)) => {
+            line.push_str(&format!(" ({} left, until {until})", text::human(left)));
+        }
+        (Some(left), None) => line.push_str(&format!(" ({} left)", text::human(left))),
+        _ => {}
+    }
+    line
+}
+
+fn origin(o: Origin, key: &str, option: &str) -> String {
+    match o {
+        Origin::Explicit if key == option => "explicit".into(),
+        Origin::Explicit => format!("explicit ({key})"),
+        Origin::DeprecatedAlias => format!("deprecated key {key}"),
+        Origin::OldPrefix => format!("old prefix {key}"),
+        Origin::Default => "default".into(),
+        Origin::Unset => "unset".into(),
+    }
+}
+
+/// Writes the text explanation.
+pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io::Result<()> {
+    let g = |s: &str| glyphs(s, charset);
+    let d = &report.deployment;
+    writeln!(
+        out,
+        "FlinkDeployment {}/{} at {} (context {})",
+        report.namespace, report.name, report.now, report.context
+    )?;
+    let mode = match d.autoscaler {
+        super::model::Mode::On => "on",
+        super::model::Mode::Advisor => "advisor (scaling.enabled false)",
+        super::model::Mode::Off => "off",
+    };
+    let job = match (&d.job_state, &d.lifecycle_state) {
+        (Some(s), Some(l)) => format!("job {s} (lifecycle {l})"),
+        (Some(s), None) => format!("job {s}"),
+        (None, Some(l)) => format!("no job state (lifecycle {l})"),
+        (None, None) => "no job state".into(),
+    };
+    writeln!(
+        out,
+        "Autoscaler {mode}, {}{job}, state in ConfigMap {}{}",
+        if d.session { "session cluster, " } else { "" },
+        d.config_map,
+        match d.config_map_availability {
+            super::model::Availability::Found => "",
+            super::model::Availability::None => " (not found)",
+            super::model::Availability::Unavailable => " (unreadable)",
+        }
+    )?;
+    if let Some(v) = &report.vertex {
+        writeln!(out, "Vertex {v} only")?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "Now: {}", g(&condition_line(&report.verdict)))?;
+    for detail in &report.verdict.details {
+        writeln!(out, "  - {}", g(detail))?;
+    }
+    for c in &report.also {
+        writeln!(out, "Also: {}", g(&condition_line(c)))?;
+        for detail in &c.details {
+            writeln!(out, "  - {}", g(detail))?;
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "History since {} ({}), newest last",
+        report.since, report.window
+    )?;
+    if report.history.is_empty() {
+        writeln!(out, "  no scaling decisions in the window")?;
+    }
+    for decision in &report.history {
+        let sources: Vec<&str> = decision
+            .sources
+            .iter()
+            .map(|s| match s {
+                super::model::Source::ConfigMap => "ConfigMap",
+                super::model::Source::Event => "event",
+            })
+            .collect();
+        let mut head = format!(
+            "  {}  {} ({})",
+            decision.time,
+            decision.outcome.as_str(),
+            sources.join(", ")
+        );
+        if let Some(by) = &decision.disabled_by {
+            head.push_str(&format!(", execution disabled by {by}"));
+        }
+        writeln!(out, "{head}")?;
+        for v in &decision.vertices {
+            let show = |p: Option<i64>| p.map_or("?".to_string(), |p| p.to_string());
+            writeln!(
+                out,
+                "{}",
+                g(&format!("    {}  {} -> {}", v.id, show(v.from), show(v.to)))
+            )?;
+            for reason in &v.reasons {
+                writeln!(out, "      {}", g(reason))?;
+            }
+            for limit in &v.limits {
+                writeln!(out, "      Limited: {}", g(&limit.message))?;
+            }
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Parallelism per vertex, {} {} {}",
+        report.since,
+        charset.arrow(),
+        report.now
+    )?;
+    let (from, to) = (
+        report.since.parse().unwrap_or_default(),
+        report.now.parse().unwrap_or_default(),
+    );
+    let lines = chart::render(&report.parallelism, from, to, chart::WIDTH, charset);
+    if lines.is_empty() {
+        writeln!(out, "  no vertex parallelism known")?;
+    }
+    for line in lines {
+        writeln!(out, "  {line}")?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "Effective configuration")?;
+    let width = report
+        .configuration
+        .iter()
+        .map(|c| c.option.len())
+        .max()
+        .unwrap_or(6);
+    let value_width = report
+        .configuration
+        .iter()
+        .map(|c| c.value.as_deref().unwrap_or("-").len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    writeln!(
+        out,
+        "  {:<width$}  {:<value_width$}  ORIGIN",
+        "OPTION", "VALUE"
+    )?;
+    for c in &report.configuration {
+        writeln!(
+            out,
+            "  {:<width$}  {:<value_width$}  {}",
+            c.option,
+            c.value.as_deref().unwrap_or("-"),
+            origin(c.origin, &c.key, &c.option)
+        )?;
+    }
+
+    if !report.warnings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Warnings (events since {})", report.since)?;
+        for w in &report.warnings {
+            writeln!(
+                out,
+                "  {}  {}{}  {}",
+                w.time.as_deref().unwrap_or("?"),
+                w.reason,
+                if w.count > 1 {
+                    format!(" (x{})", w.count)
+                } else {
+                    String::new()
+                },
+                w.message
+            )?;
+        }
+    }
+    if !report.findings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Findings")?;
+        for f in &report.findings {
+            writeln!(
+                out,
+                "  {:<4}  {}/{}  {}  {}: {}",
+                f.severity.as_str(),
+                f.kind,
+                f.name,
+                f.rule,
+                f.path,
+                f.message
+            )?;
+        }
+    }
+    if !report.notes.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Notes")?;
+        for n in &report.notes {
+            writeln!(out, "  - {}", g(n))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the JSON explanation, one document:
+///
+/// ```json
+/// {
+///   "kind": "FlinkExplain",
+///   "version": 1,                        // bumped on incompatible changes only
+///   "context": "prod", "server": "https://10.0.0.1:6443",
+///   "namespace": "flink", "name": "orders",
+///   "now": "2026-07-01T12:00:00Z",       // the instant explained (--now)
+///   "since": "2026-06-30T12:00:00Z",     // start of the history window (now - --since)
+///   "window": "1d",                      // --since in Flink's duration syntax
+///   "vertex": null,                      // --vertex, when given
+///   "deployment": {
+///     "autoscaler": "on",                // "on" | "advisor" | "off"
+///     "session": false,                  // no spec.job
+///     "jobState": "RUNNING",             // status.jobStatus.state, or null
+///     "lifecycleState": "STABLE",
+///     "configMap": "autoscaler-orders",
+///     "configMapAvailability": "found"   // "found" | "none" | "unavailable"
+///   },
+///   "verdict": {                         // the one condition that explains now
+///     "kind": "scale-down-delayed",      // see below
+///     "summary": "...",                  // one sentence
+///     "timeLeftSeconds": 2100,           // null when the condition has no known end;
+///                                        // 0: ends at the next evaluation
+///     "until": "2026-07-01T12:35:00Z",   // null when unknown
+///     "details": ["..."]                 // one line per vertex, event or finding
+///   },
+///   "also": [ ... ],                     // further conditions that hold, same shape
+///   "history": [                         // scaling decisions in the window, oldest first
+///     {
+///       "time": "2026-07-01T10:00:00Z",
+///       "outcome": "scaled",             // "scaled" (ConfigMap history) | "reported"
+///                                        // (ScalingReport not in the history) |
+///                                        // "recommended" (execution disabled)
+///       "disabledBy": null,              // "<key>:<value>" for recommendations
+///       "sources": ["config-map", "event"],
+///       "vertices": [
+///         {
+///           "id": "bc764cd8ddf7a0cff126f51c16239658",
+///           "from": 2, "to": 4,
+///           "direction": "up",           // "up" | "down" | "unchanged"
+///           "rates": {                   // records/s; null when not recorded or not finite
+///             "trueProcessingRate": 1000.0, "targetDataRate": 1000.0,
+///             "catchUpDataRate": 500.0, "lag": 900000.0,
+///             "expectedProcessingRate": 1929.0,
+///             "scaleUpThreshold": 1500.0, "scaleDownThreshold": 3500.0,
+///             "maxParallelism": 128, "sourcePartitions": null
+///           },
+///           "utilization": {             // null without rates
+///             "value": 1.0,              // target data rate / true processing rate
+///             "withCatchUp": 1.5,        // counting the catch-up rate; null without lag
+///             "target": 0.7, "min": 0.4, "max": 1.0,
+///             "boundsFrom": "target 0.7 +/- boundary 0.3"
+///           },
+///           "idealParallelism": 4,       // from x (expected / true processing rate)
+///           "reasons": ["..."],          // the explanation, sentence by sentence
+///           "limits": [                  // what moved it away from idealParallelism
+///             {"kind": "key-groups",     // "max-parallelism" | "key-groups" |
+///                                        // "source-partitions" | "min-parallelism" |
+///                                        // "scale-up-max-factor" | "scale-down-max-factor" |
+///                                        // "scale-down-interval" | "scaling-limited" | "adjusted"
+///              "message": "..."}
+///           ]
+///         }
+///       ]
+///     }
+///   ],
+///   "parallelism": [                     // the chart's data, one entry per vertex
+///     {"id": "...", "current": 8,
+///      "points": [{"time": "2026-06-30T12:00:00Z", "parallelism": 2}, ...]}
+///   ],
+///   "configuration": [                   // the options the verdict reasons with
+///     {"option": "job.autoscaler.utilization.target",
+///      "key": "job.autoscaler.target.utilization",   // the key it was read from
+///      "value": "0.6",                   // as written, or the default; null when unset
+///      "origin": "deprecated-alias"}     // "explicit" | "deprecated-alias" |
+///                                        // "old-prefix" | "default" | "unset"
+///   ],
+///   "warnings": [                        // IneffectiveScaling, MemoryPressure,
+///                                        // ResourceQuotaReached, ScalingVetoed and
+///                                        // ScalingLimited events in the window
+///     {"reason": "MemoryPressure", "type": "Normal", "time": "...", "count": 2,
+///      "message": "..."}
+///   ],
+///   "findings": [                        // the rules on the deployment and on the
+///                                        // VPAs/HPAs aimed at it (as `status`)
+///     {"kind": "FlinkDeployment", "name": "orders", "rule": "autoscaler.unbounded",
+///      "severity": "warn", "path": "...", "value": "true", "message": "..."}
+///   ],
+///   "notes": ["..."]                     // what could not be read, and why
+/// }
+/// ```
+///
+/// Verdict kinds, in their order of precedence: `autoscaler-off`, `advisor-mode`,
+/// `job-not-running`, `blocked-by-conflict`, `stabilizing`, `metrics-window-filling`,
+/// `excluded-period`, `recent-warnings`, `scale-down-delayed`, `at-max-parallelism`,
+/// `scaling-due`, `within-bounds`, `unknown`.
+pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+    writeln!(out)
+}

@@ -1,0 +1,149 @@
+//! How numbers, durations and instants are written in the explanation. The strings
+//! built here go into the JSON too, so they stay ASCII; the text renderer swaps in
+//! Unicode arrows and signs where the terminal can show them.
+
+use std::time::Duration;
+
+/// A ratio as written in the configuration: `0.7`, `0.85`.
+pub fn ratio(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A utilization as a percentage: `70%`, `72.5%`.
+pub fn pct(v: f64) -> String {
+    if !v.is_finite() {
+        return if v > 0.0 { "inf%".into() } else { "?".into() };
+    }
+    let tenths = (v * 1000.0).round() / 10.0;
+    if (tenths - tenths.round()).abs() < 1e-9 {
+        format!("{tenths:.0}%")
+    } else {
+        format!("{tenths:.1}%")
+    }
+}
+
+/// A rate with two decimals, as the operator's events write it.
+pub fn rate(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf" } else { "-inf" }.into()
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A count of records (lag): whole when whole.
+pub fn count(v: f64) -> String {
+    if v.is_finite() && (v - v.round()).abs() < 1e-9 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        rate(v)
+    }
+}
+
+/// A factor: `2.86x`.
+pub fn factor(v: f64) -> String {
+    format!("{}x", ratio((v * 100.0).round() / 100.0))
+}
+
+/// A duration for people: `35m`, `1h 5m`, `2d 3h`, `45s`.
+pub fn human(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{sec}s"),
+        (0, 0, _) if sec == 0 => format!("{m}m"),
+        (0, 0, _) => format!("{m}m {sec}s"),
+        (0, _, 0) => format!("{h}h"),
+        (0, _, _) => format!("{h}h {m}m"),
+        (_, 0, _) => format!("{d}d"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+/// A configured duration in Flink's syntax (`15min`, `1h`).
+pub fn flink(d: Duration) -> String {
+    flink_autoscale_rules::values::format_duration(d)
+}
+
+/// An instant to the second, RFC 3339 in UTC.
+pub fn instant(t: jiff::Timestamp) -> String {
+    jiff::Timestamp::from_second(t.as_second())
+        .unwrap_or(t)
+        .to_string()
+}
+
+/// Seconds from `from` to `to` (negative when `to` is earlier).
+pub fn seconds_between(from: jiff::Timestamp, to: jiff::Timestamp) -> i64 {
+    to.as_second() - from.as_second()
+}
+
+/// `t` plus a configured duration.
+pub fn plus(t: jiff::Timestamp, d: Duration) -> jiff::Timestamp {
+    jiff::SignedDuration::try_from(d)
+        .ok()
+        .and_then(|d| t.checked_add(d).ok())
+        .unwrap_or(t)
+}
+
+/// `t` minus a configured duration; the earliest instant when that is before it.
+pub fn minus(t: jiff::Timestamp, d: Duration) -> jiff::Timestamp {
+    jiff::SignedDuration::try_from(d)
+        .ok()
+        .and_then(|d| t.checked_sub(d).ok())
+        .unwrap_or(jiff::Timestamp::MIN)
+}
+
+/// "1 vertex", "2 vertices".
+pub fn vertices(n: usize) -> String {
+    if n == 1 {
+        "1 vertex".into()
+    } else {
+        format!("{n} vertices")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(ratio(0.7), "0.7");
+        assert_eq!(ratio(1.0), "1");
+        assert_eq!(ratio(0.0), "0");
+        assert_eq!(pct(0.7), "70%");
+        assert_eq!(pct(0.725), "72.5%");
+        assert_eq!(pct(1.0 / 3.0), "33.3%");
+        assert_eq!(rate(1234.5), "1234.50");
+        assert_eq!(rate(f64::INFINITY), "inf");
+        assert_eq!(count(360_000.0), "360000");
+        assert_eq!(factor(2.857), "2.86x");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(human(0), "0s");
+        assert_eq!(human(45), "45s");
+        assert_eq!(human(35 * 60), "35m");
+        assert_eq!(human(35 * 60 + 5), "35m 5s");
+        assert_eq!(human(3600 + 300), "1h 5m");
+        assert_eq!(human(7200), "2h");
+        assert_eq!(human(2 * 86_400 + 3 * 3600), "2d 3h");
+        assert_eq!(human(-5), "0s");
+        assert_eq!(flink(Duration::from_secs(900)), "15min");
+        let t: jiff::Timestamp = "2026-07-01T10:15:30.123Z".parse().unwrap();
+        assert_eq!(instant(t), "2026-07-01T10:15:30Z");
+        assert_eq!(
+            instant(plus(t, Duration::from_secs(60))),
+            "2026-07-01T10:16:30Z"
+        );
+    }
+}
