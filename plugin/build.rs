@@ -9,7 +9,9 @@ fn main() {
     let from_env = std::env::var("FLINK_GUARD_GIT_COMMIT")
         .ok()
         .filter(|c| !c.is_empty() && c != "unknown");
-    let commit = from_env.or_else(git_commit).unwrap_or_else(|| "unknown".into());
+    let commit = from_env
+        .or_else(git_commit)
+        .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=FLINK_GUARD_GIT_COMMIT={commit}");
 }
 

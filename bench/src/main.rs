@@ -1,1 +1,525 @@
-fn main() {}
+//! `flink-autoscale-bench`: the webhook's speed and memory, measured against a no-op
+//! HTTPS server on the same stack, in the same run, with the same client.
+//!
+//! ```sh
+//! cargo run --release -p flink-autoscale-bench -- --concurrency 1,16,64 --duration 10s
+//! cargo run --release -p flink-autoscale-bench -- --soak            # 1 000 000 reviews
+//! cargo run --release -p flink-autoscale-bench -- --serve-noop      # the baseline alone
+//! ```
+//!
+//! The exit code is 0 when every request was answered 200, whether or not the
+//! targets were met (it is a measurement); non-zero when something failed.
+
+mod load;
+mod noop;
+mod process;
+mod workload;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use load::Protocol;
+use process::{Memory, RssSampler, Server};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use workload::{Expect, Review};
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// Load generator for flink-autoscale-webhook, with a no-op TLS server as baseline.
+#[derive(Debug, Parser)]
+#[command(name = "flink-autoscale-bench", version, about, long_about = None)]
+struct Args {
+    /// The webhook binary [default: built with `cargo build --release`].
+    #[arg(long, value_name = "PATH")]
+    webhook_bin: Option<PathBuf>,
+
+    /// Connection counts to measure, each one run per server.
+    #[arg(
+        long,
+        value_name = "N,N,...",
+        value_delimiter = ',',
+        default_value = "1,16,64"
+    )]
+    concurrency: Vec<usize>,
+
+    /// Measured time per run (Flink duration syntax).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    duration: Duration,
+
+    /// Unmeasured time before each run.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    warmup: Duration,
+
+    /// Times the webhook is started to measure spawn-to-ready.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    ready_runs: usize,
+
+    /// HTTP/2 (one stream at a time per connection) instead of HTTP/1.1.
+    #[arg(long)]
+    http2: bool,
+
+    /// The shared fixtures [default: ../shared/fixtures or $FIXTURES_DIR].
+    #[arg(long, value_name = "DIR")]
+    fixtures: Option<PathBuf>,
+
+    /// Extra argument for the webhook (repeatable), e.g. `--webhook-arg=--max-connections=32`.
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true)]
+    webhook_arg: Vec<String>,
+
+    /// Soak instead: send N reviews (1 000 000 without N) over the largest
+    /// --concurrency, reporting the webhook's memory every 100 000.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1000000")]
+    soak: Option<u64>,
+
+    /// Time only the decision path in this process, N passes over the mix: decode,
+    /// validate or mutate, encode, as the webhook's handler does, without HTTP or TLS
+    /// (for profiling: `valgrind --tool=callgrind`).
+    #[arg(long, value_name = "N")]
+    decide_only: Option<u64>,
+
+    /// Run the no-op baseline server alone (until killed).
+    #[arg(long)]
+    serve_noop: bool,
+
+    /// Address for --serve-noop.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0",
+        requires = "serve_noop"
+    )]
+    listen: SocketAddr,
+
+    /// Where --serve-noop writes its CA certificate.
+    #[arg(long, value_name = "FILE", requires = "serve_noop")]
+    ca_out: Option<PathBuf>,
+}
+
+fn duration(raw: &str) -> Result<Duration, String> {
+    flink_autoscale_rules::values::parse_duration(raw).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let outcome = if let Some(passes) = args.decide_only {
+        decide_only(&args, passes)
+    } else if args.serve_noop {
+        let ca_out = args
+            .ca_out
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join("flink-autoscale-bench-noop-ca.pem"));
+        noop::serve(args.listen, &ca_out).map(|()| true)
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the runtime")
+            .and_then(|rt| rt.block_on(bench(args)))
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Returns whether every request succeeded.
+async fn bench(args: Args) -> anyhow::Result<bool> {
+    if args.concurrency.is_empty() || args.concurrency.contains(&0) {
+        bail!("--concurrency needs counts above zero");
+    }
+    let webhook_bin = match &args.webhook_bin {
+        Some(p) => p.clone(),
+        None => process::build_webhook()?,
+    };
+    let fixtures = args
+        .fixtures
+        .clone()
+        .unwrap_or_else(workload::default_fixtures_dir);
+    let mix = Arc::new(workload::mix(&fixtures)?);
+    let protocol = if args.http2 {
+        Protocol::Http2
+    } else {
+        Protocol::Http1
+    };
+    let dir = std::env::temp_dir().join(format!("flink-autoscale-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let _cleanup = RemoveOnDrop(dir.clone());
+
+    println!(
+        "machine: {} cores, load average {} (1/5/15 min) at start",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        process::load_average()
+    );
+    println!(
+        "webhook: {} (RUST_LOG={})",
+        webhook_bin.display(),
+        std::env::var("RUST_LOG").unwrap_or_else(|_| "unset: info, a line per review".into())
+    );
+    let spawn_webhook = |tag: &str| {
+        let ca = dir.join(format!("webhook-ca-{tag}.pem"));
+        let mut argv: Vec<String> = ["--dev", "--offline", "--listen", "127.0.0.1:0"]
+            .map(String::from)
+            .to_vec();
+        argv.push("--dev-ca-out".into());
+        argv.push(ca.display().to_string());
+        argv.extend(args.webhook_arg.iter().cloned());
+        Server::spawn("webhook", &webhook_bin, &argv, ca)
+    };
+
+    if let Some(total) = args.soak {
+        let connections = args.concurrency.iter().copied().max().unwrap_or(16);
+        return soak(spawn_webhook("soak")?, mix, protocol, connections, total).await;
+    }
+
+    // Spawn to ready, on fresh processes.
+    let mut ready = Vec::new();
+    for i in 0..args.ready_runs.max(1) {
+        let server = spawn_webhook(&format!("ready-{i}"))?;
+        ready.push((
+            server.wait_ready().await?,
+            server.announced - server.spawned,
+        ));
+    }
+    ready.sort();
+    let (ready_median, _) = ready[ready.len() / 2];
+    let (ready_max, announced_max) = ready[ready.len() - 1];
+    println!(
+        "ready: spawn to /readyz 200 in {} ms median, {} ms max over {} starts \
+         (address printed after {} ms at most)",
+        ms(ready_median),
+        ms(ready_max),
+        ready.len(),
+        ms(announced_max)
+    );
+
+    let self_exe = std::env::current_exe().context("locating this binary")?;
+    let noop_ca = dir.join("noop-ca.pem");
+    let noop = Server::spawn(
+        "no-op",
+        &self_exe,
+        &[
+            "--serve-noop".into(),
+            "--ca-out".into(),
+            noop_ca.display().to_string(),
+        ],
+        noop_ca,
+    )?;
+    let webhook = spawn_webhook("load")?;
+    noop.wait_ready().await?;
+    webhook.wait_ready().await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = webhook.memory()?;
+    let noop_idle = noop.memory()?;
+    println!(
+        "idle RSS: webhook {:.1} MiB, no-op {:.1} MiB",
+        idle.rss as f64 / MIB,
+        noop_idle.rss as f64 / MIB
+    );
+
+    preflight(&webhook, &noop, &mix, protocol).await?;
+
+    println!(
+        "\n{} keep-alive connections over {}, {} warm-up + {} measured per run; latency \
+         from send to the last byte of the answer",
+        args.concurrency
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join("/"),
+        if args.http2 { "HTTP/2" } else { "HTTP/1.1" },
+        secs(args.warmup),
+        secs(args.duration),
+    );
+    println!(
+        "{:>5}  {:<8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>10}",
+        "conns", "server", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "peak RSS"
+    );
+    let mut rows = Vec::new();
+    let mut all_ok = true;
+    for &c in &args.concurrency {
+        let mut pair = Vec::new();
+        for server in [&noop, &webhook] {
+            let sampler = RssSampler::start(server.pid(), Duration::from_millis(10));
+            let result = load::run(
+                &server.target(protocol)?,
+                mix.clone(),
+                c,
+                args.warmup,
+                args.duration,
+            )
+            .await?;
+            let peak = sampler.finish();
+            println!(
+                "{:>5}  {:<8} {:>9.0} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB",
+                c,
+                server.name,
+                result.throughput(),
+                result.quantile_ms(0.5),
+                result.quantile_ms(0.99),
+                result.quantile_ms(0.999),
+                result.quantile_ms(1.0),
+                result.errors(),
+                peak as f64 / MIB
+            );
+            if let Some(e) = &result.first_error {
+                println!("       first error: {e}");
+                all_ok = false;
+            }
+            pair.push((result, peak));
+        }
+        let (ours, _) = &pair[1];
+        let (base, _) = &pair[0];
+        println!(
+            "{:>5}  {:<8} {:>8.2}x {:>7.2}x {:>7.2}x {:>7.2}x",
+            "",
+            "ratio",
+            ours.throughput() / base.throughput(),
+            ours.quantile_ms(0.5) / base.quantile_ms(0.5),
+            ours.quantile_ms(0.99) / base.quantile_ms(0.99),
+            ours.quantile_ms(0.999) / base.quantile_ms(0.999),
+        );
+        rows.push((c, pair));
+    }
+    let loaded = webhook.memory()?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = webhook.memory()?;
+    println!(
+        "webhook RSS: peak (VmHWM) {:.1} MiB; idle again 1 s after the load {:.1} MiB; \
+         no-op peak {:.1} MiB",
+        loaded.hwm as f64 / MIB,
+        after.rss as f64 / MIB,
+        noop.memory().map_or(0.0, |m: Memory| m.hwm as f64 / MIB)
+    );
+
+    // Targets, at 64 connections (or the largest count measured).
+    let (c, pair) = rows
+        .iter()
+        .find(|(c, _)| *c == 64)
+        .or_else(|| rows.iter().max_by_key(|(c, _)| *c))
+        .context("no run")?;
+    let (base, ours) = (&pair[0].0, &pair[1].0);
+    let p99_ratio = ours.quantile_ms(0.99) / base.quantile_ms(0.99);
+    let tput_ratio = ours.throughput() / base.throughput();
+    println!(
+        "\ntargets (load average {} at the end):",
+        process::load_average()
+    );
+    check(
+        p99_ratio <= 1.5,
+        format!(
+            "p99 latency at {c} connections: {:.3} ms = {p99_ratio:.2}x the no-op's {:.3} ms \
+             (target <= 1.5x)",
+            ours.quantile_ms(0.99),
+            base.quantile_ms(0.99)
+        ),
+    );
+    check(
+        tput_ratio >= 0.6,
+        format!(
+            "throughput at {c} connections: {:.0} req/s = {tput_ratio:.2}x the no-op's {:.0} \
+             (target >= 0.6x)",
+            ours.throughput(),
+            base.throughput()
+        ),
+    );
+    check(
+        loaded.hwm as f64 <= 30.0 * MIB,
+        format!(
+            "RSS under load: {:.1} MiB peak (target <= 30 MiB)",
+            loaded.hwm as f64 / MIB
+        ),
+    );
+    check(
+        idle.rss as f64 <= 15.0 * MIB,
+        format!(
+            "RSS idle: {:.1} MiB after start-up (target <= 15 MiB)",
+            idle.rss as f64 / MIB
+        ),
+    );
+    check(
+        ready_max <= Duration::from_millis(100),
+        format!(
+            "ready: {} ms from spawn to /readyz 200, slowest of {} starts (target <= 100 ms)",
+            ms(ready_max),
+            ready.len()
+        ),
+    );
+    Ok(all_ok
+        && rows
+            .iter()
+            .all(|(_, p)| p.iter().all(|(r, _)| r.errors() == 0)))
+}
+
+/// Sends each review of the mix once: every answer must be 200, and the webhook's
+/// verdicts must be the ones the mix was built for.
+async fn preflight(
+    webhook: &Server,
+    noop: &Server,
+    mix: &[Review],
+    protocol: Protocol,
+) -> anyhow::Result<()> {
+    let mut ours = load::Connection::open(&webhook.target(protocol)?).await?;
+    let mut base = load::Connection::open(&noop.target(protocol)?).await?;
+    println!(
+        "\nthe mix ({} reviews, each connection walks it from its own offset):",
+        mix.len()
+    );
+    for review in mix {
+        let (status, body) = ours.send("POST", review.path, review.body.clone()).await?;
+        let answer: serde_json::Value = serde_json::from_slice(&body)
+            .with_context(|| format!("{}: the answer is not JSON", review.name))?;
+        let got = Expect::of_response(&answer);
+        println!(
+            "  {:<9} {:>5} B  {:<14} {}",
+            review.path,
+            review.body.len(),
+            got.map_or("?", Expect::as_str),
+            review.name
+        );
+        if status != 200 || got != Some(review.expect) {
+            bail!(
+                "{} {}: expected 200 {}, got {status}: {}",
+                review.name,
+                review.path,
+                review.expect.as_str(),
+                String::from_utf8_lossy(&body)
+            );
+        }
+        let (status, _) = base.send("POST", review.path, review.body.clone()).await?;
+        if status != 200 {
+            bail!("the no-op server answered {status} to {}", review.name);
+        }
+    }
+    Ok(())
+}
+
+async fn soak(
+    mut webhook: Server,
+    mix: Arc<Vec<Review>>,
+    protocol: Protocol,
+    connections: usize,
+    total: u64,
+) -> anyhow::Result<bool> {
+    let ready = webhook.wait_ready().await?;
+    let idle = webhook.memory()?;
+    println!(
+        "soak: {total} reviews over {connections} connections; ready after {} ms, idle RSS \
+         {:.1} MiB",
+        ms(ready),
+        idle.rss as f64 / MIB
+    );
+    println!(
+        "{:>10} {:>8} {:>9} {:>10} {:>10}",
+        "reviews", "seconds", "req/s", "RSS MiB", "peak MiB"
+    );
+    let pid = webhook.pid();
+    let mut samples = Vec::new();
+    let mut last = (0u64, Duration::ZERO);
+    let (failed, first) = load::soak(
+        &webhook.target(protocol)?,
+        mix,
+        connections,
+        total,
+        100_000,
+        |n, elapsed| {
+            let m = Memory::of(pid).unwrap_or_default();
+            let rate = (n - last.0) as f64 / (elapsed - last.1).as_secs_f64().max(1e-9);
+            last = (n, elapsed);
+            println!(
+                "{n:>10} {:>8.1} {rate:>9.0} {:>10.1} {:>10.1}",
+                elapsed.as_secs_f64(),
+                m.rss as f64 / MIB,
+                m.hwm as f64 / MIB
+            );
+            samples.push(m.rss);
+        },
+    )
+    .await?;
+    if !webhook.is_running() {
+        bail!(
+            "the webhook exited during the soak; stderr:\n{}",
+            webhook.stderr()
+        );
+    }
+    if let Some(e) = &first {
+        println!("first failure: {e}");
+    }
+    // Steady: after the first report (allocator pools warmed up), RSS grows by at
+    // most 1 MiB to the end.
+    if let (Some(&second), Some(&end)) = (samples.first(), samples.last()) {
+        let growth = end as f64 - second as f64;
+        check(
+            growth <= MIB,
+            format!(
+                "memory steady: RSS {:.1} MiB at the first report, {:.1} MiB at the end \
+                 ({:+.2} MiB; target <= +1 MiB)",
+                second as f64 / MIB,
+                end as f64 / MIB,
+                growth / MIB
+            ),
+        );
+    }
+    println!("failed requests: {failed}");
+    Ok(failed == 0)
+}
+
+/// The handler's work without the server around it: what one review costs in our
+/// code alone.
+fn decide_only(args: &Args, passes: u64) -> anyhow::Result<bool> {
+    use flink_autoscale_webhook::admission;
+    let fixtures = args
+        .fixtures
+        .clone()
+        .unwrap_or_else(workload::default_fixtures_dir);
+    let mix = workload::mix(&fixtures)?;
+    let settings = flink_autoscale_rules::RuleSettings::default();
+    let started = std::time::Instant::now();
+    let mut bytes = 0usize;
+    for _ in 0..passes {
+        for review in &mix {
+            let request = admission::decode(&review.body)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", review.name))?;
+            let decision = if review.path == "/mutate" {
+                admission::mutate(&request, &settings, None)
+            } else {
+                admission::validate(&request, &settings, None)
+            }
+            .map_err(|e| anyhow::anyhow!("{}: {e}", review.name))?;
+            bytes += serde_json::to_vec(&admission::encode(decision.response))?.len();
+        }
+    }
+    let n = passes * mix.len() as u64;
+    println!(
+        "decision path: {n} reviews in {:.3} s: {:.1} us per review ({bytes} bytes answered)",
+        started.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64() * 1e6 / n.max(1) as f64
+    );
+    Ok(true)
+}
+
+fn check(pass: bool, what: String) {
+    println!("  {}  {what}", if pass { "PASS" } else { "MISS" });
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+fn secs(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64())
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -63,7 +63,66 @@ pub fn get(key: &str) -> Option<&'static OptionSpec> {
 }
 
 /// The option a key sets, and in which role; templated keys match any `<name>`.
+/// The first match in table order wins (an option's current key, then its aliases,
+/// then its fallbacks, then the next option).
 pub fn lookup(key: &str) -> Option<(&'static OptionSpec, KeyRole)> {
+    let index = key_index();
+    let literal = index.literal.get(key).copied();
+    // A templated key earlier in table order than the literal match takes precedence.
+    let template = index
+        .templates
+        .iter()
+        .take_while(|(rank, ..)| literal.is_none_or(|(first, ..)| *rank < first))
+        .find(|(_, pattern, ..)| matches_key(pattern, key))
+        .map(|&(rank, _, option, role)| (rank, option, role));
+    template
+        .or(literal)
+        .map(|(_, option, role)| (&all()[option], role))
+}
+
+/// Every key pattern in table order, split into literal keys (looked up by hash: a
+/// review looks up every key of its configuration) and templated ones (a few,
+/// matched in turn). Each entry keeps its rank in table order.
+struct KeyIndex {
+    literal: std::collections::HashMap<&'static str, (usize, usize, KeyRole)>,
+    templates: Vec<(usize, &'static str, usize, KeyRole)>,
+}
+
+fn key_index() -> &'static KeyIndex {
+    static INDEX: LazyLock<KeyIndex> = LazyLock::new(|| {
+        let mut index = KeyIndex {
+            literal: std::collections::HashMap::new(),
+            templates: Vec::new(),
+        };
+        let patterns = all().iter().enumerate().flat_map(|(i, o)| {
+            std::iter::once((o.key, i, KeyRole::Current))
+                .chain(
+                    o.deprecated_keys
+                        .iter()
+                        .map(move |k| (*k, i, KeyRole::DeprecatedAlias)),
+                )
+                .chain(
+                    o.fallback_keys
+                        .iter()
+                        .map(move |k| (*k, i, KeyRole::OldPrefix)),
+                )
+        });
+        for (rank, (pattern, option, role)) in patterns.enumerate() {
+            if pattern.contains('<') {
+                index.templates.push((rank, pattern, option, role));
+            } else {
+                index.literal.entry(pattern).or_insert((rank, option, role));
+            }
+        }
+        index
+    });
+    &INDEX
+}
+
+/// The first match in table order by trying every pattern: what [`lookup`] must
+/// agree with.
+#[cfg(test)]
+fn lookup_by_scan(key: &str) -> Option<(&'static OptionSpec, KeyRole)> {
     for option in all() {
         if matches_key(option.key, key) {
             return Some((option, KeyRole::Current));
@@ -273,5 +332,31 @@ mod tests {
         );
         assert!(lookup("job.autoscaler.metrics.custom-evaluator.").is_none());
         assert!(lookup("job.autoscaler.metrics.custom-evaluator.lag").is_none());
+    }
+
+    #[test]
+    fn the_key_index_agrees_with_a_scan_of_the_table() {
+        let mut keys: Vec<String> = all_keys().map(|(k, _)| k.to_string()).collect();
+        for (k, _) in all_keys() {
+            keys.push(k.replace("<name>", "source").replace("<parameter>", "a.b"));
+            keys.push(format!("{k}.extra"));
+            keys.push(k.trim_end_matches(|c| c != '.').to_string());
+        }
+        keys.extend(
+            [
+                "",
+                ".",
+                "job.autoscaler.",
+                "kubernetes.operator.job.autoscaler.x",
+            ]
+            .map(String::from),
+        );
+        for key in &keys {
+            assert_eq!(
+                lookup(key).map(|(o, r)| (o.key, r)),
+                lookup_by_scan(key).map(|(o, r)| (o.key, r)),
+                "{key:?}"
+            );
+        }
     }
 }

@@ -4,11 +4,17 @@
 /// Levenshtein distance, counted in characters; stops early once above `limit`
 /// (returns `limit + 1`), since only near misses are interesting.
 pub fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > limit {
+    // Lengths first, without allocating: a review compares each unknown key with every
+    // known one, and most differ in length by more than `limit`. A character is 1 to
+    // 4 bytes, so byte lengths already bound the character counts.
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() > 4 * (short.len() + limit)
+        || a.chars().count().abs_diff(b.chars().count()) > limit
+    {
         return limit + 1;
     }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {

@@ -305,7 +305,9 @@ fn slow_client(
                 socket.set_read_timeout(Some(interval)).unwrap();
                 // A TLS handshake record header announcing 512 bytes, then a
                 // ClientHello that never finishes.
-                let hello = [0x16u8, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+                let hello = [
+                    0x16u8, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+                ];
                 for byte in hello.iter().chain(std::iter::repeat(&0u8)) {
                     if started.elapsed() > give_up {
                         return SlowEnd::StillOpen;
@@ -433,7 +435,9 @@ async fn slow_loris_clients_neither_starve_others_nor_keep_their_slots() {
     );
     for handle in slow {
         match handle.join().unwrap() {
-            SlowEnd::ClosedAfter(after) => assert!(after <= timeout + slack, "closed after {after:?}"),
+            SlowEnd::ClosedAfter(after) => {
+                assert!(after <= timeout + slack, "closed after {after:?}")
+            }
             SlowEnd::StillOpen => panic!("a header-trickling client was never closed"),
         }
     }
@@ -442,7 +446,11 @@ async fn slow_loris_clients_neither_starve_others_nor_keep_their_slots() {
         "{}",
         webhook.stderr()
     );
-    assert!(!webhook.stderr().contains("panicked"), "{}", webhook.stderr());
+    assert!(
+        !webhook.stderr().contains("panicked"),
+        "{}",
+        webhook.stderr()
+    );
 }
 
 /// At the limit, a new connection is not refused: it waits (in the listen backlog)
@@ -679,7 +687,9 @@ async fn certificate_rotation_under_load_fails_no_request() {
         .position(|(_, new)| *new)
         .expect("the new certificate was seen");
     assert!(
-        seen[..first_new].iter().all(|(at, _)| *at <= rotated + Duration::from_secs(15)),
+        seen[..first_new]
+            .iter()
+            .all(|(at, _)| *at <= rotated + Duration::from_secs(15)),
         "{seen:?}"
     );
     assert!(
@@ -759,7 +769,10 @@ async fn sigterm_under_load_fails_no_request_in_flight() {
                     Err(e) => {
                         // Only once the signal was sent, and only as a failed
                         // connection or a request the server never read.
-                        let after_signal = signalled.lock().unwrap().is_some_and(|t| sent >= t - Duration::from_millis(50));
+                        let after_signal = signalled
+                            .lock()
+                            .unwrap()
+                            .is_some_and(|t| sent >= t - Duration::from_millis(50));
                         if !after_signal {
                             return Err(format!("before SIGTERM: {e:?}"));
                         }
@@ -777,7 +790,11 @@ async fn sigterm_under_load_fails_no_request_in_flight() {
     webhook.terminate();
     let deadline = Instant::now() + Duration::from_secs(10);
     while !webhook.stderr().contains("shutting down") {
-        assert!(Instant::now() < deadline, "no shutdown logged:\n{}", webhook.stderr());
+        assert!(
+            Instant::now() < deadline,
+            "no shutdown logged:\n{}",
+            webhook.stderr()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -825,5 +842,9 @@ async fn sigterm_under_load_fails_no_request_in_flight() {
         "exit status {status:?}\nstderr:\n{}",
         webhook.stderr()
     );
-    assert!(!webhook.stderr().contains("panicked"), "{}", webhook.stderr());
+    assert!(
+        !webhook.stderr().contains("panicked"),
+        "{}",
+        webhook.stderr()
+    );
 }

@@ -3,6 +3,7 @@
 //! The one subcommand, `certs`, is a one-off tool run by a person, so its flags have
 //! none.
 
+use crate::server::{self, ConnectionLimits};
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use flink_autoscale_rules::values::parse_duration;
@@ -17,6 +18,7 @@ const DEFAULT_RECONCILE_INTERVAL: Duration = Duration::from_secs(60);
 /// cert-manager's own webhook re-reads its certificate every 10 s; rotation is
 /// hours or days ahead of expiry, so this is plenty.
 const DEFAULT_CERT_RELOAD_INTERVAL: Duration = Duration::from_secs(10);
+const DEFAULT_MAX_CONNECTIONS: u32 = server::DEFAULT_MAX_CONNECTIONS as u32;
 
 /// Admission webhook that checks Flink autoscaler settings on FlinkDeployments and
 /// FlinkSessionJobs.
@@ -127,6 +129,28 @@ pub struct Cli {
         value_parser = parse_positive_flink_duration
     )]
     pub cert_reload_interval: Option<Duration>,
+
+    /// Open connections per listener. At the limit the webhook stops accepting until
+    /// one closes; new clients wait in the kernel's listen backlog.
+    #[arg(
+        long,
+        env = "FLINK_GUARD_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000)
+    )]
+    pub max_connections: u32,
+
+    /// Time a client has for the TLS handshake, its first request and each request's
+    /// headers; idle HTTP/1.1 keep-alive connections are closed after it too. Flink
+    /// duration syntax [default: 10s].
+    #[arg(
+        long,
+        env = "FLINK_GUARD_HEADER_READ_TIMEOUT",
+        value_name = "DURATION",
+        value_parser = parse_positive_flink_duration
+    )]
+    pub header_read_timeout: Option<Duration>,
 
     /// Memory minimum added to VPAs on Flink TaskManagers that set none (a Kubernetes
     /// quantity); raised to the TaskManager's process memory when it is known.
@@ -423,6 +447,15 @@ impl Cli {
         self.cert_reload_interval
             .unwrap_or(DEFAULT_CERT_RELOAD_INTERVAL)
     }
+
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: self.max_connections as usize,
+            header_read_timeout: self
+                .header_read_timeout
+                .unwrap_or(server::DEFAULT_HEADER_READ_TIMEOUT),
+        }
+    }
 }
 
 /// Durations use Flink's syntax, the same the rules use for configuration values,
@@ -493,6 +526,7 @@ mod tests {
         assert_eq!(settings.enforcement, Enforcement::Deny);
         assert_eq!(settings.reconcile_interval, Duration::from_secs(60));
         assert_eq!(cli.cert_reload_interval(), Duration::from_secs(10));
+        assert_eq!(cli.connection_limits(), ConnectionLimits::default());
         assert_eq!(cli.log_format, LogFormat::Text);
         assert!(!cli.offline);
     }
@@ -794,5 +828,26 @@ mod tests {
         // parse, or it parses to zero and is refused here.
         assert!(parse(&["--dev", "--cert-reload-interval", "0 s"]).is_err());
         assert!(parse_positive_flink_duration("0").is_err());
+    }
+
+    #[test]
+    fn connection_limits_are_flags() {
+        let cli = parse(&[
+            "--dev",
+            "--max-connections",
+            "8",
+            "--header-read-timeout",
+            "500 ms",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.connection_limits(),
+            ConnectionLimits {
+                max_connections: 8,
+                header_read_timeout: Duration::from_millis(500),
+            }
+        );
+        assert!(parse(&["--dev", "--max-connections", "0"]).is_err());
+        assert!(parse(&["--dev", "--header-read-timeout", "0 s"]).is_err());
     }
 }

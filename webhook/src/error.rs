@@ -82,6 +82,7 @@ impl Error {
 pub enum BadReviewReason {
     EmptyBody,
     TooLarge,
+    UnsupportedMediaType,
     UnreadableBody,
     NotJson,
     NotAnObject,
@@ -97,6 +98,7 @@ impl BadReviewReason {
         match self {
             BadReviewReason::EmptyBody => "empty_body",
             BadReviewReason::TooLarge => "too_large",
+            BadReviewReason::UnsupportedMediaType => "unsupported_media_type",
             BadReviewReason::UnreadableBody => "unreadable_body",
             BadReviewReason::NotJson => "not_json",
             BadReviewReason::NotAnObject => "not_an_object",
@@ -108,10 +110,12 @@ impl BadReviewReason {
         }
     }
 
-    /// 413 for an oversized body (the client may retry with less), 400 otherwise.
+    /// 413 for an oversized body (the client may retry with less), 415 for a body
+    /// that is not declared JSON, 400 otherwise.
     pub fn status(self) -> StatusCode {
         match self {
             BadReviewReason::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BadReviewReason::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             _ => StatusCode::BAD_REQUEST,
         }
     }

@@ -1,21 +1,11 @@
 //! `flink-autoscale-webhook`: an admission webhook that applies the Flink autoscaler
 //! rules to FlinkDeployments and FlinkSessionJobs. This file only wires the modules
-//! together.
-
-mod admission;
-mod certs;
-mod cli;
-mod cluster;
-mod dev_certificate;
-mod error;
-mod metrics;
-mod routes;
-mod server;
-mod tls;
+//! (the library half of this crate, `src/lib.rs`) together.
 
 use anyhow::{Context, anyhow};
-use cli::{Cli, Invocation, LogFormat, TlsSource};
-use routes::{AppState, Readiness};
+use flink_autoscale_webhook::cli::{Cli, Invocation, LogFormat, TlsSource};
+use flink_autoscale_webhook::routes::{AppState, Readiness};
+use flink_autoscale_webhook::{certs, cluster, dev_certificate, metrics, server, tls};
 use rustls::crypto::CryptoProvider;
 use std::io::Write;
 use std::sync::Arc;
@@ -113,7 +103,14 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let shutdown = server::shutdown_signal()?;
-    let running = server::start(state.clone(), tls_config, cli.listen, cli.admin_listen).await?;
+    let running = server::start(
+        state.clone(),
+        tls_config,
+        cli.listen,
+        cli.admin_listen,
+        cli.connection_limits(),
+    )
+    .await?;
     tracing::info!(addr = %running.webhook_addr, admin = ?running.admin_addr, "serving");
     // The bound addresses on stdout, for people and for scripts that start the
     // webhook on port 0.

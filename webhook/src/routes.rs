@@ -8,7 +8,7 @@ use crate::metrics::{self, Metrics};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use flink_autoscale_rules::{ClusterState, RuleSettings};
@@ -89,6 +89,8 @@ pub fn webhook_router(state: Arc<AppState>) -> Router {
         .route("/validate", post(validate))
         .route("/mutate", post(mutate))
         .merge(probe_routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -99,6 +101,8 @@ pub fn webhook_router(state: Arc<AppState>) -> Router {
 /// Probes and metrics alone, for the plain-HTTP admin listener.
 pub fn admin_router(state: Arc<AppState>) -> Router {
     probe_routes()
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -111,6 +115,36 @@ fn probe_routes() -> Router<Arc<AppState>> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+}
+
+/// Unknown paths say which exist, so a misconfigured webhook path (`clientConfig`)
+/// is found from the API server's error alone.
+async fn not_found(uri: Uri) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        format!(
+            "no such endpoint: {}; the admission endpoints are POST /validate and POST /mutate, \
+             the probes GET /healthz, /readyz and /metrics\n",
+            uri.path()
+        ),
+    )
+        .into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let allowed = match uri.path() {
+        "/validate" | "/mutate" => "POST",
+        _ => "GET",
+    };
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, allowed)],
+        format!(
+            "method {method} is not allowed on {}; use {allowed}\n",
+            uri.path()
+        ),
+    )
+        .into_response()
 }
 
 async fn healthz() -> &'static str {
@@ -240,6 +274,10 @@ async fn decide(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(AdmissionRequest<DynamicObject>, Decision), Error> {
+    if let Err(e) = check_content_type(headers) {
+        drain(body).await;
+        return Err(e);
+    }
     let bytes = read_body(headers, body, MAX_BODY_BYTES).await?;
     let request = admission::decode(&bytes)?;
     let span = tracing::Span::current();
@@ -261,6 +299,31 @@ async fn decide(
         )?,
     };
     Ok((request, decision))
+}
+
+/// The API server sends `application/json`. Another declared type is refused (415)
+/// rather than guessed at; a request without one is read as JSON, as curl users
+/// forget the header.
+fn check_content_type(headers: &HeaderMap) -> Result<(), Error> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let essence = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split(';').next())
+        .map(str::trim);
+    match essence {
+        Some(t) if t.eq_ignore_ascii_case("application/json") => Ok(()),
+        _ => Err(Error::bad_review(
+            BadReviewReason::UnsupportedMediaType,
+            format!(
+                "content-type: {:?} is not supported; send the AdmissionReview as \
+                 application/json",
+                String::from_utf8_lossy(value.as_bytes())
+            ),
+        )),
+    }
 }
 
 fn too_large() -> Error {
@@ -630,7 +693,64 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_method_is_refused() {
-        let (status, _) = send(webhook_router(state()), "GET", "/validate", Body::empty()).await;
+        let (status, body) = send(webhook_router(state()), "GET", "/validate", Body::empty()).await;
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            String::from_utf8_lossy(&body),
+            "method GET is not allowed on /validate; use POST\n"
+        );
+        let (status, body) = send(admin_router(state()), "POST", "/readyz", Body::empty()).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(String::from_utf8_lossy(&body).contains("use GET"));
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_name_the_endpoints() {
+        let (status, body) = send(webhook_router(state()), "POST", "/admit", Body::empty()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.starts_with("no such endpoint: /admit;") && text.contains("POST /validate"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_declared_as_another_type_is_415() {
+        let response = webhook_router(state())
+            .oneshot(
+                Request::builder()
+                    .method("POST")
+                    .uri("/validate")
+                    .header(header::CONTENT_TYPE, "text/plain")
+                    .body(Body::from(fixture("flinkdeployment-create.json")))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert!(
+            String::from_utf8_lossy(&body)
+                .starts_with("content-type: \"text/plain\" is not supported"),
+            "{body:?}"
+        );
+
+        // Parameters and case do not matter; no header at all is read as JSON.
+        for content_type in [Some("Application/JSON; charset=utf-8"), None] {
+            let mut request = Request::builder().method("POST").uri("/validate");
+            if let Some(t) = content_type {
+                request = request.header(header::CONTENT_TYPE, t);
+            }
+            let response = webhook_router(state())
+                .oneshot(
+                    request
+                        .body(Body::from(fixture("flinkdeployment-create.json")))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{content_type:?}");
+        }
     }
 }
