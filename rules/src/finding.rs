@@ -69,15 +69,18 @@ impl Finding {
     /// The finding as one line in Kubernetes field-error form:
     /// `<path>: Invalid value: "<value>": <problem>; <fix> [<rule>]`.
     pub fn field_error(&self) -> String {
+        use crate::text::shorten;
+        // Paths, values and messages can carry user input of any size (a megabyte
+        // key); the line a person reads is cut, the JSON fields keep everything.
+        let path = shorten(&self.path, 200);
+        let message = shorten(&self.message, 400);
         match &self.value {
             Some(v) => format!(
-                "{}: Invalid value: {}: {} [{}]",
-                self.path,
-                quote(v),
-                self.message,
+                "{path}: Invalid value: {}: {message} [{}]",
+                quote(&shorten(v, 200)),
                 self.rule
             ),
-            None => format!("{}: {} [{}]", self.path, self.message, self.rule),
+            None => format!("{path}: {message} [{}]", self.rule),
         }
     }
 }
@@ -119,6 +122,27 @@ mod tests {
             f.field_error(),
             "spec.flinkConfiguration[job.autoscaler.utilization.target]: Invalid value: \"1.5\": \
              must be in (0, 1]; set a fraction such as 0.7 [autoscaler.utilization-range]"
+        );
+    }
+
+    #[test]
+    fn huge_inputs_make_a_readable_line() {
+        let key = "job.autoscaler.".to_string() + &"x".repeat(1 << 20);
+        let f = Finding::new(
+            "config.unknown-key",
+            Severity::Warn,
+            format!("spec.flinkConfiguration[{key}]"),
+            Some("v".repeat(1 << 20)),
+            format!("{key} is not an autoscaler option"),
+            "remove it",
+        );
+        let line = f.field_error();
+        assert!(line.len() < 1200, "{} bytes", line.len());
+        assert!(line.ends_with("[config.unknown-key]"));
+        assert_eq!(
+            f.value.as_ref().map(String::len),
+            Some(1 << 20),
+            "the finding keeps it"
         );
     }
 

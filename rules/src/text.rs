@@ -33,6 +33,15 @@ pub fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
     prev[b.len()].min(limit + 1)
 }
 
+/// `s` cut to at most `max` characters, with an ellipsis and the original length when
+/// cut: a message must stay readable even when the input was a megabyte.
+pub fn shorten(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(s),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}… ({} bytes)", &s[..cut], s.len())),
+    }
+}
+
 /// A double as a person would write it: `0.7`, `1`, `1.1` (no float noise such as
 /// `1.0999999999999999`).
 pub fn num(x: f64) -> String {
@@ -61,6 +70,14 @@ mod tests {
         assert_eq!(edit_distance("a", "abcdefgh", 2), 3);
         assert_eq!(edit_distance("", "ab", 2), 2);
         assert_eq!(edit_distance("µs", "us", 2), 1);
+    }
+
+    #[test]
+    fn long_text_is_cut_with_its_length() {
+        assert_eq!(shorten("short", 10), "short");
+        let long = "k".repeat(1000);
+        assert_eq!(shorten(&long, 5), "kkkkk… (1000 bytes)");
+        assert_eq!(shorten("µµµ", 2), "µµ… (6 bytes)");
     }
 
     #[test]

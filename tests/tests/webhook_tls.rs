@@ -959,3 +959,47 @@ async fn a_kind_the_cluster_does_not_serve_is_logged_once_and_its_rules_skipped(
     .await;
     assert_eq!(out["response"]["allowed"], false, "{out}");
 }
+
+/// The commit `git` reports for the checkout the binaries are built from.
+fn head_commit() -> String {
+    Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(flink_autoscale_e2e::workspace_root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[tokio::test]
+async fn version_logs_and_build_info_name_the_version_and_commit() {
+    let commit = head_commit();
+    let expected = format!("{} (commit {commit})", env!("CARGO_PKG_VERSION"));
+    let out = Command::new(binary("flink-autoscale-webhook", "flink-autoscale-webhook"))
+        .arg("--version")
+        .output()
+        .expect("the webhook runs");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("flink-autoscale-webhook {expected}\n")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (webhook, client, _) = dev_webhook(dir.path(), &[]).await;
+    let metrics = client
+        .get(webhook.url("/metrics"))
+        .send()
+        .await
+        .expect("/metrics answers")
+        .text()
+        .await
+        .expect("text");
+    let line = format!(
+        "flink_guard_build_info{{version=\"{}\",commit=\"{commit}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(metrics.contains(&line), "{line} not in\n{metrics}");
+    assert!(webhook.stderr().contains(&expected), "{}", webhook.stderr());
+}

@@ -25,7 +25,7 @@ const DEFAULT_MAX_CONNECTIONS: u32 = server::DEFAULT_MAX_CONNECTIONS as u32;
 #[derive(Debug, Parser)]
 #[command(
     name = "flink-autoscale-webhook",
-    version,
+    version = crate::VERSION,
     about,
     long_about = None,
     // Serving keeps its flat flags (`flink-autoscale-webhook --dev`); a subcommand

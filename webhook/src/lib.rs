@@ -2,6 +2,14 @@
 //! targets (`fuzz/`) and benchmarks drive the very same decode path and rules as the
 //! served endpoints through this crate instead of a copy of them.
 
+/// The version and the commit the binary was built from (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("FLINK_GUARD_GIT_COMMIT"),
+    ")"
+);
+
 pub mod admission;
 pub mod certs;
 pub mod cli;

@@ -111,7 +111,12 @@ async fn main() -> anyhow::Result<()> {
         cli.connection_limits(),
     )
     .await?;
-    tracing::info!(addr = %running.webhook_addr, admin = ?running.admin_addr, "serving");
+    tracing::info!(
+        addr = %running.webhook_addr,
+        admin = ?running.admin_addr,
+        version = flink_autoscale_webhook::VERSION,
+        "serving"
+    );
     // The bound addresses on stdout, for people and for scripts that start the
     // webhook on port 0.
     let mut out = std::io::stdout().lock();

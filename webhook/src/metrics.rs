@@ -6,12 +6,19 @@ use flink_autoscale_rules::Finding;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::time::Duration;
 
 /// The content type of [`Metrics::encode`]'s output.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildInfoLabels {
+    version: String,
+    commit: String,
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -87,6 +94,19 @@ impl Metrics {
             "flink_guard_bad_requests",
             "Requests refused before any rule ran (malformed, too large), by reason",
             bad_requests.clone(),
+        );
+        // Constant 1, labelled with what is running: joins other series to a release.
+        let build_info = Family::<BuildInfoLabels, Gauge>::default();
+        build_info
+            .get_or_create(&BuildInfoLabels {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                commit: env!("FLINK_GUARD_GIT_COMMIT").to_string(),
+            })
+            .set(1);
+        registry.register(
+            "flink_guard_build_info",
+            "Version and git commit of the running webhook (always 1)",
+            build_info,
         );
         Metrics {
             registry,
