@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-fixtures="${FIXTURES_DIR:-../shared/fixtures}"
+fixtures="$(realpath -m "${FIXTURES_DIR:-../shared/fixtures}")"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
