@@ -1,6 +1,6 @@
-//! Records the git commit the binary is built from (`--version`, logs, metrics).
-//! `FLINK_GUARD_GIT_COMMIT` wins (the Docker build has no .git); else `git rev-parse`;
-//! else "unknown". Never fails the build.
+// Records the git commit the binary is built from (`--version`, logs, metrics).
+// `FLINK_GUARD_GIT_COMMIT` wins (the Docker build has no .git); else `git rev-parse`;
+// else "unknown". Never fails the build.
 
 use std::process::Command;
 
