@@ -112,25 +112,56 @@ pub fn parse(kind: ValueKind, raw: &str) -> Result<Value, ValueError> {
     }
 }
 
-/// `true` or `false`, case-insensitive (`ConfigurationUtils.convertToBoolean`).
+/// `true` or `false`, case-insensitive and **not trimmed**
+/// (`ConfigurationUtils.convertToBoolean` upper-cases the raw string and compares it:
+/// `" true"` throws in Flink 1.20, so the operator refuses the object).
 pub fn parse_bool(raw: &str) -> Result<bool, ValueError> {
     // Java upper-cases the whole string and compares, so we do the same (Unicode-aware,
     // as `String.toUpperCase` is) rather than `eq_ignore_ascii_case`.
-    match java_trim(raw).to_uppercase().as_str() {
+    match raw.to_uppercase().as_str() {
         "TRUE" => Ok(true),
         "FALSE" => Ok(false),
-        "" => Err(invalid("not a boolean: empty; must be true or false")),
-        _ => Err(invalid("not a boolean: must be true or false")),
+        "" => Err(invalid("not a boolean: empty; write true or false")),
+        _ => Err(invalid(format!(
+            "not a boolean{}; write true or false (any case, nothing around it)",
+            untrimmed_reason(raw, |t| parse_bool(t).is_ok())
+        ))),
+    }
+}
+
+/// `: it has a leading space ...` when the value would parse without the whitespace
+/// Flink does not strip, else nothing.
+fn untrimmed_reason(raw: &str, parses: impl Fn(&str) -> bool) -> &'static str {
+    let trimmed = java_trim(raw);
+    if trimmed.len() == raw.len() || !parses(trimmed) {
+        return "";
+    }
+    match (
+        raw.len() - raw.trim_start_matches(|c: char| c <= ' ').len(),
+        raw.len() - raw.trim_end_matches(|c: char| c <= ' ').len(),
+    ) {
+        (0, _) => ": it has trailing whitespace, which Flink does not strip from this type",
+        (_, 0) => ": it has a leading space, which Flink does not strip from this type",
+        _ => ": it has leading and trailing whitespace, which Flink does not strip from this type",
     }
 }
 
 /// A Java `int` (`Integer.parseInt`).
+///
+/// Not trimmed: `Integer.parseInt(" 3")` throws, and so does the operator.
 pub fn parse_int(raw: &str) -> Result<i32, ValueError> {
-    let text = java_trim(raw);
+    let text = raw;
     if text.is_empty() {
         return Err(invalid(
             "not an int: empty; expected a whole number, e.g. 4",
         ));
+    }
+    let untrimmed = untrimmed_reason(raw, |t| parse_int(t).is_ok());
+    if !untrimmed.is_empty() {
+        return Err(invalid(format!(
+            "not an int{untrimmed}; write the number alone, e.g. {}",
+            java_trim(raw)
+        )));
     }
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -142,7 +173,7 @@ pub fn parse_int(raw: &str) -> Result<i32, ValueError> {
         let message = if is_fraction {
             "not an int: fractions are not allowed; expected a whole number, e.g. 4"
         } else {
-            "not an int: expected a whole number with an optional sign, e.g. 4 or -1"
+            "not an int: expected a whole number with an optional sign, e.g. 4"
         };
         return Err(invalid(message));
     }
@@ -187,10 +218,12 @@ pub fn parse_double(raw: &str) -> Result<f64, ValueError> {
             "not a number: Java spells these NaN and Infinity (case-sensitive, optional sign)",
         ));
     }
-    if body.starts_with("0x") || body.starts_with("0X") {
-        return Err(invalid(
-            "not a number: hexadecimal floating point is not supported here; write it in decimal, e.g. 0.5",
-        ));
+    if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        return parse_hex_double(hex)
+            .map(|v| if negative { -v } else { v })
+            .ok_or_else(|| {
+                invalid("not a number: a hexadecimal double needs a binary exponent, e.g. 0x1.8p-1")
+            });
     }
     let bad = || invalid("not a number: expected a decimal like 0.7, .5, 1e3 or -2.5");
 
@@ -248,9 +281,12 @@ pub fn parse_duration(raw: &str) -> Result<Duration, ValueError> {
         )));
     }
     if looks_fractional(rest) {
-        return Err(invalid(
-            "not a duration: fractions are not allowed; use a smaller unit (e.g. 90s, not 1.5min)",
-        ));
+        let fix = fractional_duration_fix(number, rest)
+            .map(|(whole, label)| format!("write {whole}{label}"))
+            .unwrap_or_else(|| "use a smaller unit".to_string());
+        return Err(invalid(format!(
+            "not a duration: fractions are not allowed; {fix}"
+        )));
     }
     let Ok(value) = number.parse::<i64>() else {
         return Err(invalid(format!(
@@ -266,7 +302,8 @@ pub fn parse_duration(raw: &str) -> Result<Duration, ValueError> {
             ""
         };
         return Err(invalid(format!(
-            "not a duration: unit \"{label}\" is not one of d, h, min, s, ms, µs, ns ({EXAMPLES}){hint}"
+            "not a duration: unit \"{label}\" is not one of Flink's labels {} ({EXAMPLES}){hint}",
+            TimeUnit::ALL_LABELS
         )));
     };
     unit.duration(value).ok_or_else(|| {
@@ -327,14 +364,16 @@ pub fn parse_enum(
     name: &'static str,
     constants: &'static [&'static str],
 ) -> Result<&'static str, ValueError> {
-    let wanted = java_trim(raw).to_uppercase();
+    // Not trimmed: `convertToEnum` compares the upper-cased raw string.
+    let wanted = raw.to_uppercase();
     constants
         .iter()
         .copied()
         .find(|constant| constant.to_uppercase() == wanted)
         .ok_or_else(|| {
             invalid(format!(
-                "not a {name}: must be one of {} (case-insensitive)",
+                "not a {name}{}; must be one of {} (case-insensitive, nothing around it)",
+                untrimmed_reason(raw, |t| parse_enum(t, name, constants).is_ok()),
                 constants.join(", ")
             ))
         })
@@ -400,6 +439,39 @@ pub fn format_memory(bytes: u64) -> String {
         .find(|(size, _)| bytes.is_multiple_of(*size))
         .map(|(size, label)| format!("{}{label}", bytes / size))
         .unwrap_or_else(|| format!("{bytes}b"))
+}
+
+/// Java's hexadecimal floating-point literal after `0x` (`Double.parseDouble("0x1.8p-1")`
+/// is 0.75): hex digits with an optional point, a mandatory `p` exponent, an optional
+/// `d`/`f` suffix.
+fn parse_hex_double(hex: &str) -> Option<f64> {
+    let hex = hex.strip_suffix(['d', 'D', 'f', 'F']).unwrap_or(hex);
+    let (mantissa, exponent) = hex.split_once(['p', 'P'])?;
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_hexdigit());
+    if !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let exp_digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    if exp_digits.is_empty() || !exp_digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Exponents beyond a few thousand saturate to 0 or infinity, as in Java.
+    let exp: i32 = exponent.parse().unwrap_or(if exponent.starts_with('-') {
+        -100_000
+    } else {
+        100_000
+    });
+    let mut value = 0f64;
+    for c in whole.chars().chain(fraction.chars()) {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let shift = i64::from(exp) - 4 * i64::try_from(fraction.len()).ok()?;
+    let shift = i32::try_from(shift.clamp(-100_000, 100_000)).ok()?;
+    Some(value * 2f64.powi(shift.clamp(-1200, 1200)))
 }
 
 fn invalid(message: impl Into<String>) -> ValueError {
@@ -484,6 +556,12 @@ enum TimeUnit {
 }
 
 impl TimeUnit {
+    /// Every label `TimeUtils.TimeUnit` accepts (Flink 1.20), for messages.
+    const ALL_LABELS: &'static str = "d, day, days, h, hour, hours, min, m, minute, minutes, \
+         s, sec, secs, second, seconds, ms, milli, millis, millisecond, milliseconds, \
+         µs, micro, micros, microsecond, microseconds, ns, nano, nanos, nanosecond, nanoseconds \
+         (any case; no unit = ms)";
+
     const LARGEST_FIRST: [TimeUnit; 7] = [
         TimeUnit::Days,
         TimeUnit::Hours,
@@ -551,6 +629,32 @@ impl TimeUnit {
         let seconds = value.checked_mul(seconds_per_unit)?;
         (seconds <= i64::MAX.unsigned_abs()).then(|| Duration::from_secs(seconds))
     }
+}
+
+/// For `1.5h`: the same length as a whole number of a smaller unit (`90min`), if the
+/// fraction is exact in one.
+fn fractional_duration_fix(whole: &str, rest: &str) -> Option<(u128, &'static str)> {
+    let fraction: String = rest
+        .chars()
+        .skip(1)
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let label = java_trim(rest.get(1 + fraction.len()..)?);
+    let unit = TimeUnit::from_label(label)?;
+    let scale = 10u128.checked_pow(u32::try_from(fraction.len()).ok()?)?;
+    let whole: u128 = whole.parse().ok()?;
+    let fraction: u128 = if fraction.is_empty() {
+        0
+    } else {
+        fraction.parse().ok()?
+    };
+    // The length in nanoseconds times `scale`.
+    let scaled = (whole.checked_mul(scale)?.checked_add(fraction)?).checked_mul(unit.nanos())?;
+    TimeUnit::LARGEST_FIRST
+        .iter()
+        .filter(|smaller| smaller.nanos() < unit.nanos())
+        .find(|smaller| scaled.is_multiple_of(smaller.nanos() * scale))
+        .map(|smaller| (scaled / (smaller.nanos() * scale), smaller.label()))
 }
 
 /// `MemorySize.MemoryUnit` multipliers, by the labels Flink accepts (lower-cased first).
@@ -671,13 +775,19 @@ mod tests {
     // --- booleans -------------------------------------------------------------------
 
     #[test]
-    fn bool_accepts_true_and_false_in_any_case_and_trims() {
-        for raw in ["true", "TRUE", "True", "tRuE", " true ", "\ttrue\n"] {
+    fn bool_accepts_true_and_false_in_any_case_but_does_not_trim() {
+        // Flink 1.20.5 `Configuration.get` on a boolean option: "TRUE" and "True" are
+        // true, " true" and "true " throw IllegalArgumentException ("Could not parse
+        // value ' true' for key ...").
+        for raw in ["true", "TRUE", "True", "tRuE"] {
             assert_eq!(parse_bool(raw), Ok(true), "{raw:?}");
         }
-        for raw in ["false", "FALSE", "False", "  fAlSe"] {
+        for raw in ["false", "FALSE", "False", "fAlSe"] {
             assert_eq!(parse_bool(raw), Ok(false), "{raw:?}");
         }
+        assert!(err(parse_bool(" true")).contains("leading space"));
+        assert!(err(parse_bool("true ")).contains("trailing whitespace"));
+        assert!(err(parse_bool("\ttrue\n")).contains("leading and trailing"));
     }
 
     #[test]
@@ -695,13 +805,12 @@ mod tests {
         ] {
             assert_eq!(
                 err(parse_bool(raw)),
-                "not a boolean: must be true or false",
+                "not a boolean; write true or false (any case, nothing around it)",
                 "{raw:?}"
             );
         }
-        for raw in ["", "   "] {
-            assert!(err(parse_bool(raw)).contains("empty"), "{raw:?}");
-        }
+        assert!(err(parse_bool("")).contains("empty"));
+        assert!(!err(parse_bool("   ")).contains("leading space"));
     }
 
     // --- ints -----------------------------------------------------------------------
@@ -715,7 +824,6 @@ mod tests {
             ("-7", -7),
             ("-0", 0),
             ("007", 7),
-            (" 12 ", 12),
             ("2147483647", i32::MAX),
             ("-2147483648", i32::MIN),
             ("+0002147483647", i32::MAX),
@@ -744,9 +852,11 @@ mod tests {
         ] {
             assert!(err(parse_int(raw)).contains("whole number"), "{raw:?}");
         }
-        for raw in ["", " \t "] {
-            assert!(err(parse_int(raw)).contains("empty"), "{raw:?}");
-        }
+        assert!(err(parse_int("")).contains("empty"));
+        // `Integer.parseInt(" 3")` throws: Flink does not trim ints.
+        assert!(err(parse_int(" 3")).contains("leading space"));
+        assert!(err(parse_int("3 ")).contains("trailing whitespace"));
+        assert!(err(parse_int(" \t ")).contains("whole number"));
     }
 
     // --- doubles --------------------------------------------------------------------
@@ -828,8 +938,20 @@ mod tests {
     }
 
     #[test]
-    fn double_rejects_hex_with_a_clear_message() {
-        for raw in ["0x1p3", "0X1.8P1", "-0x10"] {
+    fn double_reads_java_hex_floats() {
+        // `Double.parseDouble("0x1.8p-1")` is 0.75 (Flink 1.20.5 `Configuration.get`).
+        for (raw, expected) in [
+            ("0x1.8p-1", 0.75),
+            ("0x1p3", 8.0),
+            ("0X1.8P1", 3.0),
+            ("-0x10p0", -16.0),
+            ("0x.8p1", 1.0),
+            ("0x1p-1d", 0.5),
+            (" 0x1p0 ", 1.0),
+        ] {
+            assert_eq!(parse_double(raw), Ok(expected), "{raw:?}");
+        }
+        for raw in ["0x10", "0x", "0xp1", "0x1.8", "0xg1p0", "0x1p"] {
             assert!(err(parse_double(raw)).contains("hexadecimal"), "{raw:?}");
         }
     }
@@ -926,10 +1048,15 @@ mod tests {
 
     #[test]
     fn duration_unknown_unit_names_the_unit_and_the_allowed_ones() {
-        assert_eq!(
-            err(parse_duration("5 mins")),
-            "not a duration: unit \"mins\" is not one of d, h, min, s, ms, µs, ns (e.g. 5min or 300s)"
+        // Flink 1.20.5: "5mins" throws; "5 minutes", "5m", "5MIN" are five minutes.
+        let message = err(parse_duration("5 mins"));
+        assert!(
+            message.starts_with(
+                "not a duration: unit \"mins\" is not one of Flink's labels d, day, days, h,"
+            ),
+            "{message}"
         );
+        assert!(message.contains("min, m, minute, minutes"), "{message}");
         for raw in [
             "5 hrs",
             "5w",
@@ -941,7 +1068,7 @@ mod tests {
             "5μs",
         ] {
             assert!(
-                err(parse_duration(raw)).contains("is not one of d, h, min, s, ms, µs, ns"),
+                err(parse_duration(raw)).contains("is not one of Flink's labels"),
                 "{raw:?}"
             );
         }
@@ -965,6 +1092,20 @@ mod tests {
         assert!(err(parse_duration("+5s")).contains("sign is not allowed"));
         for raw in ["1.5min", "1.5", "0.5 s", "1,5min", ".5min"] {
             assert!(err(parse_duration(raw)).contains("fractions"), "{raw:?}");
+        }
+        // The fix names the same length in a smaller unit.
+        for (raw, fix) in [
+            ("1.5h", "write 90min"),
+            ("1.5min", "write 90s"),
+            ("0.5 s", "write 500ms"),
+            ("2.25d", "write 54h"),
+            ("1.5", "write 1500µs"),
+        ] {
+            assert!(
+                err(parse_duration(raw)).ends_with(fix),
+                "{raw:?}: {}",
+                err(parse_duration(raw))
+            );
         }
     }
 
@@ -1133,7 +1274,7 @@ mod tests {
 
     #[test]
     fn enum_matches_case_insensitively_and_returns_the_canonical_constant() {
-        for raw in ["MAX", "max", "Max", " mAx "] {
+        for raw in ["MAX", "max", "Max", "mAx"] {
             assert_eq!(parse_enum(raw, "MetricAggregator", AGGREGATORS), Ok("MAX"));
         }
         const MIXED: &[&str] = &["RequestsAndLimits", "RequestsOnly"];
@@ -1148,9 +1289,12 @@ mod tests {
         for raw in ["MEAN", "", "MAXX", "M AX"] {
             assert_eq!(
                 err(parse_enum(raw, "MetricAggregator", AGGREGATORS)),
-                "not a MetricAggregator: must be one of AVG, MAX, MIN (case-insensitive)"
+                "not a MetricAggregator; must be one of AVG, MAX, MIN (case-insensitive, nothing around it)"
             );
         }
+        // Flink 1.20.5: " AVG" and "max " throw (convertToEnum does not trim).
+        assert!(err(parse_enum(" AVG", "MetricAggregator", AGGREGATORS)).contains("leading space"));
+        assert!(err(parse_enum("max ", "MetricAggregator", AGGREGATORS)).contains("trailing"));
     }
 
     // --- lists ----------------------------------------------------------------------
