@@ -1,7 +1,7 @@
 //! The effective autoscaler configuration: for every option, the value the operator
 //! will use and where it came from (its key, a deprecated alias, an old-prefix key,
-//! or the default), resolved in Flink's order: current key, then deprecated keys,
-//! then fallback keys.
+//! or the default), resolved in Flink's order (`ConfigOption`): current key, then the
+//! fallback keys in declared order, then the deprecated keys.
 
 use crate::config::{Entry, FlinkConfig};
 use crate::options::{self, KeyRole, OptionSpec};
@@ -107,20 +107,22 @@ impl EffectiveConfig {
     }
 }
 
-/// The keys of an option in precedence order, with their roles.
+/// The keys of an option in Flink's precedence order, with their roles: the current
+/// key, the fallback keys as declared, then the deprecated keys (`withFallbackKeys`
+/// prepends, `withDeprecatedKeys` appends).
 pub fn keys_in_order(option: &'static OptionSpec) -> impl Iterator<Item = (&'static str, KeyRole)> {
     std::iter::once((option.key, KeyRole::Current))
-        .chain(
-            option
-                .deprecated_keys
-                .iter()
-                .map(|k| (*k, KeyRole::DeprecatedAlias)),
-        )
         .chain(
             option
                 .fallback_keys
                 .iter()
                 .map(|k| (*k, KeyRole::OldPrefix)),
+        )
+        .chain(
+            option
+                .deprecated_keys
+                .iter()
+                .map(|k| (*k, KeyRole::DeprecatedAlias)),
         )
 }
 
@@ -184,8 +186,13 @@ mod tests {
         assert_eq!(s("job.autoscaler.utilization.max").origin, Origin::Unset);
     }
 
+    /// Flink reads the current key, then fallbacks in declared order, then deprecated
+    /// keys (`ConfigOption.withFallbackKeys` / `withDeprecatedKeys`; for
+    /// `utilization.target` the fallbacks are `kubernetes.operator.job.autoscaler.
+    /// utilization.target` and `...target.utilization`, the deprecated key
+    /// `job.autoscaler.target.utilization`).
     #[test]
-    fn current_key_wins_over_alias_and_old_prefix() {
+    fn current_key_wins_then_fallbacks_then_deprecated_keys() {
         let eff = effective(json!({
             "kubernetes.operator.job.autoscaler.utilization.target": "0.5",
             "job.autoscaler.target.utilization": "0.6",
@@ -205,7 +212,32 @@ mod tests {
         let t = eff
             .get("job.autoscaler.utilization.target")
             .expect("target");
-        assert_eq!(t.origin, Origin::DeprecatedAlias);
+        assert_eq!(
+            (t.origin, t.raw.as_deref()),
+            (Origin::OldPrefix, Some("0.5"))
+        );
+        // Between two fallbacks, the first declared wins.
+        let eff = effective(json!({
+            "kubernetes.operator.job.autoscaler.target.utilization": "0.4",
+            "kubernetes.operator.job.autoscaler.utilization.target": "0.5",
+            "job.autoscaler.target.utilization": "0.6",
+        }));
+        let t = eff
+            .get("job.autoscaler.utilization.target")
+            .expect("target");
+        assert_eq!(
+            t.key,
+            "kubernetes.operator.job.autoscaler.utilization.target"
+        );
+        // The deprecated alias is read only when no fallback is set.
+        let eff = effective(json!({"job.autoscaler.target.utilization": "0.6"}));
+        let t = eff
+            .get("job.autoscaler.utilization.target")
+            .expect("target");
+        assert_eq!(
+            (t.origin, t.raw.as_deref()),
+            (Origin::DeprecatedAlias, Some("0.6"))
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::values::ValueKind;
 use std::sync::LazyLock;
 
 const TABLE: &str = include_str!("../data/autoscaler-options.tsv");
+const VERSIONS: &str = include_str!("../data/option-versions.tsv");
 
 /// The current prefix of autoscaler keys.
 pub const PREFIX: &str = "job.autoscaler.";
@@ -20,26 +21,30 @@ pub struct OptionSpec {
     pub kind: ValueKind,
     /// The default as Flink prints it (empty when the option has none).
     pub default: Option<&'static str>,
-    /// The option itself is deprecated; `replacement` names what to use instead.
+    /// The option itself is deprecated (`@Deprecated` in `AutoScalerOptions`);
+    /// `replacement` names what to use instead.
     pub deprecated: bool,
     pub replacement: Option<&'static str>,
-    /// Deprecated alias keys (current prefix).
+    /// Deprecated alias keys (`withDeprecatedKeys`): read after every fallback key.
     pub deprecated_keys: Vec<&'static str>,
-    /// Old-prefix fallback keys.
+    /// Fallback keys (`withFallbackKeys`, the old `kubernetes.operator.` prefix), in
+    /// declared order: read right after the current key.
     pub fallback_keys: Vec<&'static str>,
     pub description: &'static str,
 }
 
-/// How a key relates to its option.
+/// How a key relates to its option. The order of the variants is Flink's precedence
+/// (`ConfigOption`: `withFallbackKeys` puts fallbacks first, `withDeprecatedKeys` puts
+/// deprecated keys last).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyRole {
     /// The option's current key.
     Current,
-    /// A deprecated alias.
-    DeprecatedAlias,
     /// An old `kubernetes.operator.job.autoscaler.*` fallback key.
     OldPrefix,
+    /// A deprecated alias.
+    DeprecatedAlias,
 }
 
 /// Enum constants of the enum-typed options, as the autoscaler's Java enums spell them.
@@ -63,8 +68,8 @@ pub fn get(key: &str) -> Option<&'static OptionSpec> {
 }
 
 /// The option a key sets, and in which role; templated keys match any `<name>`.
-/// The first match in table order wins (an option's current key, then its aliases,
-/// then its fallbacks, then the next option).
+/// The first match in table order wins (an option's current key, then its fallbacks,
+/// then its deprecated aliases, then the next option).
 pub fn lookup(key: &str) -> Option<(&'static OptionSpec, KeyRole)> {
     let index = key_index();
     let literal = index.literal.get(key).copied();
@@ -78,6 +83,59 @@ pub fn lookup(key: &str) -> Option<(&'static OptionSpec, KeyRole)> {
     template
         .or(literal)
         .map(|(_, option, role)| (&all()[option], role))
+}
+
+/// An operator release, `1.11` as `(1, 11)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OperatorVersion(pub u32, pub u32);
+
+impl OperatorVersion {
+    /// Reads `1.11`, `1.11.0` or `v1.11.2` (the patch level does not change options).
+    pub fn parse(text: &str) -> Option<OperatorVersion> {
+        let text = text.trim().strip_prefix(['v', 'V']).unwrap_or(text.trim());
+        let mut parts = text.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        match parts.next() {
+            Some(patch) if patch.parse::<u32>().is_err() => return None,
+            _ => {}
+        }
+        parts
+            .next()
+            .is_none()
+            .then_some(OperatorVersion(major, minor))
+    }
+}
+
+impl std::fmt::Display for OperatorVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+/// The operator release that first knew `key` (a literal key or a template pattern
+/// as the table writes it), from `data/option-versions.tsv`.
+pub fn since(key: &str) -> Option<OperatorVersion> {
+    static SINCE: LazyLock<std::collections::HashMap<&'static str, OperatorVersion>> =
+        LazyLock::new(|| {
+            VERSIONS
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .skip(1)
+                .filter_map(|l| {
+                    let (key, version) = l.split_once('\t')?;
+                    Some((key, OperatorVersion::parse(version)?))
+                })
+                .collect()
+        });
+    SINCE.get(key).copied().or_else(|| {
+        // A templated key: the version of the pattern it matches.
+        SINCE
+            .iter()
+            .filter(|(pattern, _)| pattern.contains('<') && matches_key(pattern, key))
+            .map(|(_, v)| *v)
+            .min()
+    })
 }
 
 /// Every key pattern in table order, split into literal keys (looked up by hash: a
@@ -97,14 +155,14 @@ fn key_index() -> &'static KeyIndex {
         let patterns = all().iter().enumerate().flat_map(|(i, o)| {
             std::iter::once((o.key, i, KeyRole::Current))
                 .chain(
-                    o.deprecated_keys
-                        .iter()
-                        .map(move |k| (*k, i, KeyRole::DeprecatedAlias)),
-                )
-                .chain(
                     o.fallback_keys
                         .iter()
                         .map(move |k| (*k, i, KeyRole::OldPrefix)),
+                )
+                .chain(
+                    o.deprecated_keys
+                        .iter()
+                        .map(move |k| (*k, i, KeyRole::DeprecatedAlias)),
                 )
         });
         for (rank, (pattern, option, role)) in patterns.enumerate() {
@@ -127,11 +185,11 @@ fn lookup_by_scan(key: &str) -> Option<(&'static OptionSpec, KeyRole)> {
         if matches_key(option.key, key) {
             return Some((option, KeyRole::Current));
         }
-        if option.deprecated_keys.iter().any(|k| matches_key(k, key)) {
-            return Some((option, KeyRole::DeprecatedAlias));
-        }
         if option.fallback_keys.iter().any(|k| matches_key(k, key)) {
             return Some((option, KeyRole::OldPrefix));
+        }
+        if option.deprecated_keys.iter().any(|k| matches_key(k, key)) {
+            return Some((option, KeyRole::DeprecatedAlias));
         }
     }
     None
@@ -235,10 +293,15 @@ fn parse_table(table: &'static str) -> Vec<OptionSpec> {
                 return None;
             }
             let description = col(6);
-            let deprecated = !col(3).trim().is_empty() || description.starts_with("Deprecated");
-            let replacement = description
-                .strip_prefix("Deprecated, use ")
-                .and_then(|rest| rest.split_whitespace().next())
+            let marked = col(3).trim();
+            let deprecated = !marked.is_empty() || description.starts_with("Deprecated");
+            let replacement = Some(marked)
+                .filter(|m| m.starts_with(PREFIX))
+                .or_else(|| {
+                    description
+                        .strip_prefix("Deprecated, use ")
+                        .and_then(|rest| rest.split_whitespace().next())
+                })
                 .map(|k| {
                     if k.starts_with(PREFIX) {
                         k
@@ -357,6 +420,94 @@ mod tests {
                 lookup_by_scan(key).map(|(o, r)| (o.key, r)),
                 "{key:?}"
             );
+        }
+    }
+
+    #[test]
+    fn alignment_mode_templates_and_the_adjust_mode_fallback_are_known() {
+        // AutoScalerOptions.ALIGNMENT_MODE_CLASS_TEMPLATE / _PARAMETER_TEMPLATE.
+        let (o, role) = lookup("job.autoscaler.scaling.parallelism-alignment.mode.mine.class")
+            .expect("class template");
+        assert_eq!(
+            (o.key, role),
+            (
+                "job.autoscaler.scaling.parallelism-alignment.mode.<name>.class",
+                KeyRole::Current
+            )
+        );
+        let (o, role) = lookup(
+            "kubernetes.operator.job.autoscaler.scaling.parallelism-alignment.mode.mine.step",
+        )
+        .expect("parameter template");
+        assert_eq!(
+            (o.key, role),
+            (
+                "job.autoscaler.scaling.parallelism-alignment.mode.<name>.<parameter>",
+                KeyRole::OldPrefix
+            )
+        );
+        // The mode itself is still its own option.
+        let (o, _) = lookup("job.autoscaler.scaling.parallelism-alignment.mode").expect("mode");
+        assert_eq!(o.key, "job.autoscaler.scaling.parallelism-alignment.mode");
+        let (o, role) =
+            lookup("kubernetes.operator.job.autoscaler.scaling.key-group.partitions.adjust.mode")
+                .expect("fallback");
+        assert_eq!(
+            (o.key, role),
+            (
+                "job.autoscaler.scaling.key-group.partitions.adjust.mode",
+                KeyRole::OldPrefix
+            )
+        );
+    }
+
+    #[test]
+    fn the_deprecated_boundary_option_names_what_replaces_it() {
+        let o = get("job.autoscaler.target.utilization.boundary").expect("boundary");
+        assert!(o.deprecated);
+        assert_eq!(
+            o.replacement,
+            Some("job.autoscaler.utilization.min and job.autoscaler.utilization.max")
+        );
+        assert!(
+            !get("job.autoscaler.utilization.target")
+                .expect("target")
+                .deprecated
+        );
+    }
+
+    #[test]
+    fn every_key_of_the_table_has_the_release_that_introduced_it() {
+        for (key, _) in all_keys() {
+            assert!(since(key).is_some(), "{key} has no version");
+        }
+        let v = |s| OperatorVersion::parse(s).expect(s);
+        // Read off the release tags: utilization.target from 1.11, scale-down.interval
+        // from 1.10, the old-prefix enabled key from 1.4 (the first autoscaler).
+        assert_eq!(since("job.autoscaler.utilization.target"), Some(v("1.11")));
+        assert_eq!(since("job.autoscaler.scale-down.interval"), Some(v("1.10")));
+        assert_eq!(
+            since("kubernetes.operator.job.autoscaler.enabled"),
+            Some(v("1.4"))
+        );
+        assert_eq!(since("job.autoscaler.enabled"), Some(v("1.7")));
+        assert_eq!(
+            since("job.autoscaler.metrics.custom-evaluator.lag.class"),
+            Some(v("1.16"))
+        );
+        assert_eq!(since("job.autoscaler.no-such"), None);
+    }
+
+    #[test]
+    fn operator_versions_parse_like_release_names() {
+        assert_eq!(OperatorVersion::parse("1.11"), Some(OperatorVersion(1, 11)));
+        assert_eq!(
+            OperatorVersion::parse("v1.9.2"),
+            Some(OperatorVersion(1, 9))
+        );
+        assert!(OperatorVersion(1, 9) < OperatorVersion(1, 10));
+        for bad in ["", "1", "1.x", "one.two", "1.2.3.4", "1.2.x"] {
+            assert_eq!(OperatorVersion::parse(bad), None, "{bad:?}");
         }
     }
 }

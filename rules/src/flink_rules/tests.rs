@@ -109,7 +109,7 @@ fn config_parse_accepts_typed_nested_scalars() {
         "metadata": {"name": "x"},
         "spec": {"flinkConfiguration": {
             "job.autoscaler": {"enabled": true, "metrics.window": "3m",
-                               "target.utilization.boundary": 0.1,
+                               "utilization.max": 0.8,
                                "vertex.max-parallelism": 12},
             "execution.checkpointing.interval": "1m"
         }, "job": {"upgradeMode": "savepoint"}}
@@ -632,8 +632,7 @@ fn session_jobs_are_judged_on_the_merged_configuration() {
         "apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
         "metadata": {"name": "session", "namespace": "flink"},
         "spec": {"flinkVersion": "v1_20", "flinkConfiguration": {
-            "job.autoscaler.enabled": "true", "job.autoscaler.utilization.target": "0.9",
-            "job.autoscaler.target.utilization.boundary": "0.05",
+            "job.autoscaler.enabled": "true", "job.autoscaler.utilization.target": "0.6",
             "execution.checkpointing.interval": "1m",
             "job.autoscaler.vertex.max-parallelism": "8"}}
     });
@@ -643,12 +642,12 @@ fn session_jobs_are_judged_on_the_merged_configuration() {
         "apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkSessionJob",
         "metadata": {"name": "clicks", "namespace": "flink"},
         "spec": {"deploymentName": "session",
-                 "flinkConfiguration": {"job.autoscaler.target.utilization.boundary": "0.2"},
+                 "flinkConfiguration": {"job.autoscaler.target.utilization.boundary": "0.5"},
                  "job": {"jarURI": "local:///j.jar", "upgradeMode": "savepoint"}}
     });
     let cluster = ObjectSet::new(vec![session], "flink");
     let fs = findings_with(&job, Some(&cluster));
-    // 0.9 from the cluster + 0.2 from the job > 1.
+    // 0.6 from the cluster + 0.5 from the job > 1.
     assert_eq!(
         of_rule(&fs, ids::BOUNDARY_DISABLES_SCALING),
         vec![(
@@ -656,9 +655,17 @@ fn session_jobs_are_judged_on_the_merged_configuration() {
             path("job.autoscaler.target.utilization.boundary")
         )]
     );
-    // Offline, the job alone does not enable the autoscaler: nothing to judge.
+    // Offline, the job alone does not enable the autoscaler: only config.* rules run
+    // (the boundary option itself is @Deprecated in AutoScalerOptions).
     let fs = findings(&job);
-    assert!(fs.is_empty(), "{fs:?}");
+    assert_eq!(
+        of_rule(&fs, ids::DEPRECATED_KEY),
+        vec![(
+            Severity::Warn,
+            path("job.autoscaler.target.utilization.boundary")
+        )]
+    );
+    assert_eq!(fs.len(), 1, "{fs:?}");
 }
 
 #[test]
