@@ -33,11 +33,15 @@ const PIPELINE_MAX_PAR: &str = "pipeline.max-parallelism";
 const CHECKPOINT_INTERVAL: &str = "execution.checkpointing.interval";
 const SCHEDULER: &str = "jobmanager.scheduler";
 const RECONCILE_INTERVAL: &str = "kubernetes.operator.reconcile.interval";
+/// `KubernetesOperatorConfigOptions.OPERATOR_RECONCILE_INTERVAL`'s deprecated key, read
+/// when the current one is absent.
+const RECONCILE_INTERVAL_DEPRECATED: &str = "kubernetes.operator.reconciler.reschedule.interval";
 const RELATED: &[(&str, ValueKind)] = &[
     (PIPELINE_MAX_PAR, ValueKind::Int),
     ("taskmanager.numberOfTaskSlots", ValueKind::Int),
     (CHECKPOINT_INTERVAL, ValueKind::Duration),
     (RECONCILE_INTERVAL, ValueKind::Duration),
+    (RECONCILE_INTERVAL_DEPRECATED, ValueKind::Duration),
 ];
 
 /// Rule ids, stable: they appear in JSON output and metric labels.
@@ -424,6 +428,12 @@ fn number<'a>(eff: &'a EffectiveConfig, option: &str) -> Option<(&'a Setting, f6
     Some((s, v))
 }
 
+/// Why NaN is refused though the operator's `AutoscalerValidator.validateNumber` lets it
+/// through (every comparison with NaN is false): the autoscaler would then compute with
+/// NaN. Said in every such message, since here we are stricter than the operator.
+const NAN_STRICTER: &str = "NaN passes the operator's range check (comparisons with NaN are \
+     false) but makes the autoscaler compute with NaN; refused here, stricter than the operator";
+
 /// `lo < x <= hi` style checks that treat NaN as out of range.
 fn within(x: f64, lo: f64, lo_open: bool, hi: f64, hi_open: bool) -> bool {
     let above = if lo_open { x > lo } else { x >= lo };
@@ -434,23 +444,47 @@ fn within(x: f64, lo: f64, lo_open: bool, hi: f64, hi_open: bool) -> bool {
 fn utilization_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
     let target = number(eff, TARGET);
     let mut target_ok = None;
+    // AutoscalerValidator.validateAutoscalerOptions: utilization.target in [0, 1].
     if let Some((s, t)) = target {
-        if within(t, 0.0, true, 1.0, false) {
-            target_ok = Some(t);
-        } else {
+        if t.is_nan() {
             out.push(deny(
                 ids::UTILIZATION_RANGE,
                 s,
-                "must be in (0, 1]: the share of time a vertex should be busy",
+                NAN_STRICTER,
                 "set a fraction such as 0.7",
             ));
+        } else if !within(t, 0.0, false, 1.0, false) {
+            out.push(deny(
+                ids::UTILIZATION_RANGE,
+                s,
+                "must be in [0, 1] (AutoscalerValidator): the share of time a vertex should be busy",
+                "set a fraction such as 0.7",
+            ));
+        } else {
+            if t == 0.0 {
+                out.push(warn(
+                    ids::UTILIZATION_RANGE,
+                    s,
+                    "0 is accepted by the operator but asks for vertices that are never busy: \
+                     every vertex is scaled up to its maximum parallelism",
+                    "set a fraction such as 0.7",
+                ));
+            }
+            target_ok = Some(t);
         }
     }
     let t = target_ok;
     let max = number(eff, UTIL_MAX);
     if let Some((s, m)) = max {
         let lo = t.unwrap_or(0.0);
-        if !within(m, lo, false, 1.0, false) {
+        if m.is_nan() {
+            out.push(deny(
+                ids::UTILIZATION_RANGE,
+                s,
+                NAN_STRICTER,
+                "raise it to at least the target, at most 1",
+            ));
+        } else if !within(m, lo, false, 1.0, false) {
             out.push(deny(
                 ids::UTILIZATION_RANGE,
                 s,
@@ -462,7 +496,14 @@ fn utilization_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
     let min = number(eff, UTIL_MIN);
     if let Some((s, m)) = min {
         let hi = t.unwrap_or(1.0);
-        if !within(m, 0.0, false, hi, false) {
+        if m.is_nan() {
+            out.push(deny(
+                ids::UTILIZATION_RANGE,
+                s,
+                NAN_STRICTER,
+                "lower it to at most the target",
+            ));
+        } else if !within(m, 0.0, false, hi, false) {
             out.push(deny(
                 ids::UTILIZATION_RANGE,
                 s,
@@ -474,13 +515,20 @@ fn utilization_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
     let boundary = number(eff, BOUNDARY);
     let mut boundary_ok = None;
     if let Some((s, b)) = boundary {
-        if b >= 0.0 && b.is_finite() {
+        if b.is_nan() {
+            out.push(deny(
+                ids::UTILIZATION_RANGE,
+                s,
+                NAN_STRICTER,
+                "set the tolerated distance from the target, e.g. 0.1",
+            ));
+        } else if b >= 0.0 {
             boundary_ok = Some((s, b));
         } else {
             out.push(deny(
                 ids::UTILIZATION_RANGE,
                 s,
-                "must be a finite number >= 0",
+                "must be >= 0 (AutoscalerValidator)",
                 "set the tolerated distance from the target, e.g. 0.1",
             ));
         }
@@ -495,7 +543,8 @@ fn utilization_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
             bs,
             format!(
                 "target + boundary = {} + {} = {} > 1: a vertex would have to be busier than 100%, \
-                 so load alone never triggers a scale-up",
+                 so load alone triggers a scale-up only while a source works off backlog \
+                 (then the operator's upper bound is 100%)",
                 num(t),
                 num(b),
                 num(t + b)
@@ -533,11 +582,16 @@ fn parallelism_rules(subject: &Subject<'_>, out: &mut Vec<Finding>) {
     if let Some((s, m)) = min
         && m < 1
     {
-        out.push(deny(
+        // The operator accepts it; JobVertexScaler then bounds parallelism below by
+        // min(current, this), i.e. not at all.
+        out.push(warn(
             ids::PARALLELISM_BOUNDS,
             s,
-            "must be >= 1",
-            "set the smallest parallelism a vertex may run with, e.g. 1",
+            format!(
+                "{m} is accepted by the operator but removes the lower bound: a vertex without \
+                 load may be scaled down to a parallelism of {m}"
+            ),
+            "use 1 (the default) or more",
         ));
     }
     if let (Some((smin, lo)), Some((smax, hi))) = (min, max)
@@ -547,7 +601,11 @@ fn parallelism_rules(subject: &Subject<'_>, out: &mut Vec<Finding>) {
         out.push(deny(
             ids::PARALLELISM_BOUNDS,
             s,
-            format!("vertex.min-parallelism {lo} is above vertex.max-parallelism {hi}"),
+            format!(
+                "vertex.min-parallelism {lo} is above vertex.max-parallelism {hi}: the operator \
+                 accepts it, but JobVertexScaler then fails its lower <= upper limit check or \
+                 pins the vertex; refused here, stricter than the operator"
+            ),
             "make min-parallelism <= max-parallelism",
         ));
     }
@@ -572,25 +630,63 @@ fn parallelism_rules(subject: &Subject<'_>, out: &mut Vec<Finding>) {
 }
 
 fn factor_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
-    if let Some((s, f)) = number(eff, DOWN_FACTOR)
-        && !within(f, 0.0, true, 1.0, false)
-    {
-        out.push(deny(
-            ids::FACTORS,
-            s,
-            "must be in (0, 1]: the largest share of parallelism one scale-down may remove",
-            "use e.g. 0.6 (1 means no limit)",
-        ));
+    // AutoscalerValidator: both factors >= 0. JobVertexScaler.computeScaleTargetParallelism
+    // takes 1 - scale-down.max-factor as the smallest scale factor and 1 + scale-up.max-factor
+    // as the largest.
+    if let Some((s, f)) = number(eff, DOWN_FACTOR) {
+        if f.is_nan() {
+            out.push(deny(
+                ids::FACTORS,
+                s,
+                NAN_STRICTER,
+                "use e.g. 0.6 (1 means no limit)",
+            ));
+        } else if f < 0.0 {
+            out.push(deny(
+                ids::FACTORS,
+                s,
+                "must be >= 0 (AutoscalerValidator): the largest share of parallelism one scale-down may remove",
+                "use e.g. 0.6 (1 means no limit)",
+            ));
+        } else if f == 0.0 {
+            out.push(warn(
+                ids::FACTORS,
+                s,
+                "0 is accepted by the operator but forbids any scale-down: the autoscaler never lowers parallelism",
+                "use e.g. 0.6 unless that is intended",
+            ));
+        } else if f > 1.0 {
+            out.push(warn(
+                ids::FACTORS,
+                s,
+                "above 1 acts exactly as 1 (no limit on scale-down): a scale factor cannot go below 0",
+                "use 1 for no limit, or a fraction such as 0.6",
+            ));
+        }
     }
-    if let Some((s, f)) = number(eff, UP_FACTOR)
-        && f.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
-    {
-        out.push(deny(
-            ids::FACTORS,
-            s,
-            "must be > 0: how much one scale-up may multiply parallelism",
-            "use e.g. 2.0, or remove it for no limit",
-        ));
+    if let Some((s, f)) = number(eff, UP_FACTOR) {
+        if f.is_nan() {
+            out.push(deny(
+                ids::FACTORS,
+                s,
+                NAN_STRICTER,
+                "use e.g. 2.0, or remove it for no limit",
+            ));
+        } else if f < 0.0 {
+            out.push(deny(
+                ids::FACTORS,
+                s,
+                "must be >= 0 (AutoscalerValidator): how much one scale-up may add to parallelism",
+                "use e.g. 2.0, or remove it for no limit",
+            ));
+        } else if f == 0.0 {
+            out.push(warn(
+                ids::FACTORS,
+                s,
+                "0 is accepted by the operator but forbids any scale-up: the autoscaler never raises parallelism",
+                "use e.g. 2.0, or remove it for no limit",
+            ));
+        }
     }
 }
 
@@ -599,10 +695,15 @@ fn threshold_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
         if let Some((s, v)) = number(eff, option)
             && !within(v, 0.0, false, 1.0, false)
         {
+            let problem = if v.is_nan() {
+                NAN_STRICTER.to_string()
+            } else {
+                format!("must be in [0, 1] (AutoscalerValidator): {what}")
+            };
             out.push(deny(
                 ids::THRESHOLDS,
                 s,
-                format!("must be in [0, 1]: {what}"),
+                problem,
                 "use a fraction, e.g. 0.9",
             ));
         }
@@ -635,20 +736,20 @@ fn threshold_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
         && let Some((s, v)) = number(eff, "job.autoscaler.observed-scalability.coefficient-min")
         && !within(v, 0.01, false, 1.0, false)
     {
-        out.push(deny(
-            ids::THRESHOLDS,
-            s,
-            "must be in [0.01, 1]: the lowest scalability coefficient the autoscaler assumes",
-            "use e.g. 0.5",
-        ));
+        let problem = if v.is_nan() {
+            NAN_STRICTER
+        } else {
+            "must be in [0.01, 1] (AutoscalerValidator): the lowest scalability coefficient the autoscaler assumes"
+        };
+        out.push(deny(ids::THRESHOLDS, s, problem, "use e.g. 0.5"));
     }
 }
 
 fn duration_rules(subject: &Subject<'_>, settings: &RuleSettings, out: &mut Vec<Finding>) {
     let eff = &subject.effective;
-    let reconcile = subject
-        .config
-        .get(RECONCILE_INTERVAL)
+    let reconcile = [RECONCILE_INTERVAL, RECONCILE_INTERVAL_DEPRECATED]
+        .iter()
+        .find_map(|key| subject.config.get(key))
         .and_then(|e| values::parse_duration(e.raw.as_deref()?).ok())
         .unwrap_or(settings.reconcile_interval);
     let setting = |option: &str| -> Option<(&Setting, Duration)> {
@@ -669,7 +770,7 @@ fn duration_rules(subject: &Subject<'_>, settings: &RuleSettings, out: &mut Vec<
                 s,
                 format!(
                     "is shorter than the operator's reconcile interval ({}): the window never \
-                     holds more than one sample",
+                     holds more than one sample (DefaultValidator.validateMetricsWindow)",
                     format_duration(reconcile)
                 ),
                 format!(
@@ -682,11 +783,12 @@ fn duration_rules(subject: &Subject<'_>, settings: &RuleSettings, out: &mut Vec<
     if let Some((s, d)) = setting("job.autoscaler.restart.time")
         && d.is_zero()
     {
-        out.push(deny(
+        out.push(warn(
             ids::DURATIONS,
             s,
-            "must be > 0: the expected restart time is added to every scaling decision",
-            "use e.g. 5min",
+            "0 is accepted by the operator but plans every scale-up as if restarts were free: \
+             the backlog built up while the job restarts is not added to the target capacity",
+            "use the job's real restart time, e.g. 1min, or turn on restart.time-tracking.enabled",
         ));
     }
     if let Some((s, d)) = setting("job.autoscaler.catch-up.duration")
@@ -737,9 +839,11 @@ fn job_rules(subject: &Subject<'_>, out: &mut Vec<Finding>) {
             Severity::Warn,
             config_path(MAX_PAR),
             None,
-            "no parallelism cap: neither job.autoscaler.vertex.max-parallelism nor \
-             pipeline.max-parallelism is set, so a vertex may scale to 200",
-            "set job.autoscaler.vertex.max-parallelism",
+            "no parallelism cap of your own: neither job.autoscaler.vertex.max-parallelism nor \
+             pipeline.max-parallelism is set, so a vertex may scale up to the smaller of 200 (the \
+             autoscaler's default cap) and its own max parallelism (key groups; Flink derives 128 \
+             for jobs with parallelism up to 128)",
+            "set job.autoscaler.vertex.max-parallelism to what the cluster can hold",
         ));
     }
 }

@@ -355,13 +355,14 @@ fn boundary_that_disables_scaling_warns_with_the_arithmetic() {
 
 #[test]
 fn parallelism_bounds() {
+    // The operator accepts 0 (no validation of vertex.min-parallelism): a warning.
     let fs = findings(&deployment(
         json!({"job.autoscaler.vertex.min-parallelism": "0"}),
     ));
     assert_eq!(
         of_rule(&fs, ids::PARALLELISM_BOUNDS),
         vec![(
-            Severity::Deny,
+            Severity::Warn,
             path("job.autoscaler.vertex.min-parallelism")
         )]
     );
@@ -391,22 +392,32 @@ fn parallelism_bounds() {
 
 #[test]
 fn scale_factors() {
-    for (down, ok) in [("0.6", true), ("1", true), ("0", false), ("1.2", false)] {
-        let fs = findings(&deployment(
-            json!({"job.autoscaler.scale-down.max-factor": down}),
-        ));
-        assert_eq!(of_rule(&fs, ids::FACTORS).is_empty(), ok, "down {down}");
-    }
-    for (up, ok) in [
-        ("2.0", true),
-        ("100000.", true),
-        ("0", false),
-        ("-1", false),
+    // AutoscalerValidator: both factors >= 0; 0 and (for scale-down) > 1 are accepted
+    // but switch a direction off / act as 1: warnings. NaN is refused (stricter).
+    let severity = |key: &str, value: &str| {
+        let fs = findings(&deployment(json!({ key: value })));
+        of_rule(&fs, ids::FACTORS).first().map(|(s, _)| *s)
+    };
+    let down = "job.autoscaler.scale-down.max-factor";
+    for (value, expected) in [
+        ("0.6", None),
+        ("1", None),
+        ("0", Some(Severity::Warn)),
+        ("1.2", Some(Severity::Warn)),
+        ("-0.1", Some(Severity::Deny)),
+        ("NaN", Some(Severity::Deny)),
     ] {
-        let fs = findings(&deployment(
-            json!({"job.autoscaler.scale-up.max-factor": up}),
-        ));
-        assert_eq!(of_rule(&fs, ids::FACTORS).is_empty(), ok, "up {up}");
+        assert_eq!(severity(down, value), expected, "down {value}");
+    }
+    let up = "job.autoscaler.scale-up.max-factor";
+    for (value, expected) in [
+        ("2.0", None),
+        ("100000.", None),
+        ("0", Some(Severity::Warn)),
+        ("-1", Some(Severity::Deny)),
+        ("NaN", Some(Severity::Deny)),
+    ] {
+        assert_eq!(severity(up, value), expected, "up {value}");
     }
 }
 
@@ -471,10 +482,26 @@ fn durations_against_the_reconcile_interval() {
         "kubernetes.operator.reconcile.interval": "15s",
     })));
     assert!(of_rule(&fs, ids::DURATIONS).is_empty(), "{fs:?}");
+    // The deprecated key of the reconcile interval counts too.
+    let fs = findings(&deployment(json!({
+        "job.autoscaler.metrics.window": "30s",
+        "kubernetes.operator.reconciler.reschedule.interval": "15s",
+    })));
+    assert!(of_rule(&fs, ids::DURATIONS).is_empty(), "{fs:?}");
+    let fs = findings(&deployment(json!({
+        "job.autoscaler.metrics.window": "30s",
+        "kubernetes.operator.reconciler.reschedule.interval": "2min",
+    })));
+    let hit = fs
+        .iter()
+        .find(|f| f.rule == ids::DURATIONS)
+        .expect("longer interval");
+    assert!(hit.message.contains("(2min)"), "{}", hit.message);
+    // restart.time 0 is accepted by the operator: a warning naming the effect.
     let fs = findings(&deployment(json!({"job.autoscaler.restart.time": "0 ms"})));
     assert_eq!(
         of_rule(&fs, ids::DURATIONS),
-        vec![(Severity::Deny, path("job.autoscaler.restart.time"))]
+        vec![(Severity::Warn, path("job.autoscaler.restart.time"))]
     );
     let fs = findings(&deployment(
         json!({"job.autoscaler.catch-up.duration": "0"}),
@@ -696,7 +723,7 @@ fn every_finding_is_reported_together_denials_first() {
     let object = deployment(json!({
         "job.autoscaler.utilization.target": "1.5",
         "job.autoscaler.metrics.window": "5 mins",
-        "job.autoscaler.scale-down.max-factor": "2",
+        "job.autoscaler.scale-down.max-factor": "-2",
         "job.autoscaler.target.utilization": "0.5",
     }));
     let v = review(
