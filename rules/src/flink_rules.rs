@@ -333,47 +333,85 @@ fn unknown_key_rule(entry: &crate::config::Entry, out: &mut Vec<Finding>) {
 }
 
 fn conflict_rule(cfg: &FlinkConfig, out: &mut Vec<Finding>) {
-    for option in options::all().iter().filter(|o| !o.key.contains('<')) {
-        let written: Vec<_> = keys_in_order(option)
-            .flat_map(|(key, _)| cfg.all(key))
-            .collect();
-        let Some((winner, others)) = written.split_first() else {
+    // One key written twice (flat and nested): the operator flattens the map in field
+    // order and keeps one of them, so with different values what Flink applies is not
+    // what a reader sees. Any key, not only autoscaler options.
+    let mut seen: Vec<&str> = Vec::new();
+    for entry in &cfg.entries {
+        let key = entry.key.as_str();
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let kind = options::lookup(key).map(|(o, _)| o.kind).or_else(|| {
+            RELATED
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, kind)| *kind)
+        });
+        let mut written = cfg.all(key);
+        let Some(first) = written.next() else {
             continue;
         };
-        let same = |a: &crate::config::Entry, b: &crate::config::Entry| match (
-            a.raw.as_deref(),
-            b.raw.as_deref(),
-        ) {
-            (Some(x), Some(y)) => {
-                match (values::parse(option.kind, x), values::parse(option.kind, y)) {
-                    (Ok(px), Ok(py)) => px == py,
-                    _ => x.trim() == y.trim(),
-                }
-            }
-            (None, None) => true,
-            _ => false,
-        };
-        for other in others.iter().filter(|o| !same(winner, o)) {
-            let how = if other.key == winner.key {
-                format!(
-                    "{} is written twice (flat and nested) with different values",
-                    other.key
-                )
-            } else {
-                format!(
-                    "sets {} like {} does, with a different value",
-                    option.key, winner.key
-                )
-            };
+        for other in written.filter(|o| !same_value(kind, first, o)) {
             out.push(Finding::new(
                 ids::CONFLICTING_KEYS,
                 Severity::Deny,
                 other.path(),
                 other.raw.clone(),
-                format!("{how} ({} there)", winner.shown()),
+                format!(
+                    "{key} is written twice, flat and nested, with different values ({} and {}): \
+                     the operator keeps only one of them, depending on field order",
+                    first.shown(),
+                    other.shown()
+                ),
+                format!("write {key} once"),
+            ));
+        }
+    }
+    // One option through two of its keys (current, fallback, deprecated alias).
+    for option in options::all().iter().filter(|o| !o.key.contains('<')) {
+        let written: Vec<_> = keys_in_order(option)
+            .filter_map(|(key, _)| cfg.get(key))
+            .collect();
+        let Some((winner, others)) = written.split_first() else {
+            continue;
+        };
+        for other in others
+            .iter()
+            .filter(|o| !same_value(Some(option.kind), winner, o))
+        {
+            out.push(Finding::new(
+                ids::CONFLICTING_KEYS,
+                Severity::Deny,
+                other.path(),
+                other.raw.clone(),
+                format!(
+                    "{} and {} both set {}, with different values ({} and {}): Flink reads {} \
+                     and ignores this one",
+                    winner.key,
+                    other.key,
+                    option.key,
+                    winner.shown(),
+                    other.shown(),
+                    winner.key
+                ),
                 format!("keep only {}", option.key),
             ));
         }
+    }
+}
+
+/// Two spellings agree when they parse to the same value (`5min` and `300s`), or, for
+/// keys of unknown type, when they are the same text.
+fn same_value(kind: Option<ValueKind>, a: &crate::config::Entry, b: &crate::config::Entry) -> bool {
+    match (a.raw.as_deref(), b.raw.as_deref()) {
+        (Some(x), Some(y)) => match kind.map(|k| (values::parse(k, x), values::parse(k, y))) {
+            Some((Ok(px), Ok(py))) => px == py,
+            _ => x == y,
+        },
+        (None, None) => true,
+        _ => false,
     }
 }
 

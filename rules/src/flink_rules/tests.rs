@@ -254,6 +254,44 @@ fn one_option_through_two_keys_must_agree() {
         "job.autoscaler": {"scaling.enabled": true},
     })));
     assert_eq!(of_rule(&twice, ids::CONFLICTING_KEYS).len(), 1);
+    // Any key written flat and nested with different values, not only autoscaler options:
+    // the operator applies one of them depending on field order.
+    let twice = findings(&deployment(json!({
+        "kubernetes.operator.reconcile.interval": "10min",
+        "kubernetes.operator": {"reconcile.interval": "10s"},
+        "pipeline.max-parallelism": "64",
+        "pipeline": {"max-parallelism": 64},
+        "jobmanager.scheduler": "adaptive",
+        "jobmanager": {"scheduler": "default"},
+    })));
+    let mut hits = of_rule(&twice, ids::CONFLICTING_KEYS);
+    hits.sort();
+    assert_eq!(
+        hits,
+        vec![
+            (Severity::Deny, path("jobmanager.scheduler")),
+            (
+                Severity::Deny,
+                path("kubernetes.operator.reconcile.interval")
+            ),
+        ]
+    );
+    // The message reads as what happens, never "sets X like X does".
+    let disagree = findings(&deployment(json!({
+        "job.autoscaler.utilization.target": "0.7",
+        "kubernetes.operator.job.autoscaler.utilization.target": "0.5",
+    })));
+    let f = disagree
+        .iter()
+        .find(|f| f.rule == ids::CONFLICTING_KEYS)
+        .expect("conflict");
+    assert_eq!(
+        f.message,
+        "job.autoscaler.utilization.target and kubernetes.operator.job.autoscaler.utilization.target \
+         both set job.autoscaler.utilization.target, with different values (0.7 and 0.5): Flink \
+         reads job.autoscaler.utilization.target and ignores this one; keep only \
+         job.autoscaler.utilization.target"
+    );
 }
 
 #[test]
