@@ -198,6 +198,7 @@ pub fn run(
             .unwrap_or(RuleSettings::default().reconcile_interval),
         vpa_min_memory: args.vpa_min_memory,
         vpa_max_memory: args.vpa_max_memory,
+        operator_version: args.operator_version,
     };
     let report = judge(objects, namespace.unwrap_or(DEFAULT_NAMESPACE), &settings);
 

@@ -5,6 +5,7 @@
 //! mean in kubectl.
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
+use flink_autoscale_rules::options::OperatorVersion;
 use flink_autoscale_rules::{Enforcement, Quantity};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -140,6 +141,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
     pub reconcile_interval: Option<Duration>,
 
+    /// The Flink Kubernetes Operator release the manifests are for, e.g. 1.10: keys that
+    /// release does not know are refused (it would ignore them) and renaming advice only
+    /// points at keys it reads
+    #[arg(long, value_name = "VERSION", value_parser = parse_operator_version)]
+    pub operator_version: Option<OperatorVersion>,
+
     /// Memory minimum given to VPAs on Flink TaskManagers that set none, as a
     /// Kubernetes quantity (raised to the TaskManager's memory when known)
     #[arg(long, value_name = "QUANTITY", default_value = "256Mi", value_parser = parse_quantity)]
@@ -237,6 +244,11 @@ impl From<EnforcementMode> for Enforcement {
 
 /// Parses the interval as the operator parses its own configuration (Flink's
 /// duration syntax), so the value can be copied from the operator's config map.
+fn parse_operator_version(raw: &str) -> Result<OperatorVersion, String> {
+    OperatorVersion::parse(raw)
+        .ok_or_else(|| format!("not an operator release: {raw:?}; write MAJOR.MINOR, e.g. 1.10"))
+}
+
 fn parse_interval(raw: &str) -> Result<Duration, String> {
     let interval = flink_autoscale_rules::values::parse_duration(raw).map_err(|e| e.to_string())?;
     if interval.is_zero() {

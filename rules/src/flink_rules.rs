@@ -7,7 +7,7 @@ use crate::config::{FlinkConfig, config_path};
 use crate::effective::{EffectiveConfig, Setting, keys_in_order};
 use crate::finding::{Finding, Severity};
 use crate::object::{self, Kind};
-use crate::options::{self, KeyRole, OLD_PREFIX, PREFIX};
+use crate::options::{self, KeyRole, OLD_PREFIX, OperatorVersion, PREFIX};
 use crate::ownership::{self, Reach};
 use crate::review::{ReviewInput, RuleSettings};
 use crate::text::{edit_distance, num};
@@ -87,7 +87,7 @@ pub fn check(input: &ReviewInput<'_>, settings: &RuleSettings) -> Vec<Finding> {
     };
     // config.* rules judge what this object itself wrote.
     let own = own_config(input.object);
-    config_rules(&own, &mut out);
+    config_rules(&own, settings.operator_version, &mut out);
 
     let eff = &subject.effective;
     if eff.bool(ENABLED) != Some(true) {
@@ -176,13 +176,16 @@ fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Option<Subjec
 // ---------------------------------------------------------------------------------
 // config.*: apply whenever the keys are present.
 
-fn config_rules(cfg: &FlinkConfig, out: &mut Vec<Finding>) {
+fn config_rules(cfg: &FlinkConfig, version: Option<OperatorVersion>, out: &mut Vec<Finding>) {
     for entry in &cfg.entries {
         let key = entry.key.as_str();
         match options::lookup(key) {
+            Some((option, _)) if version.is_some_and(|v| !known_in(key, v)) => {
+                newer_key_rule(entry, option, version.unwrap_or(OperatorVersion(1, 0)), out);
+            }
             Some((option, role)) => {
                 parse_rule(key, option.kind, entry, out);
-                deprecated_rule(key, option, role, entry, out);
+                deprecated_rule(key, option, role, entry, version, out);
             }
             None if is_autoscaler_key(key) => unknown_key_rule(entry, out),
             None => {
@@ -256,22 +259,81 @@ fn example_for(kind: ValueKind) -> String {
     }
 }
 
+/// Whether operator release `version` reads `key` (a key it does not know is
+/// silently ignored).
+fn known_in(key: &str, version: OperatorVersion) -> bool {
+    options::since(key).is_none_or(|since| since <= version)
+}
+
+/// A key of the table that the operator release given with `--operator-version` does
+/// not know yet: it would be ignored. Points at a spelling that release reads, if any.
+fn newer_key_rule(
+    entry: &crate::config::Entry,
+    option: &'static options::OptionSpec,
+    version: OperatorVersion,
+    out: &mut Vec<Finding>,
+) {
+    let key = entry.key.as_str();
+    let since = options::since(key)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    // A key of the current prefix if that release has one, else an old-prefix one.
+    let known: Vec<&str> = keys_in_order(option)
+        .map(|(k, _)| k)
+        .filter(|k| !k.contains('<') && known_in(k, version))
+        .collect();
+    let older = known
+        .iter()
+        .find(|k| k.starts_with(PREFIX))
+        .or_else(|| known.first())
+        .copied();
+    let fix = match older {
+        Some(k) => {
+            format!("on operator {version} write {k}, or upgrade the operator to {since} or later")
+        }
+        None => format!("upgrade the operator to {since} or later, or remove it"),
+    };
+    out.push(Finding::new(
+        ids::UNKNOWN_KEY,
+        Severity::Deny,
+        entry.path(),
+        entry.raw.clone(),
+        format!("{key} is not known to operator {version} (added in {since}): it would be ignored"),
+        fix,
+    ));
+}
+
 fn deprecated_rule(
     key: &str,
     option: &'static options::OptionSpec,
     role: KeyRole,
     entry: &crate::config::Entry,
+    version: Option<OperatorVersion>,
     out: &mut Vec<Finding>,
 ) {
     let current = current_spelling(option.key, key);
+    // Renaming advice must fit the operator the user runs: an older one ignores the
+    // new key, so following the advice would drop the setting.
+    let since = options::since(&current);
+    if let (Some(v), Some(since)) = (version, since)
+        && since > v
+    {
+        return;
+    }
+    let works_from = match (version, since) {
+        (None, Some(since)) => {
+            format!(" (read by operator {since} and later; older ones ignore it)")
+        }
+        _ => String::new(),
+    };
     let (problem, fix) = match role {
         KeyRole::OldPrefix => (
             "old-prefix key, read only as a fallback".to_string(),
-            format!("rename it to {current}"),
+            format!("rename it to {current}{works_from}"),
         ),
         KeyRole::DeprecatedAlias => (
             "deprecated alias".to_string(),
-            format!("rename it to {current}"),
+            format!("rename it to {current}{works_from}"),
         ),
         KeyRole::Current if option.deprecated => (
             "deprecated option".to_string(),
@@ -305,13 +367,51 @@ fn current_spelling(option_key: &str, written: &str) -> String {
     format!("{PREFIX}{rest}")
 }
 
+/// The option whose current key shares the most words with `key`, when every word of
+/// `key` (after the prefix) is one of its words: `parallelism.min` ->
+/// `vertex.min-parallelism`. Catches keys far apart by characters but close by words.
+fn nearest_by_words(key: &str) -> Option<&'static options::OptionSpec> {
+    let words = |k: &str| -> Vec<String> {
+        let rest = k
+            .strip_prefix(OLD_PREFIX)
+            .or_else(|| k.strip_prefix(PREFIX))
+            .unwrap_or(k);
+        let mut w: Vec<String> = rest
+            .split(['.', '-', '_'])
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        w.sort();
+        w.dedup();
+        w
+    };
+    let wanted = words(key);
+    if wanted.is_empty() {
+        return None;
+    }
+    options::all()
+        .iter()
+        .filter(|o| !o.key.contains('<') && !o.deprecated)
+        .filter_map(|o| {
+            let have = words(o.key);
+            wanted
+                .iter()
+                .all(|w| have.contains(w))
+                .then(|| (have.len().saturating_sub(wanted.len()), o))
+        })
+        .min_by_key(|(extra, _)| *extra)
+        .filter(|(extra, _)| *extra <= 2)
+        .map(|(_, o)| o)
+}
+
 fn unknown_key_rule(entry: &crate::config::Entry, out: &mut Vec<Finding>) {
     let key = entry.key.as_str();
     let nearest = options::all_keys()
         .filter(|(k, _)| !k.contains('<'))
         .map(|(k, o)| (edit_distance(key, k, 2), o))
         .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d);
+        .min_by_key(|(d, _)| *d)
+        .or_else(|| nearest_by_words(key).map(|o| (0, o)));
     match nearest {
         Some((_, option)) => out.push(Finding::new(
             ids::UNKNOWN_KEY,

@@ -28,6 +28,10 @@ pub struct RuleSettings {
     /// Memory bounds given to VPAs on TaskManagers that set none (`vpa.default-bounds`).
     pub vpa_min_memory: Quantity,
     pub vpa_max_memory: Quantity,
+    /// The operator release the objects are for (`--operator-version`): keys that
+    /// release does not know are findings, and renaming advice only points at keys it
+    /// reads. `None`: advice says from which release a key works.
+    pub operator_version: Option<crate::options::OperatorVersion>,
 }
 
 impl Default for RuleSettings {
@@ -37,6 +41,7 @@ impl Default for RuleSettings {
             reconcile_interval: Duration::from_secs(60),
             vpa_min_memory: Quantity::from_units(256 << 20),
             vpa_max_memory: Quantity::from_units(2 << 30),
+            operator_version: None,
         }
     }
 }

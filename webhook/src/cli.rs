@@ -6,6 +6,7 @@
 use crate::server::{self, ConnectionLimits};
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use flink_autoscale_rules::options::OperatorVersion;
 use flink_autoscale_rules::values::parse_duration;
 use flink_autoscale_rules::{Enforcement, Quantity, RuleSettings};
 use std::ffi::OsString;
@@ -105,6 +106,17 @@ pub struct Cli {
         value_parser = parse_flink_duration
     )]
     pub reconcile_interval: Option<Duration>,
+
+    /// The Flink Kubernetes Operator release the cluster runs, e.g. 1.10: keys that
+    /// release does not know are refused (it would ignore them) and renaming advice only
+    /// points at keys it reads. Unset: advice says from which release a key works.
+    #[arg(
+        long,
+        env = "FLINK_GUARD_OPERATOR_VERSION",
+        value_name = "VERSION",
+        value_parser = parse_operator_version
+    )]
+    pub operator_version: Option<OperatorVersion>,
 
     /// Also serve /healthz, /readyz and /metrics over plain HTTP on this address, so
     /// probes and Prometheus need no TLS trust.
@@ -440,6 +452,7 @@ impl Cli {
                 .unwrap_or(DEFAULT_RECONCILE_INTERVAL),
             vpa_min_memory: self.vpa_min_memory,
             vpa_max_memory: self.vpa_max_memory,
+            operator_version: self.operator_version,
         }
     }
 
@@ -460,6 +473,13 @@ impl Cli {
 
 /// Durations use Flink's syntax, the same the rules use for configuration values,
 /// so there is one duration language across the product.
+/// `1.10`, `1.10.2` or `v1.10`: the operator release, as its tags name it.
+fn parse_operator_version(raw: &str) -> Result<OperatorVersion, String> {
+    OperatorVersion::parse(raw).ok_or_else(|| {
+        format!("not an operator release: {raw:?}; write MAJOR.MINOR as the operator's releases are named, e.g. 1.10")
+    })
+}
+
 fn parse_flink_duration(raw: &str) -> Result<Duration, String> {
     parse_duration(raw).map_err(|e| format!("not a Flink duration such as 60s or 1 min: {e}"))
 }
@@ -625,6 +645,21 @@ mod tests {
             Duration::from_secs(120)
         );
         assert_eq!(cli.cert_reload_interval(), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn operator_version_reaches_the_rules() {
+        let cli = parse(&["--dev", "--operator-version", "1.10"]).unwrap();
+        assert_eq!(
+            cli.rule_settings().operator_version,
+            Some(OperatorVersion(1, 10))
+        );
+        assert_eq!(
+            parse(&["--dev"]).unwrap().rule_settings().operator_version,
+            None
+        );
+        let err = parse(&["--dev", "--operator-version", "latest"]).unwrap_err();
+        assert!(err.to_string().contains("e.g. 1.10"), "{err}");
     }
 
     #[test]

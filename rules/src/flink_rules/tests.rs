@@ -797,3 +797,82 @@ fn every_finding_is_reported_together_denials_first() {
     );
     assert_eq!(msg.matches("\n* ").count(), v.denials().count());
 }
+
+#[test]
+fn keys_close_by_words_get_a_suggestion() {
+    let fs = findings(&deployment(json!({
+        "job.autoscaler.parallelism.min": "2",
+        "job.autoscaler.window.metrics": "10m",
+    })));
+    let hint = |key: &str| {
+        fs.iter()
+            .find(|f| f.path == path(key))
+            .map(|f| (f.severity, f.message.clone()))
+            .expect(key)
+    };
+    let (severity, message) = hint("job.autoscaler.parallelism.min");
+    assert_eq!(severity, Severity::Deny);
+    assert!(
+        message.ends_with("did you mean job.autoscaler.vertex.min-parallelism?"),
+        "{message}"
+    );
+    let (_, message) = hint("job.autoscaler.window.metrics");
+    assert!(
+        message.ends_with("did you mean job.autoscaler.metrics.window?"),
+        "{message}"
+    );
+}
+
+fn findings_for(object: &Value, version: &str) -> Vec<Finding> {
+    let settings = RuleSettings {
+        operator_version: crate::options::OperatorVersion::parse(version),
+        ..RuleSettings::default()
+    };
+    let input = ReviewInput {
+        object,
+        namespace: "flink",
+        cluster: None,
+    };
+    review(&input, &settings).findings
+}
+
+/// `utilization.target` exists from operator 1.11 (read off the release tags), its
+/// deprecated alias `target.utilization` before.
+#[test]
+fn advice_fits_the_operator_version() {
+    let alias = deployment(json!({"job.autoscaler.target.utilization": "0.6"}));
+    // Without a version the advice says from which release the new key works.
+    let f = findings(&alias)
+        .into_iter()
+        .find(|f| f.rule == ids::DEPRECATED_KEY)
+        .expect("deprecated alias");
+    assert!(
+        f.message.ends_with(
+            "rename it to job.autoscaler.utilization.target (read by operator 1.11 and later; \
+             older ones ignore it)"
+        ),
+        "{}",
+        f.message
+    );
+    // On 1.10 the alias is the right key: no renaming advice.
+    assert!(of_rule(&findings_for(&alias, "1.10"), ids::DEPRECATED_KEY).is_empty());
+    assert_eq!(
+        of_rule(&findings_for(&alias, "1.11"), ids::DEPRECATED_KEY).len(),
+        1
+    );
+    // The new key on 1.10 would be ignored: denied, pointing at the key 1.10 reads.
+    let new = deployment(json!({"job.autoscaler.utilization.target": "0.6"}));
+    let fs = findings_for(&new, "1.10");
+    let f = fs
+        .iter()
+        .find(|f| f.rule == ids::UNKNOWN_KEY)
+        .expect("unknown on 1.10");
+    assert_eq!(f.severity, Severity::Deny);
+    assert_eq!(
+        f.message,
+        "job.autoscaler.utilization.target is not known to operator 1.10 (added in 1.11): it \
+         would be ignored; on operator 1.10 write job.autoscaler.target.utilization, or upgrade \
+         the operator to 1.11 or later"
+    );
+    assert!(of_rule(&findings_for(&new, "1.11"), ids::UNKNOWN_KEY).is_empty());
+}
