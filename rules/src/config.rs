@@ -37,6 +37,15 @@ pub struct Entry {
     pub raw: Option<String>,
     pub scalar: Scalar,
     pub form: Form,
+    /// Elements of a YAML list that are maps or lists themselves: the operator's
+    /// `ConfigObjectNode` flattening keeps only scalar elements, so these are dropped
+    /// without a word.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dropped_elements: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Entry {
@@ -85,6 +94,7 @@ impl FlinkConfig {
     }
 
     fn flatten(&mut self, key: String, value: &Value, form: Form) {
+        let mut dropped_elements = 0;
         let (raw, scalar) = match value {
             Value::Object(map) => {
                 for (k, v) in map {
@@ -96,13 +106,19 @@ impl FlinkConfig {
             Value::Bool(b) => (Some(b.to_string()), Scalar::Bool),
             Value::Number(n) => (Some(n.to_string()), Scalar::Number),
             Value::Null => (None, Scalar::Null),
+            // As `ConfigObjectNode.flattenHelper`: scalar elements joined with `;`,
+            // maps and lists inside the list dropped.
             Value::Array(items) => (
                 Some(
                     items
                         .iter()
-                        .map(|i| match i {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
+                        .filter_map(|i| match i {
+                            Value::String(s) => Some(s.clone()),
+                            Value::Object(_) | Value::Array(_) => {
+                                dropped_elements += 1;
+                                None
+                            }
+                            other => Some(other.to_string()),
                         })
                         .collect::<Vec<_>>()
                         .join(";"),
@@ -115,6 +131,7 @@ impl FlinkConfig {
             raw,
             scalar,
             form,
+            dropped_elements,
         });
     }
 

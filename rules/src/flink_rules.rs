@@ -217,19 +217,35 @@ fn parse_rule(key: &str, kind: ValueKind, entry: &crate::config::Entry, out: &mu
         ));
         return;
     };
-    if entry.scalar == crate::config::Scalar::List && kind != ValueKind::List {
+    if entry.dropped_elements > 0 {
         out.push(Finding::new(
             ids::PARSE,
             Severity::Deny,
             entry.path(),
             Some(raw.to_string()),
-            format!("a list is not a {kind}"),
-            format!("write a single {kind} value"),
+            format!(
+                "{} element{} of this list {} a map or a list, which the operator's flattening \
+                 (ConfigObjectNode) drops without a word: the setting is silently lost; refused \
+                 here, stricter than the operator",
+                entry.dropped_elements,
+                if entry.dropped_elements == 1 { "" } else { "s" },
+                if entry.dropped_elements == 1 {
+                    "is"
+                } else {
+                    "are"
+                },
+            ),
+            "write each element as a string, e.g. - \"9:00-10:00\"",
         ));
         return;
     }
     if let Err(e) = values::parse(kind, raw) {
-        let reason = e.to_string();
+        let mut reason = e.to_string();
+        if entry.scalar == crate::config::Scalar::List && kind != ValueKind::List {
+            // The operator joins a YAML list with `;`; a one-element list of a valid
+            // value is accepted (ConfigObjectNode.flattenHelper).
+            reason = format!("a YAML list is joined with ';' into {raw:?}, which is {reason}");
+        }
         // The parsers often give an example already; one is enough.
         let fix = if reason.contains("e.g.") {
             String::new()
@@ -732,17 +748,32 @@ fn parallelism_rules(subject: &Subject<'_>, out: &mut Vec<Finding>) {
             "use 1 (the default) or more",
         ));
     }
-    if let (Some((smin, lo)), Some((smax, hi))) = (min, max)
+    // The operator accepts any bounds; JobVertexScaler.computeScaleTargetParallelism
+    // keeps a vertex between min(current, min-parallelism) and max(current,
+    // max-parallelism), so bounds that contradict each other silently stop working.
+    if let Some((s, hi)) = max
+        && hi < 1
+    {
+        out.push(warn(
+            ids::PARALLELISM_BOUNDS,
+            s,
+            format!(
+                "{hi} is accepted by the operator but forbids any scale-up: a vertex is never \
+                 raised above its current parallelism"
+            ),
+            "set the largest parallelism a vertex may get, e.g. 24",
+        ));
+    } else if let (Some((smin, lo)), Some((smax, hi))) = (min, max)
         && lo > hi
     {
         let s = if smin.is_set() { smin } else { smax };
-        out.push(deny(
+        out.push(warn(
             ids::PARALLELISM_BOUNDS,
             s,
             format!(
                 "vertex.min-parallelism {lo} is above vertex.max-parallelism {hi}: the operator \
-                 accepts it, but JobVertexScaler then fails its lower <= upper limit check or \
-                 pins the vertex; refused here, stricter than the operator"
+                 accepts it, but then bounds each vertex by min(current, {lo}) and max(current, \
+                 {hi}), so neither bound works as written"
             ),
             "make min-parallelism <= max-parallelism",
         ));

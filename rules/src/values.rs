@@ -164,6 +164,16 @@ pub fn parse_int(raw: &str) -> Result<i32, ValueError> {
         )));
     }
     let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if !digits.is_empty() && !digits.is_ascii() && digits.chars().all(|c| java_digit(c).is_some()) {
+        // `Integer.parseInt` reads any Unicode decimal digit (`Character.digit`), e.g. "３".
+        let ascii: String = digits
+            .chars()
+            .filter_map(java_digit)
+            .map(|d| char::from(b'0' + d))
+            .collect();
+        let sign = if text.starts_with('-') { "-" } else { "" };
+        return parse_int(&format!("{sign}{ascii}"));
+    }
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         let is_fraction = digits.split_once('.').is_some_and(|(whole, fraction)| {
             whole.bytes().all(|b| b.is_ascii_digit())
@@ -472,6 +482,23 @@ fn parse_hex_double(hex: &str) -> Option<f64> {
     let shift = i64::from(exp) - 4 * i64::try_from(fraction.len()).ok()?;
     let shift = i32::try_from(shift.clamp(-100_000, 100_000)).ok()?;
     Some(value * 2f64.powi(shift.clamp(-1200, 1200)))
+}
+
+/// Java's `Character.digit(c, 10)`: the value of a Unicode decimal digit (category
+/// Nd). Each Nd block is ten consecutive code points starting at its zero; the zeros
+/// are read off Unicode 14's database.
+fn java_digit(c: char) -> Option<u8> {
+    const ZEROS: [u32; 66] = [
+        0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+        0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+        0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+        0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0,
+        0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0,
+        0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+    ];
+    let cp = u32::from(c);
+    let zero = ZEROS.iter().rev().find(|z| **z <= cp)?;
+    u8::try_from(cp - zero).ok().filter(|d| *d < 10)
 }
 
 fn invalid(message: impl Into<String>) -> ValueError {
@@ -831,6 +858,17 @@ mod tests {
         for (raw, expected) in cases {
             assert_eq!(parse_int(raw), Ok(expected), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn int_reads_unicode_digits_as_java_does() {
+        // `Integer.parseInt("３")` is 3 (Character.digit reads every Nd digit); recorded
+        // with Flink 1.20.5 in the conformance corpus (value-parsing).
+        assert_eq!(parse_int("３"), Ok(3));
+        assert_eq!(parse_int("-٤٢"), Ok(-42));
+        assert_eq!(parse_int("1٢"), Ok(12));
+        assert!(parse_int("３.5").is_err());
+        assert!(parse_int("Ⅻ").is_err());
     }
 
     #[test]

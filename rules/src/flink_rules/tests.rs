@@ -408,7 +408,23 @@ fn parallelism_bounds() {
         "job.autoscaler.vertex.min-parallelism": "30",
         "job.autoscaler.vertex.max-parallelism": "10",
     })));
-    assert_eq!(of_rule(&fs, ids::PARALLELISM_BOUNDS).len(), 1);
+    // Accepted by the operator (no validator reads the bounds): a warning with the effect.
+    assert_eq!(
+        of_rule(&fs, ids::PARALLELISM_BOUNDS),
+        vec![(
+            Severity::Warn,
+            path("job.autoscaler.vertex.min-parallelism")
+        )]
+    );
+    let fs = findings(&deployment(
+        json!({"job.autoscaler.vertex.max-parallelism": "0"}),
+    ));
+    let f = fs
+        .iter()
+        .find(|f| f.rule == ids::PARALLELISM_BOUNDS)
+        .expect("max 0");
+    assert_eq!(f.severity, Severity::Warn);
+    assert!(f.message.contains("forbids any scale-up"), "{}", f.message);
     let fs = findings(&deployment(json!({
         "job.autoscaler.vertex.max-parallelism": "64",
         "pipeline.max-parallelism": "32",
@@ -875,4 +891,36 @@ fn advice_fits_the_operator_version() {
          the operator to 1.11 or later"
     );
     assert!(of_rule(&findings_for(&new, "1.11"), ids::UNKNOWN_KEY).is_empty());
+}
+
+/// `ConfigObjectNode.flattenHelper` joins a YAML list's scalars with `;` and drops maps
+/// inside it: `[0.5]` is the double 0.5, `[{daily: ...}]` an empty list.
+#[test]
+fn lists_are_read_as_the_operator_flattens_them() {
+    let one = findings(&deployment(
+        json!({"job.autoscaler": {"utilization.target": [0.5]}}),
+    ));
+    assert!(of_rule(&one, ids::PARSE).is_empty(), "{one:?}");
+    let two = findings(&deployment(
+        json!({"job.autoscaler": {"utilization.target": [0.5, 0.6]}}),
+    ));
+    let f = two
+        .iter()
+        .find(|f| f.rule == ids::PARSE)
+        .expect("two doubles");
+    assert!(
+        f.message
+            .starts_with("a YAML list is joined with ';' into \"0.5;0.6\""),
+        "{}",
+        f.message
+    );
+    let map = findings(&deployment(
+        json!({"job.autoscaler": {"excluded": {"periods": [{"daily": "9:00-10:00"}]}}}),
+    ));
+    let f = map
+        .iter()
+        .find(|f| f.rule == ids::PARSE)
+        .expect("map in list");
+    assert_eq!(f.severity, Severity::Deny);
+    assert!(f.message.contains("silently lost"), "{}", f.message);
 }
