@@ -246,8 +246,8 @@ fn parse_rule(key: &str, kind: ValueKind, entry: &crate::config::Entry, out: &mu
             // value is accepted (ConfigObjectNode.flattenHelper).
             reason = format!("a YAML list is joined with ';' into {raw:?}, which is {reason}");
         }
-        // The parsers often give an example already; one is enough.
-        let fix = if reason.contains("e.g.") {
+        // The parsers often give an example or a fix already; one is enough.
+        let fix = if reason.contains("e.g.") || reason.contains(';') {
             String::new()
         } else {
             example_for(kind)
