@@ -664,7 +664,10 @@ fn default_render_has_exactly_the_current_autoscaler_keys() {
         ("job.autoscaler.metrics.window", "5m"),
         ("job.autoscaler.stabilization.interval", "1m"),
         ("job.autoscaler.utilization.target", "0.7"),
-        ("job.autoscaler.target.utilization.boundary", "0.1"),
+        // targetUtilizationBoundary 0.1 as the bounds it stands for: the boundary option
+        // is @Deprecated in AutoScalerOptions.
+        ("job.autoscaler.utilization.min", "0.6"),
+        ("job.autoscaler.utilization.max", "0.8"),
         ("job.autoscaler.scale-down.interval", "3m"),
         ("job.autoscaler.vertex.min-parallelism", "1"),
         ("job.autoscaler.vertex.max-parallelism", "10"),

@@ -186,7 +186,6 @@ Output (YAML): the merged values plus
   (list "metricsWindow" "job.autoscaler.metrics.window" (list "kubernetes.operator.job.autoscaler.metrics.window"))
   (list "stabilizationInterval" "job.autoscaler.stabilization.interval" (list "kubernetes.operator.job.autoscaler.stabilization.interval"))
   (list "targetUtilization" "job.autoscaler.utilization.target" (list "job.autoscaler.target.utilization" "kubernetes.operator.job.autoscaler.utilization.target" "kubernetes.operator.job.autoscaler.target.utilization"))
-  (list "targetUtilizationBoundary" "job.autoscaler.target.utilization.boundary" (list "kubernetes.operator.job.autoscaler.target.utilization.boundary"))
   (list "scaleDownGracePeriod" "job.autoscaler.scale-down.interval" (list "job.autoscaler.scale-up.grace-period" "kubernetes.operator.job.autoscaler.scale-up.grace-period" "kubernetes.operator.job.autoscaler.scale-down.interval"))
   (list "minParallelism" "job.autoscaler.vertex.min-parallelism" (list "kubernetes.operator.job.autoscaler.vertex.min-parallelism"))
   (list "maxParallelism" "job.autoscaler.vertex.max-parallelism" (list "kubernetes.operator.job.autoscaler.vertex.max-parallelism"))
@@ -199,6 +198,20 @@ Output (YAML): the merged values plus
 {{- range $alias := (index $opt 2) -}}
 {{- $_ := set $reserved $alias (printf "autoscaler.%s" (index $opt 0)) -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+{{- /* job.autoscaler.target.utilization.boundary is @Deprecated in the operator's
+AutoScalerOptions: the boundary becomes the bounds it stands for
+(ScalingMetricEvaluator: target - boundary and target + boundary), within [0, 1]. */ -}}
+{{- if and (hasKey $as "targetUtilizationBoundary") (not (kindIs "invalid" $as.targetUtilizationBoundary)) -}}
+{{- $target := float64 (default "0.7" (include "flink-autoscale.scalar" (default "0.7" $as.targetUtilization))) -}}
+{{- $boundary := float64 (include "flink-autoscale.scalar" $as.targetUtilizationBoundary) -}}
+{{- $upper := round (addf $target $boundary) 6 -}}
+{{- $lower := round (subf $target $boundary) 6 -}}
+{{- $_ := set $conf "job.autoscaler.utilization.max" (toString (ternary 1.0 $upper (gt $upper 1.0))) -}}
+{{- $_ := set $conf "job.autoscaler.utilization.min" (toString (ternary 0.0 $lower (lt $lower 0.0))) -}}
+{{- range $key := list "job.autoscaler.utilization.max" "job.autoscaler.utilization.min" "job.autoscaler.target.utilization.boundary" "kubernetes.operator.job.autoscaler.utilization.max" "kubernetes.operator.job.autoscaler.utilization.min" "kubernetes.operator.job.autoscaler.target.utilization.boundary" -}}
+{{- $_ := set $reserved $key "autoscaler.targetUtilizationBoundary" -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
