@@ -2,6 +2,8 @@
 //! finds the shared fixtures.
 
 pub mod apiserver;
+pub mod helm;
+pub mod webhook_process;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -475,6 +475,13 @@ impl TestApiServer {
         self.admission.calls()
     }
 
+    /// Maps the Service `service` (`NAMESPACE/NAME:PORT`) to `addr` while the server
+    /// runs, as [`Builder::service`] does at start; `None` removes the mapping (the
+    /// Service has no endpoints, as when every webhook pod is down).
+    pub fn map_service(&self, service: &str, addr: Option<SocketAddr>) {
+        self.admission.map_service(service, addr);
+    }
+
     /// Forgets the webhook calls made so far.
     pub fn clear_webhook_calls(&self) {
         self.admission.clear_calls();

@@ -80,8 +80,9 @@ pub struct Attributes {
 /// configurations are reached.
 #[derive(Debug, Default)]
 pub struct Admission {
-    /// `NAMESPACE/NAME:PORT` of a Service to a local address.
-    pub services: HashMap<String, SocketAddr>,
+    /// `NAMESPACE/NAME:PORT` of a Service to a local address; changed while the
+    /// server runs (a webhook started after it, a webhook gone).
+    services: std::sync::RwLock<HashMap<String, SocketAddr>>,
     uids: AtomicU64,
     random: RandomState,
     /// Every webhook call made, as `NAME OPERATION KIND NAMESPACE/NAME`, for tests
@@ -132,9 +133,18 @@ fn resource_json(res: &ResourceType) -> Value {
 impl Admission {
     pub fn new(services: HashMap<String, SocketAddr>) -> Self {
         Admission {
-            services,
+            services: std::sync::RwLock::new(services),
             ..Default::default()
         }
+    }
+
+    /// Maps (or with `None` unmaps) a Service to a local address.
+    pub fn map_service(&self, service: &str, addr: Option<SocketAddr>) {
+        let mut services = self.services.write().unwrap_or_else(|e| e.into_inner());
+        match addr {
+            Some(addr) => services.insert(service.to_string(), addr),
+            None => services.remove(service),
+        };
     }
 
     /// Whether the store holds any webhook configuration: without one, writes take
@@ -304,7 +314,12 @@ impl Admission {
                 attrs.name
             ));
         let timeout = hook.timeout();
-        let endpoint = call::endpoint(&hook.webhook["clientConfig"], timeout, &self.services)
+        let services = self
+            .services
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let endpoint = call::endpoint(&hook.webhook["clientConfig"], timeout, &services)
             .map_err(Failure::Calling)?;
         let uid = self.uid();
         let mut request = Self::request(attrs);
