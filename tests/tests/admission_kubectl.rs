@@ -593,5 +593,17 @@ fn server_side_apply_and_edits_are_judged_on_the_merged_object() {
         .into_iter()
         .filter(|c| c.starts_with("flink.validate.flink-autoscale-guard.io UPDATE"))
         .collect();
-    assert_eq!(updates.len(), 4, "apply, patch, two replaces: {updates:?}");
+    // Each write to it was judged once: the server-side apply (plus kubectl's own
+    // follow-up patch of the last-applied annotation), the patch, both replaces.
+    let writes: Vec<String> = cluster
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            (r.starts_with("PATCH ") || r.starts_with("PUT "))
+                && r.contains("/flinkdeployments/clicks?")
+        })
+        .collect();
+    assert_eq!(writes.len(), 5, "{writes:?}");
+    assert_eq!(updates.len(), writes.len(), "{updates:?} {writes:?}");
 }
