@@ -57,10 +57,10 @@ async fn answer(
         "echo-request" => {
             // Refuses with the request it got, minus the objects, for inspection.
             let mut request = review["request"].clone();
-            request.as_object_mut().map(|r| {
+            if let Some(r) = request.as_object_mut() {
                 r.remove("object");
                 r.remove("oldObject");
-            });
+            }
             allowed(json!({"allowed": false, "status": {"message": request.to_string()}}))
         }
         label if label.starts_with("label-") => {
