@@ -628,7 +628,12 @@ impl Request<'_> {
                             return Err(Status::conflict(res, name));
                         }
                         let mut obj = desired;
-                        obj["metadata"]["resourceVersion"] = expected.clone();
+                        // A webhook's patch may have left anything here.
+                        let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut)
+                        else {
+                            return Err(Status::bad_request("metadata must be an object"));
+                        };
+                        meta.insert("resourceVersion".into(), expected.clone());
                         Ok(obj)
                     })
             };
