@@ -279,6 +279,24 @@ fn every_kubectl_apply_in_the_readme_is_checked_here() {
 }
 
 #[test]
+fn the_readme_offline_check_of_the_same_file_is_what_kubectl_flink_check_prints() {
+    let command = "kubectl flink check -f orders.yaml";
+    let out = Command::new(binary("kubectl-flink", "kubectl-flink"))
+        .current_dir(examples())
+        .args(["check", "-f", "orders.yaml"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("kubectl-flink runs");
+    assert_eq!(out.status.code(), Some(1), "denied");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        Some(printed.as_ref()),
+        readme_block(command).as_deref(),
+        "README.md's `{command}` block differs from what the plugin printed"
+    );
+}
+
+#[test]
 fn the_readme_denial_is_what_kubectl_apply_prints() {
     let cluster = Cluster::start();
     let printed = check_readme_command(&cluster, "kubectl apply -f orders.yaml");
