@@ -128,3 +128,39 @@ fn main() {
     // Dropping the server stops it and removes its kubeconfig.
     drop(server);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn services_map_to_socket_addresses() {
+        let builder = configure(args(&[
+            "--service",
+            "flink-guard/guard-flink-autoscale-webhook:443=127.0.0.1:8443",
+        ]))
+        .expect("a valid mapping");
+        let shown = format!("{builder:?}");
+        assert!(
+            shown.contains("\"flink-guard/guard-flink-autoscale-webhook:443\": 127.0.0.1:8443"),
+            "{shown}"
+        );
+        for bad in [
+            "guard:443=127.0.0.1:8443",
+            "ns/guard=127.0.0.1:8443",
+            "ns/guard:443=localhost:8443",
+            "ns/guard:443",
+            "/guard:443=127.0.0.1:1",
+        ] {
+            let err = configure(args(&["--service", bad])).expect_err(bad);
+            assert!(
+                err.contains("NAMESPACE/NAME:PORT=HOST:PORT"),
+                "{bad}: {err}"
+            );
+        }
+    }
+}
