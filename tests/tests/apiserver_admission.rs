@@ -44,6 +44,10 @@ async fn answer(
         "deny" => allowed(json!({"allowed": false,
             "status": {"code": 422, "reason": "Invalid", "message": "data.size: Invalid value: \"9\": too big"}})),
         "deny-bare" => allowed(json!({"allowed": false})),
+        "uid-warning" => allowed(json!({"warnings": [format!(
+            "uid {}",
+            object["metadata"]["uid"].as_str().unwrap_or("none")
+        )]})),
         "slow" => {
             tokio::time::sleep(Duration::from_secs(3)).await;
             allowed(json!({}))
@@ -360,6 +364,28 @@ fn patches_apply_in_order_and_if_needed_webhooks_run_again() {
             "second.scripted.io",
             "first.scripted.io"
         ]
+    );
+}
+
+#[test]
+fn validating_webhooks_see_the_object_as_stored() {
+    let s = setup(|ca| {
+        vec![validating(vec![hook(
+            "uid.scripted.io",
+            "uid-warning",
+            ca,
+            json!({}),
+        )])]
+    });
+    let (ok, text) = apply(&s.server, &[]);
+    assert!(ok, "{text}");
+    let uid = stored(&s.server).expect("stored")["metadata"]["uid"]
+        .as_str()
+        .expect("uid")
+        .to_string();
+    assert!(
+        text.starts_with(&format!("Warning: uid {uid}\n")),
+        "{uid}: {text}"
     );
 }
 

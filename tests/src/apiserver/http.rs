@@ -244,6 +244,7 @@ async fn serve(
         opts: WriteOptions {
             dry_run: query.get("dryRun").is_some_and(|v| v == "All"),
             from_client: true,
+            keep_identity: false,
         },
         query,
         headers,
@@ -515,9 +516,7 @@ impl Request<'_> {
             dry_run: true,
             ..self.opts
         };
-        let prepared = self
-            .store()
-            .create_at(self.res(), namespace, obj.clone(), dry)?;
+        let prepared = self.store().create_at(self.res(), namespace, obj, dry)?;
         let mut attrs = attrs;
         attrs.name = prepared["metadata"]["name"]
             .as_str()
@@ -531,9 +530,14 @@ impl Request<'_> {
         if self.opts.dry_run {
             return self.respond(StatusCode::CREATED, &prepared);
         }
+        // What the webhooks saw is what is stored, uid and timestamp included.
+        let keep = WriteOptions {
+            keep_identity: true,
+            ..self.opts
+        };
         let created = self
             .store()
-            .create_at(self.res(), namespace, obj, self.opts)?;
+            .create_at(self.res(), namespace, attrs.object, keep)?;
         self.respond(StatusCode::CREATED, &created)
     }
 
