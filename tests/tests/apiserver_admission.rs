@@ -368,6 +368,32 @@ fn patches_apply_in_order_and_if_needed_webhooks_run_again() {
 }
 
 #[test]
+fn a_create_of_an_existing_name_is_judged_before_it_conflicts() {
+    let s = setup(|ca| {
+        let existing: Value = serde_json::from_str(CONFIGMAP).expect("JSON");
+        vec![
+            existing,
+            validating(vec![hook("bare.scripted.io", "deny-bare", ca, json!({}))]),
+        ]
+    });
+    let out = run(&s.server, &["create", "-f", "-"], Some(CONFIGMAP));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error from server: error when creating \"STDIN\": admission webhook \"bare.scripted.io\" denied the request without explanation\n"
+    );
+    let s = setup(|ca| {
+        let existing: Value = serde_json::from_str(CONFIGMAP).expect("JSON");
+        vec![
+            existing,
+            validating(vec![hook("allow.scripted.io", "allow", ca, json!({}))]),
+        ]
+    });
+    let out = run(&s.server, &["create", "-f", "-"], Some(CONFIGMAP));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.ends_with("Error from server (AlreadyExists): error when creating \"STDIN\": configmaps \"settings\" already exists\n"), "{text}");
+}
+
+#[test]
 fn validating_webhooks_see_the_object_as_stored() {
     let s = setup(|ca| {
         vec![validating(vec![hook(

@@ -516,7 +516,23 @@ impl Request<'_> {
             dry_run: true,
             ..self.opts
         };
-        let prepared = self.store().create_at(self.res(), namespace, obj, dry)?;
+        let prepared = match self
+            .store()
+            .create_at(self.res(), namespace, obj.clone(), dry)
+        {
+            Ok(prepared) => prepared,
+            Err(exists) if exists.reason == "AlreadyExists" => {
+                // kube-apiserver meets the conflict in storage, after validation.
+                let mut attrs = attrs;
+                attrs.object = obj;
+                self.app
+                    .admission
+                    .validate(self.store(), &attrs, self.warnings)
+                    .await?;
+                return Err(exists);
+            }
+            Err(e) => return Err(e),
+        };
         let mut attrs = attrs;
         attrs.name = prepared["metadata"]["name"]
             .as_str()
