@@ -514,7 +514,10 @@ fn selectors_and_conditions_decide_what_is_sent() {
     let (ok, text) = apply(&s.server, &[]);
     assert!(!ok);
     assert!(text.starts_with("Error from server (Forbidden): error when creating \"STDIN\": configmaps \"settings\" is forbidden: "), "{text}");
-    assert!(text.contains("\"broken\""), "{text}");
+    assert!(
+        text.contains("is forbidden: expression 'object.nope.deeper == 1' resulted in error: "),
+        "{text}"
+    );
 }
 
 #[test]

@@ -67,13 +67,15 @@ pub fn evaluate(conditions: &Value, bindings: &Bindings) -> Outcome {
         match evaluate_one(expression, bindings) {
             Ok(true) => {}
             Ok(false) => return Outcome::Skip,
-            Err(e) => errors.push(format!("failed to evaluate match condition {name:?}: {e}")),
+            // The words of kube-apiserver's CEL filter.
+            Err(e) => errors.push(format!("expression '{expression}' resulted in error: {e}")),
         }
     }
-    if errors.is_empty() {
-        Outcome::Call
-    } else {
-        Outcome::Error(errors.join("; "))
+    // utilerrors.NewAggregate: one error as itself, several in brackets.
+    match errors.len() {
+        0 => Outcome::Call,
+        1 => Outcome::Error(errors.remove(0)),
+        _ => Outcome::Error(format!("[{}]", errors.join(", "))),
     }
 }
 
@@ -114,7 +116,10 @@ mod tests {
         let b = bindings(&object, &request);
         let error = json!({"name": "missing", "expression": "object.spec.targetRef.kind == 'X'"});
         match evaluate(&json!([error.clone()]), &b) {
-            Outcome::Error(e) => assert!(e.contains("\"missing\""), "{e}"),
+            Outcome::Error(e) => assert!(
+                e.starts_with("expression 'object.spec.targetRef.kind == 'X'' resulted in error: "),
+                "{e}"
+            ),
             other => panic!("{other:?}"),
         }
         let conditions = json!([error, {"name": "no", "expression": "false"}]);

@@ -277,14 +277,8 @@ impl Admission {
             conditions::Outcome::Call => Ok(true),
             conditions::Outcome::Skip => Ok(false),
             conditions::Outcome::Error(_) if !hook.fails_closed() => Ok(false),
-            conditions::Outcome::Error(e) => Err(Status::forbidden_because(
-                res,
-                &attrs.name,
-                &format!(
-                    "failed evaluating match conditions of webhook {:?}: {e}",
-                    hook.name
-                ),
-            )),
+            // As kube-apiserver: Forbidden with the evaluation error, the webhook unnamed.
+            conditions::Outcome::Error(e) => Err(Status::forbidden_because(res, &attrs.name, &e)),
         }
     }
 
