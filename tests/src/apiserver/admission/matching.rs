@@ -108,12 +108,22 @@ pub fn namespace_labels(namespace: Option<&Value>, name: &str) -> Map<String, Va
 }
 
 /// `objectSelector`: the new or the old object's labels match.
+/// An empty selector matches even when there is no object; otherwise an absent
+/// object never matches (kube-apiserver's `MatchObjectSelector`).
 pub fn object_selector_matches(selector: &Value, object: &Value, old_object: &Value) -> bool {
-    [object, old_object]
-        .iter()
-        .filter(|o| !o.is_null())
-        .any(|o| selector_matches(selector, &labels_of(o)))
-        || (object.is_null() && old_object.is_null())
+    let empty = selector.is_null()
+        || selector.as_object().is_some_and(|m| {
+            m.values().all(|v| {
+                v.is_null()
+                    || v.as_object().is_some_and(|m| m.is_empty())
+                    || v.as_array().is_some_and(|a| a.is_empty())
+            })
+        });
+    empty
+        || [object, old_object]
+            .iter()
+            .filter(|o| !o.is_null())
+            .any(|o| selector_matches(selector, &labels_of(o)))
 }
 
 #[cfg(test)]
@@ -223,5 +233,11 @@ mod tests {
         assert!(object_selector_matches(&sel, &off, &on));
         assert!(!object_selector_matches(&sel, &off, &Value::Null));
         assert!(object_selector_matches(&json!({}), &off, &Value::Null));
+        assert!(object_selector_matches(
+            &json!({}),
+            &Value::Null,
+            &Value::Null
+        ));
+        assert!(!object_selector_matches(&sel, &Value::Null, &Value::Null));
     }
 }
