@@ -483,6 +483,14 @@ fn selectors_and_conditions_decide_what_is_sent() {
                 {"name": "big", "expression": "has(object.data.size) && int(object.data.size) > 100"}]}),
             ),
             hook(
+                "updates-only.scripted.io",
+                "deny",
+                ca,
+                json!({"matchConditions": [
+                    {"name": "update", "expression": "request.operation == 'UPDATE' && oldObject != null"},
+                    {"name": "no-objects-in-request", "expression": "!has(request.object)"}]}),
+            ),
+            hook(
                 "cel-error.scripted.io",
                 "deny",
                 ca,
@@ -501,6 +509,14 @@ fn selectors_and_conditions_decide_what_is_sent() {
     let (ok, text) = apply(&s.server, &[]);
     assert!(ok, "no webhook applies: {text}");
     assert_eq!(s.server.webhook_calls(), Vec::<String>::new());
+    // An update is what `updates-only` waits for (request.operation, oldObject).
+    let changed = CONFIGMAP.replace("\"9\"", "\"10\"");
+    let (ok, text) = apply_text(&s.server, &changed, &[]);
+    assert!(!ok, "{text}");
+    assert_eq!(
+        s.server.webhook_calls(),
+        ["updates-only.scripted.io UPDATE ConfigMap team/settings"]
+    );
     // A CEL error under Fail refuses, naming the condition.
     let s = setup(|ca| {
         vec![validating(vec![hook(

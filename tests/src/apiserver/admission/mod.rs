@@ -267,7 +267,13 @@ impl Admission {
         {
             return Ok(false);
         }
-        let request = Self::request(attrs);
+        // `request` as kube-apiserver's CreateAdmissionRequest makes it: the objects
+        // are their own variables.
+        let mut request = Self::request(attrs);
+        if let Some(map) = request.as_object_mut() {
+            map.remove("object");
+            map.remove("oldObject");
+        }
         let bindings = conditions::Bindings {
             object: &attrs.object,
             old_object: &attrs.old_object,
