@@ -2,6 +2,7 @@
 //! finds the shared fixtures.
 
 pub mod apiserver;
+pub mod helm;
 pub mod webhook_process;
 use std::path::{Path, PathBuf};
 use std::process::Command;

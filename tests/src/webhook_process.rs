@@ -1,101 +1,111 @@
-//! One webhook process for end-to-end tests: the built `flink-autoscale-webhook`
-//! started on 127.0.0.1 with a generated development certificate, killed on drop.
+//! The `flink-autoscale-webhook` binary as a child process: started with the
+//! arguments and environment a test gives, its announced address read from stdout
+//! (tests listen on port 0), stderr kept for failure messages, killed when dropped
+//! so a failing test leaves nothing behind.
 
-use crate::binary;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A running webhook.
+#[derive(Debug)]
 pub struct WebhookProcess {
     child: Child,
-    /// The HTTPS port it listens on.
-    pub port: u16,
-    /// The development CA it wrote (PEM), to trust in clients.
-    pub ca_path: PathBuf,
+    addr: SocketAddr,
     stderr: Arc<Mutex<String>>,
 }
 
 impl WebhookProcess {
-    /// Starts the webhook with `--dev --listen 127.0.0.1:0 --dev-ca-out DIR/ca.pem`
-    /// plus `extra` (e.g. `--offline`), and waits until it announces its address.
-    pub fn start(dir: &Path, extra: &[&str]) -> WebhookProcess {
-        let bin = binary("flink-autoscale-webhook", "flink-autoscale-webhook");
-        let ca_path = dir.join("webhook-ca.pem");
+    /// Builds (once) and starts the webhook; returns once it printed
+    /// `listening on https://ADDR`.
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Result<Self, String> {
+        let bin = crate::binary("flink-autoscale-webhook", "flink-autoscale-webhook");
         let mut child = Command::new(bin)
-            .args(["--dev", "--listen", "127.0.0.1:0", "--dev-ca-out"])
-            .arg(&ca_path)
-            .args(extra)
-            .env("RUST_LOG", "warn")
+            .args(args)
+            .envs(env.iter().copied())
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("the webhook starts");
+            .map_err(|e| format!("starting the webhook: {e}"))?;
         let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().expect("stdout is piped");
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
+        if let Some(pipe) = child.stdout.take() {
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
         let stderr = Arc::new(Mutex::new(String::new()));
-        let (mut pipe, sink) = (child.stderr.take().expect("stderr is piped"), stderr.clone());
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
+        if let Some(mut pipe) = child.stderr.take() {
+            let sink = stderr.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
-                if let Ok(mut s) = sink.lock() {
-                    s.push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            }
-        });
-        let mut webhook = WebhookProcess {
+            });
+        }
+        let mut process = WebhookProcess {
             child,
-            port: 0,
-            ca_path,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             stderr,
         };
-        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let line = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .unwrap_or_else(|_| {
-                    panic!(
-                        "the webhook did not announce its address; stderr:\n{}",
-                        webhook.stderr()
-                    )
-                });
-            if let Some(port) = line
-                .strip_prefix("listening on https://")
-                .and_then(|addr| addr.rsplit(':').next())
-                .and_then(|port| port.trim().parse().ok())
-            {
-                webhook.port = port;
-                return webhook;
+            match rx.recv_timeout(START_TIMEOUT) {
+                Ok(line) => {
+                    if let Some(addr) = line.strip_prefix("listening on https://") {
+                        process.addr = addr
+                            .trim()
+                            .parse()
+                            .map_err(|e| format!("announced address {addr:?}: {e}"))?;
+                        return Ok(process);
+                    }
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "the webhook did not announce its address within {START_TIMEOUT:?}; exit: {:?}\nstderr:\n{}",
+                        process.child.try_wait(),
+                        process.stderr()
+                    ));
+                }
             }
         }
     }
 
-    /// `https://127.0.0.1:PORT` + `path`.
-    pub fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}{path}", self.port)
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// What it logged so far.
     pub fn stderr(&self) -> String {
-        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+        self.stderr
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Kills it and waits for it to exit (a crashed webhook, as the API server
+    /// meets it: connections refused).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
 impl Drop for WebhookProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }

@@ -92,24 +92,63 @@ when the TLS material is missing.
 {{- if .Values.adminPort.enabled }}HTTP{{ else }}HTTPS{{ end }}
 {{- end }}
 
-{{/* What both webhook configurations share. */}}
+{{/*
+What every webhook shares; the failure policy is the webhook's own
+(webhooks.<kind>.failurePolicy), else failurePolicy. Call with
+(dict "root" . "policy" .Values.webhooks.vpa.failurePolicy).
+*/}}
 {{- define "flink-autoscale-webhook.commonWebhook" -}}
+{{- $values := .root.Values -}}
 sideEffects: None
 admissionReviewVersions: ["v1"]
 matchPolicy: Equivalent
-failurePolicy: {{ .Values.failurePolicy }}
-timeoutSeconds: {{ .Values.timeoutSeconds }}
+failurePolicy: {{ .policy | default $values.failurePolicy }}
+timeoutSeconds: {{ $values.timeoutSeconds }}
 # Never the webhook's own namespace (so a broken webhook can always be repaired) nor
-# kube-system.
+# kube-system; plus webhooks.namespaceSelector.
 namespaceSelector:
+  {{- with $values.webhooks.namespaceSelector.matchLabels }}
+  matchLabels:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   matchExpressions:
     - key: kubernetes.io/metadata.name
       operator: NotIn
       values:
-        {{- $excluded := concat (list .Release.Namespace "kube-system") .Values.excludedNamespaces | uniq }}
+        {{- $excluded := concat (list .root.Release.Namespace "kube-system") $values.excludedNamespaces | uniq }}
         {{- range $excluded }}
         - {{ . | quote }}
         {{- end }}
+    {{- with $values.webhooks.namespaceSelector.matchExpressions }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- with $values.webhooks.objectSelector }}
+objectSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+CEL (matchConditions, Kubernetes >= 1.30): only autoscalers aimed at Flink reach the
+webhook, so HPAs and VPAs of every other workload never depend on it. A target is
+Flink's when it is a FlinkDeployment (its scale subresource) or a Deployment named
+<name>-taskmanager (standalone mode).
+*/}}
+{{- define "flink-autoscale-webhook.vpaAimsAtFlink" -}}
+- name: targets-flink
+  expression: >-
+    has(object.spec.targetRef) && has(object.spec.targetRef.kind) &&
+    (object.spec.targetRef.kind == 'FlinkDeployment' ||
+    (object.spec.targetRef.kind == 'Deployment' && has(object.spec.targetRef.name) &&
+    object.spec.targetRef.name.endsWith('-taskmanager')))
+{{- end }}
+{{- define "flink-autoscale-webhook.hpaAimsAtFlink" -}}
+- name: targets-flink
+  expression: >-
+    has(object.spec.scaleTargetRef) && has(object.spec.scaleTargetRef.kind) &&
+    (object.spec.scaleTargetRef.kind == 'FlinkDeployment' ||
+    (object.spec.scaleTargetRef.kind == 'Deployment' && has(object.spec.scaleTargetRef.name) &&
+    object.spec.scaleTargetRef.name.endsWith('-taskmanager')))
 {{- end }}
 {{- define "flink-autoscale-webhook.clientConfig" -}}
 clientConfig:

@@ -2,6 +2,7 @@
 //! API (`/api/v1/...`, `/apis/<group>/<version>/[namespaces/<ns>/]<plural>[/<name>[/<sub>]]`),
 //! and one function per verb. Every failure is a `Status` object, never a panic.
 
+use super::admission::{self, Admission, Attributes, Operation, Warnings};
 use super::discovery;
 use super::patch::{self, PatchType};
 use super::render::{self, Representation};
@@ -65,6 +66,8 @@ pub struct App {
     pub served: Arc<Served>,
     /// Every request's method and URI (path and query), in arrival order.
     pub requests: Arc<std::sync::Mutex<Vec<String>>>,
+    /// The webhook calls of writes.
+    pub admission: Arc<Admission>,
 }
 
 pub fn router(app: App) -> Router {
@@ -82,9 +85,15 @@ async fn handle(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(format!("{method} {uri}"));
-    let response = serve(&app, &method, &uri, &headers, body)
+    let warnings = Warnings::default();
+    let mut response = serve(&app, &method, &uri, &headers, body, &warnings)
         .await
         .unwrap_or_else(IntoResponse::into_response);
+    // Webhook warnings go with success and failure alike, as kube-apiserver's
+    // warning recorder writes them before the body.
+    for value in warnings.headers() {
+        response.headers_mut().append(header::WARNING, value);
+    }
     tracing::debug!(%method, %uri, status = response.status().as_u16(), "test apiserver");
     response
 }
@@ -189,6 +198,7 @@ async fn serve(
     uri: &Uri,
     headers: &HeaderMap,
     body: Bytes,
+    warnings: &Warnings,
 ) -> Result<Response, Status> {
     let path = uri.path();
     if matches!(path, "/version" | "/healthz" | "/livez" | "/readyz") {
@@ -234,10 +244,13 @@ async fn serve(
         opts: WriteOptions {
             dry_run: query.get("dryRun").is_some_and(|v| v == "All"),
             from_client: true,
+            keep_identity: false,
         },
         query,
         headers,
         body,
+        user,
+        warnings,
     };
     let watching = request.flag("watch");
     let verb = match (method, request.target.name.is_some()) {
@@ -260,11 +273,11 @@ async fn serve(
         "watch" => request.watch(),
         "list" => request.list(),
         "get" => request.get(),
-        "create" => request.create(),
-        "update" => request.update(),
-        "patch" => request.patch(),
-        "delete" => request.delete(),
-        _ => request.delete_collection(),
+        "create" => request.create().await,
+        "update" => request.update().await,
+        "patch" => request.patch().await,
+        "delete" => request.delete().await,
+        _ => request.delete_collection().await,
     }
 }
 
@@ -276,6 +289,8 @@ struct Request<'a> {
     query: HashMap<String, String>,
     headers: &'a HeaderMap,
     body: Bytes,
+    user: &'a User,
+    warnings: &'a Warnings,
 }
 
 /// Reads a JSON or YAML body (YAML for `application/yaml` and server-side apply).
@@ -437,12 +452,216 @@ impl Request<'_> {
         }
     }
 
-    fn create(&self) -> Result<Response, Status> {
-        let obj = self.body_json()?;
-        let created =
-            self.store()
-                .create_at(self.res(), self.target.namespace.as_deref(), obj, self.opts)?;
+    /// Whether writes go through the admission chain: once a webhook
+    /// configuration is stored.
+    fn admitting(&self) -> bool {
+        Admission::active(&self.app.store)
+    }
+
+    fn attributes(
+        &self,
+        operation: Operation,
+        name: &str,
+        object: Value,
+        old_object: Value,
+        options_kind: &str,
+    ) -> Attributes {
+        Attributes {
+            res: self.res(),
+            subresource: self.target.subresource.clone().unwrap_or_default(),
+            operation,
+            namespace: if self.res().namespaced {
+                self.namespace().to_string()
+            } else {
+                String::new()
+            },
+            name: name.to_string(),
+            object,
+            old_object,
+            dry_run: self.opts.dry_run,
+            options: admission::options(options_kind, &self.query, self.opts.dry_run),
+            username: self.user.name.clone(),
+        }
+    }
+
+    async fn create(&self) -> Result<Response, Status> {
+        let mut obj = self.body_json()?;
+        let namespace = self.target.namespace.as_deref();
+        if !self.admitting() {
+            let created = self
+                .store()
+                .create_at(self.res(), namespace, obj, self.opts)?;
+            return self.respond(StatusCode::CREATED, &created);
+        }
+        let Some(map) = obj.as_object_mut() else {
+            return Err(Status::bad_request("the body must be a JSON object"));
+        };
+        // The handler puts the URL's namespace on the object before admission.
+        if let (true, Some(ns)) = (self.res().namespaced, namespace) {
+            let meta = map.entry("metadata").or_insert_with(|| json!({}));
+            if let Some(meta) = meta.as_object_mut() {
+                meta.entry("namespace").or_insert_with(|| ns.into());
+            }
+        }
+        let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
+        let attrs = self.attributes(Operation::Create, &name, obj, Value::Null, "CreateOptions");
+        let obj = self
+            .app
+            .admission
+            .mutate(self.store(), attrs.clone(), self.warnings)
+            .await?;
+        // Validating webhooks see the object as it would be stored (uid, generated
+        // name, timestamps), as kube-apiserver calls them from inside the registry.
+        let dry = WriteOptions {
+            dry_run: true,
+            ..self.opts
+        };
+        let prepared = match self
+            .store()
+            .create_at(self.res(), namespace, obj.clone(), dry)
+        {
+            Ok(prepared) => prepared,
+            Err(exists) if exists.reason == "AlreadyExists" => {
+                // kube-apiserver meets the conflict in storage, after validation.
+                let mut attrs = attrs;
+                attrs.object = obj;
+                self.app
+                    .admission
+                    .validate(self.store(), &attrs, self.warnings)
+                    .await?;
+                return Err(exists);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut attrs = attrs;
+        attrs.name = prepared["metadata"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        attrs.object = prepared.as_ref().clone();
+        self.app
+            .admission
+            .validate(self.store(), &attrs, self.warnings)
+            .await?;
+        if self.opts.dry_run {
+            return self.respond(StatusCode::CREATED, &prepared);
+        }
+        // What the webhooks saw is what is stored, uid and timestamp included.
+        let keep = WriteOptions {
+            keep_identity: true,
+            ..self.opts
+        };
+        let created = self
+            .store()
+            .create_at(self.res(), namespace, attrs.object, keep)?;
         self.respond(StatusCode::CREATED, &created)
+    }
+
+    /// A read-modify-write through the admission chain: `compute` makes the
+    /// desired object from the stored one (or from none: server-side apply
+    /// creating), the webhooks judge it, and it is committed only if the stored
+    /// object did not change meanwhile (else all again, as kube-apiserver's
+    /// `GuaranteedUpdate` retries). Without webhook configurations, one locked step.
+    async fn admitted_write(
+        &self,
+        compute: &(dyn Fn(Option<&Value>) -> Result<Value, Status> + Sync),
+        options_kind: &str,
+    ) -> Result<(Arc<Value>, bool), Status> {
+        let (res, namespace, name) = (self.res(), self.namespace(), self.name());
+        if !self.admitting() {
+            return self
+                .store()
+                .update_at(res, namespace, name, self.opts, compute);
+        }
+        let dry = WriteOptions {
+            dry_run: true,
+            ..self.opts
+        };
+        let scale = match (&res.scale, self.target.subresource.as_deref()) {
+            (Some(paths), Some("scale")) => Some(paths),
+            _ => None,
+        };
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut seen: Option<Value> = None;
+            let (prepared, created) =
+                self.store()
+                    .update_at(res, namespace, name, dry, |current| {
+                        seen = current.cloned();
+                        compute(current)
+                    })?;
+            let old = seen.clone().unwrap_or(Value::Null);
+            let (operation, kind) = if created {
+                (Operation::Create, "CreateOptions")
+            } else {
+                (Operation::Update, options_kind)
+            };
+            // A write to `/scale` is admitted as the Scale it is.
+            let (object, old_object) = match scale {
+                Some(paths) => (
+                    resources::scale_of(res, paths, &prepared),
+                    resources::scale_of(res, paths, &old),
+                ),
+                None => (prepared.as_ref().clone(), old.clone()),
+            };
+            let attrs = self.attributes(operation, name, object, old_object, kind);
+            let mutated = self
+                .app
+                .admission
+                .mutate(self.store(), attrs.clone(), self.warnings)
+                .await?;
+            let desired = match scale {
+                Some(paths) => {
+                    let mut obj = prepared.as_ref().clone();
+                    set_pointer(
+                        &mut obj,
+                        paths.spec_replicas,
+                        mutated["spec"]["replicas"].clone(),
+                    );
+                    obj
+                }
+                None => mutated.clone(),
+            };
+            let mut attrs = attrs;
+            attrs.object = mutated;
+            self.app
+                .admission
+                .validate(self.store(), &attrs, self.warnings)
+                .await?;
+            if self.opts.dry_run {
+                return Ok((Arc::new(desired), created));
+            }
+            let mut raced = false;
+            let committed = if created {
+                self.store()
+                    .create_at(res, Some(namespace), desired, self.opts)
+                    .map(|o| (o, true))
+                    .inspect_err(|e| raced = e.code == 409)
+            } else {
+                let expected = old["metadata"]["resourceVersion"].clone();
+                self.store()
+                    .update_at(res, namespace, name, self.opts, |current| {
+                        let current = current.ok_or_else(|| Status::not_found(res, name))?;
+                        if current["metadata"]["resourceVersion"] != expected {
+                            raced = true;
+                            return Err(Status::conflict(res, name));
+                        }
+                        let mut obj = desired;
+                        // A webhook's patch may have left anything here.
+                        let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut)
+                        else {
+                            return Err(Status::bad_request("metadata must be an object"));
+                        };
+                        meta.insert("resourceVersion".into(), expected.clone());
+                        Ok(obj)
+                    })
+            };
+            match committed {
+                Err(_) if raced && attempts < 5 => continue,
+                other => return other,
+            }
+        }
     }
 
     /// Puts what a write to the main resource or a subresource may change of
@@ -495,19 +714,18 @@ impl Request<'_> {
         }
     }
 
-    fn update(&self) -> Result<Response, Status> {
+    async fn update(&self) -> Result<Response, Status> {
         let desired = self.body_json()?;
         let (res, name) = (self.res(), self.name());
-        let (obj, _) =
-            self.store()
-                .update_at(res, self.namespace(), name, self.opts, |current| {
-                    let current = current.ok_or_else(|| Status::not_found(res, name))?;
-                    self.merge_part(current, desired)
-                })?;
+        let compute = |current: Option<&Value>| {
+            let current = current.ok_or_else(|| Status::not_found(res, name))?;
+            self.merge_part(current, desired.clone())
+        };
+        let (obj, _) = self.admitted_write(&compute, "UpdateOptions").await?;
         self.respond_written(StatusCode::OK, &obj)
     }
 
-    fn patch(&self) -> Result<Response, Status> {
+    async fn patch(&self) -> Result<Response, Status> {
         let content_type = self
             .headers
             .get(header::CONTENT_TYPE)
@@ -524,39 +742,38 @@ impl Request<'_> {
             ));
         }
         let (res, name) = (self.res(), self.name());
-        let (obj, created) =
-            self.store()
-                .update_at(res, self.namespace(), name, self.opts, |current| {
-                    let Some(current) = current else {
-                        // Server-side apply creates what does not exist yet.
-                        if patch_type != PatchType::Apply || self.target.subresource.is_some() {
-                            return Err(Status::not_found(res, name));
-                        }
-                        let mut obj = body.clone();
-                        if obj["metadata"]["name"].as_str().is_some_and(|n| n != name) {
-                            return Err(Status::bad_request(
-                                "the name of the object does not match the name on the URL",
-                            ));
-                        }
-                        if obj.is_object() && obj["metadata"].is_object() {
-                            obj["metadata"]["name"] = name.into();
-                        }
-                        return Ok(obj);
-                    };
-                    let mut target = match (&res.scale, self.target.subresource.as_deref()) {
-                        (Some(paths), Some("scale")) => resources::scale_of(res, paths, current),
-                        _ => current.clone(),
-                    };
-                    match patch_type {
-                        PatchType::Json => {
-                            patch::json_patch(&mut target, &body).map_err(Status::bad_request)?
-                        }
-                        PatchType::Merge | PatchType::Apply => patch::merge(&mut target, &body),
-                        PatchType::StrategicMerge if res.custom => patch::merge(&mut target, &body),
-                        PatchType::StrategicMerge => patch::strategic_merge(&mut target, &body),
-                    }
-                    self.merge_part(current, target)
-                })?;
+        let compute = |current: Option<&Value>| {
+            let Some(current) = current else {
+                // Server-side apply creates what does not exist yet.
+                if patch_type != PatchType::Apply || self.target.subresource.is_some() {
+                    return Err(Status::not_found(res, name));
+                }
+                let mut obj = body.clone();
+                if obj["metadata"]["name"].as_str().is_some_and(|n| n != name) {
+                    return Err(Status::bad_request(
+                        "the name of the object does not match the name on the URL",
+                    ));
+                }
+                if obj.is_object() && obj["metadata"].is_object() {
+                    obj["metadata"]["name"] = name.into();
+                }
+                return Ok(obj);
+            };
+            let mut target = match (&res.scale, self.target.subresource.as_deref()) {
+                (Some(paths), Some("scale")) => resources::scale_of(res, paths, current),
+                _ => current.clone(),
+            };
+            match patch_type {
+                PatchType::Json => {
+                    patch::json_patch(&mut target, &body).map_err(Status::bad_request)?
+                }
+                PatchType::Merge | PatchType::Apply => patch::merge(&mut target, &body),
+                PatchType::StrategicMerge if res.custom => patch::merge(&mut target, &body),
+                PatchType::StrategicMerge => patch::strategic_merge(&mut target, &body),
+            }
+            self.merge_part(current, target)
+        };
+        let (obj, created) = self.admitted_write(&compute, "PatchOptions").await?;
         self.respond_written(
             if created {
                 StatusCode::CREATED
@@ -567,7 +784,45 @@ impl Request<'_> {
         )
     }
 
-    fn delete(&self) -> Result<Response, Status> {
+    /// The admission of a DELETE: `oldObject` is the stored object, `object` null;
+    /// mutating webhooks are called but their patches have nothing to change.
+    async fn admit_delete(&self, current: &Value, options: &Value) -> Result<(), Status> {
+        let mut options = if options.is_object() {
+            options.clone()
+        } else {
+            json!({})
+        };
+        options["kind"] = "DeleteOptions".into();
+        options["apiVersion"] = "meta.k8s.io/v1".into();
+        if self.opts.dry_run {
+            options["dryRun"] = json!(["All"]);
+        }
+        let name = current["metadata"]["name"].as_str().unwrap_or("");
+        let mut attrs = self.attributes(
+            Operation::Delete,
+            name,
+            Value::Null,
+            current.clone(),
+            "DeleteOptions",
+        );
+        attrs.options = options;
+        if attrs.namespace.is_empty() && self.res().namespaced {
+            attrs.namespace = current["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+        }
+        self.app
+            .admission
+            .mutate(self.store(), attrs.clone(), self.warnings)
+            .await?;
+        self.app
+            .admission
+            .validate(self.store(), &attrs, self.warnings)
+            .await
+    }
+
+    async fn delete(&self) -> Result<Response, Status> {
         // DeleteOptions only matter for their preconditions; typed clients send them
         // as protobuf, which is not decoded (and then not checked).
         let protobuf = self
@@ -579,6 +834,13 @@ impl Request<'_> {
         } else {
             parse_body(&self.body, false)?
         };
+        if self.admitting() {
+            let current = self
+                .store()
+                .get_at(self.res(), self.namespace(), self.name())
+                .ok_or_else(|| Status::not_found(self.res(), self.name()))?;
+            self.admit_delete(&current, &options).await?;
+        }
         let deleted = self.store().delete_at(
             self.res(),
             self.namespace(),
@@ -589,7 +851,7 @@ impl Request<'_> {
         Ok(ok(&deleted))
     }
 
-    fn delete_collection(&self) -> Result<Response, Status> {
+    async fn delete_collection(&self) -> Result<Response, Status> {
         let (labels, fields) = self.selectors()?;
         let res = self.res();
         let page = self.store().list_at(
@@ -599,6 +861,11 @@ impl Request<'_> {
             None,
             None,
         )?;
+        if self.admitting() {
+            for obj in &page.items {
+                self.admit_delete(obj, &Value::Null).await?;
+            }
+        }
         let mut deleted = Vec::new();
         for obj in &page.items {
             let ns = obj["metadata"]["namespace"].as_str().unwrap_or("");

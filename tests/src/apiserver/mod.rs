@@ -24,12 +24,17 @@
 //! The server runs on its own thread and runtime, so sync and async tests use it
 //! alike; dropping it stops it and removes its kubeconfig.
 //!
-//! Known differences from a real server: no admission, no schema validation,
+//! Admission webhooks are called as kube-apiserver calls them (see [`admission`])
+//! once `MutatingWebhookConfiguration` / `ValidatingWebhookConfiguration` objects
+//! are stored; [`Builder::service`] says where their Services are reached.
+//!
+//! Known differences from a real server: no built-in admission plugins, no schema validation,
 //! finalizers and owner references are ignored (deletes are immediate), server-side
 //! apply is a merge patch without field ownership, strategic merge patch knows
 //! the merge keys of the common list fields only, continue pages read the current
 //! state rather than a snapshot, and any dotted path is accepted in a field selector.
 
+pub mod admission;
 mod clock;
 mod discovery;
 mod http;
@@ -132,6 +137,7 @@ pub struct Builder {
     history_limit: usize,
     bookmark_interval: Duration,
     without_kinds: Vec<String>,
+    services: std::collections::HashMap<String, SocketAddr>,
 }
 
 const MAIN_CONTEXT: &str = "test-apiserver";
@@ -156,6 +162,7 @@ impl Default for Builder {
             history_limit: 10_000,
             bookmark_interval: Duration::from_secs(2),
             without_kinds: Vec::new(),
+            services: Default::default(),
         }
     }
 }
@@ -257,6 +264,16 @@ impl Builder {
         self
     }
 
+    /// Where the Service `service` (`NAMESPACE/NAME:PORT`, as a webhook
+    /// configuration's `clientConfig.service` names it) is reached: the admission
+    /// chain connects there, still verifying the certificate for
+    /// `NAME.NAMESPACE.svc` against the `caBundle`. An unmapped Service has "no
+    /// endpoints", as one whose pods are all down.
+    pub fn service(mut self, service: &str, addr: SocketAddr) -> Self {
+        self.services.insert(service.into(), addr);
+        self
+    }
+
     /// How many changes watches can replay (default 10,000); older versions get
     /// `410 Expired`.
     pub fn history_limit(mut self, changes: usize) -> Self {
@@ -303,7 +320,9 @@ impl Builder {
         )?;
 
         let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let admission = Arc::new(admission::Admission::new(self.services));
         let app = App {
+            admission: admission.clone(),
             store: store.clone(),
             users: Arc::new(self.users),
             server_address: addr.to_string(),
@@ -348,6 +367,7 @@ impl Builder {
             handle,
             thread: Some(thread),
             requests,
+            admission,
         })
     }
 }
@@ -414,6 +434,7 @@ pub struct TestApiServer {
     handle: axum_server::Handle<SocketAddr>,
     thread: Option<JoinHandle<()>>,
     requests: Arc<std::sync::Mutex<Vec<String>>>,
+    admission: Arc<admission::Admission>,
 }
 
 impl TestApiServer {
@@ -446,6 +467,24 @@ impl TestApiServer {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+    }
+
+    /// Every webhook call the admission chain made so far, as
+    /// `WEBHOOK OPERATION KIND NAMESPACE/NAME`: to check what reached a webhook.
+    pub fn webhook_calls(&self) -> Vec<String> {
+        self.admission.calls()
+    }
+
+    /// Maps the Service `service` (`NAMESPACE/NAME:PORT`) to `addr` while the server
+    /// runs, as [`Builder::service`] does at start; `None` removes the mapping (the
+    /// Service has no endpoints, as when every webhook pod is down).
+    pub fn map_service(&self, service: &str, addr: Option<SocketAddr>) {
+        self.admission.map_service(service, addr);
+    }
+
+    /// Forgets the webhook calls made so far.
+    pub fn clear_webhook_calls(&self) {
+        self.admission.clear_calls();
     }
 
     /// `https://127.0.0.1:<port>`.

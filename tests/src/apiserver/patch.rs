@@ -67,7 +67,10 @@ fn merge_key(field: &str) -> Option<&'static str> {
         | "ephemeralContainers"
         | "env"
         | "volumes"
-        | "imagePullSecrets" => "name",
+        | "imagePullSecrets"
+        // Webhook configurations: their webhooks and those webhooks' matchConditions.
+        | "webhooks"
+        | "matchConditions" => "name",
         "volumeMounts" => "mountPath",
         "volumeDevices" => "devicePath",
         "ports" => "containerPort",

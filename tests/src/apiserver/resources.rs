@@ -191,6 +191,10 @@ fn or_none(v: &Value) -> Value {
     }
 }
 
+fn webhook_count(o: &Value) -> Value {
+    o["webhooks"].as_array().map_or(0, Vec::len).into()
+}
+
 fn pod_ready(o: &Value) -> Value {
     let statuses = o["status"]["containerStatuses"].as_array();
     let total = o["spec"]["containers"].as_array().map_or(0, Vec::len);
@@ -502,6 +506,49 @@ pub static RESOURCES: &[ResourceType] = &[
         scale: None,
         custom: true,
         columns: FLINK_COLUMNS,
+    },
+    // Where the admission chain reads which webhooks to call (`admission` module).
+    ResourceType {
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        kind: "MutatingWebhookConfiguration",
+        plural: "mutatingwebhookconfigurations",
+        singular: "mutatingwebhookconfiguration",
+        namespaced: false,
+        short_names: &[],
+        categories: &["api-extensions"],
+        status: false,
+        scale: None,
+        custom: false,
+        columns: &[
+            NAME,
+            Column {
+                ty: "integer",
+                ..col("Webhooks", webhook_count)
+            },
+            AGE,
+        ],
+    },
+    ResourceType {
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        kind: "ValidatingWebhookConfiguration",
+        plural: "validatingwebhookconfigurations",
+        singular: "validatingwebhookconfiguration",
+        namespaced: false,
+        short_names: &[],
+        categories: &["api-extensions"],
+        status: false,
+        scale: None,
+        custom: false,
+        columns: &[
+            NAME,
+            Column {
+                ty: "integer",
+                ..col("Webhooks", webhook_count)
+            },
+            AGE,
+        ],
     },
 ];
 

@@ -5,12 +5,14 @@ use super::resources::ResourceType;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 
 /// A failed request: HTTP code, machine-readable reason, message and details.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Status {
     pub code: u16,
-    pub reason: &'static str,
+    /// `Cow`: a webhook's denial carries the reason the webhook chose.
+    pub reason: Cow<'static, str>,
     pub message: String,
     pub details: Value,
 }
@@ -31,7 +33,7 @@ impl Status {
     fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
         Status {
             code,
-            reason,
+            reason: Cow::Borrowed(reason),
             message: message.into(),
             details: Value::Null,
         }
@@ -152,6 +154,55 @@ impl Status {
         )
     }
 
+    /// `500 InternalError`, as `apierrors.NewInternalError`: how kube-apiserver
+    /// reports a webhook it could not call under `failurePolicy: Fail`.
+    pub fn internal_error(error: impl Into<String>) -> Self {
+        let error = error.into();
+        Status {
+            details: json!({"causes": [{"message": error}]}),
+            ..Self::new(
+                500,
+                "InternalError",
+                format!("Internal error occurred: {error}"),
+            )
+        }
+    }
+
+    /// `403 Forbidden` with a reason, as `apierrors.NewForbidden`.
+    pub fn forbidden_because(res: &ResourceType, name: &str, error: &str) -> Self {
+        Status {
+            details: json!({"name": name, "group": res.group, "kind": res.plural}),
+            ..Self::new(
+                403,
+                "Forbidden",
+                format!("{} \"{name}\" is forbidden: {error}", res.qualified()),
+            )
+        }
+    }
+
+    /// A webhook's refusal as kube-apiserver's `webhookerrors.ToStatusErr` returns
+    /// it: the webhook's own `status` (code below 400 made 403, reason and details
+    /// kept), its message prefixed with `admission webhook "NAME" denied the request`.
+    pub fn webhook_denied(webhook: &str, result: &Value) -> Self {
+        let denied_by = format!("admission webhook {webhook:?} denied the request");
+        let code = result["code"]
+            .as_u64()
+            .filter(|c| (400..=599).contains(c))
+            .unwrap_or(403) as u16;
+        let reason = result["reason"].as_str().unwrap_or("").to_string();
+        let message = match result["message"].as_str().filter(|m| !m.is_empty()) {
+            Some(m) => format!("{denied_by}: {m}"),
+            None if !reason.is_empty() => format!("{denied_by}: {reason}"),
+            None => format!("{denied_by} without explanation"),
+        };
+        Status {
+            code,
+            reason: Cow::Owned(reason),
+            message,
+            details: result["details"].clone(),
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         let mut status = json!({
             "kind": "Status",
@@ -159,9 +210,12 @@ impl Status {
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
             "code": self.code,
         });
+        // `reason` is omitted when empty, as Go's omitempty does.
+        if !self.reason.is_empty() {
+            status["reason"] = self.reason.as_ref().into();
+        }
         if !self.details.is_null() {
             status["details"] = self.details.clone();
         }

@@ -56,6 +56,9 @@ pub struct WriteOptions {
     /// exist, a custom resource's status is dropped on create, server-owned metadata
     /// is overwritten.
     pub from_client: bool,
+    /// The object is a dry run's result that admission has judged: keep the `uid`
+    /// and `creationTimestamp` it was given, so webhooks saw what is stored.
+    pub keep_identity: bool,
 }
 
 /// One page of a list.
@@ -521,7 +524,8 @@ impl Store {
             meta.remove("namespace");
             String::new()
         };
-        if opts.from_client || !meta.get("uid").is_some_and(Value::is_string) {
+        let keep = opts.keep_identity;
+        if (opts.from_client && !keep) || !meta.get("uid").is_some_and(Value::is_string) {
             let uid = format!(
                 "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
                 random >> 32,
@@ -532,7 +536,9 @@ impl Store {
             );
             meta.insert("uid".into(), uid.into());
         }
-        if opts.from_client || !meta.get("creationTimestamp").is_some_and(Value::is_string) {
+        if (opts.from_client && !keep)
+            || !meta.get("creationTimestamp").is_some_and(Value::is_string)
+        {
             meta.insert(
                 "creationTimestamp".into(),
                 clock::timestamp(clock::now()).into(),

@@ -3,7 +3,15 @@
 //!
 //! ```text
 //! flink-test-apiserver [--namespace NS] [--forbid CONTEXT:VERB:RESOURCE]...
-//!                      [--unreachable-context NAME]... [FILE|DIR]...
+//!                      [--unreachable-context NAME]...
+//!                      [--service NAMESPACE/NAME:PORT=HOST:PORT]... [FILE|DIR]...
+//! ```
+//!
+//! Webhook configurations among the files (or applied later with kubectl) are
+//! called on writes; `--service` says where a Service they name is reached, e.g.
+//! `--service flink-guard/guard-flink-autoscale-webhook:443=127.0.0.1:8443`.
+//!
+//! ```text
 //! export KUBECONFIG=$(...first line of its output...)
 //! kubectl get flinkdeployments -A
 //! ```
@@ -12,7 +20,7 @@ use flink_autoscale_e2e::apiserver::{Builder, TestApiServer};
 use std::path::{Path, PathBuf};
 
 const USAGE: &str = "usage: flink-test-apiserver [--namespace NS] [--forbid CONTEXT:VERB:RESOURCE]... \
-                     [--unreachable-context NAME]... [FILE|DIR]...";
+                     [--unreachable-context NAME]... [--service NAMESPACE/NAME:PORT=HOST:PORT]... [FILE|DIR]...";
 
 fn yaml_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     if !path.is_dir() {
@@ -52,6 +60,23 @@ fn configure(args: Vec<String>) -> Result<Builder, String> {
                 builder = builder.forbid(context, verb, resource);
             }
             "--unreachable-context" => builder = builder.unreachable_context(&value()?),
+            "--service" => {
+                let mapping = value()?;
+                let parsed = mapping.split_once('=').and_then(|(service, addr)| {
+                    let (ns_name, port) = service.rsplit_once(':')?;
+                    let ok = ns_name
+                        .split_once('/')
+                        .is_some_and(|(ns, name)| !ns.is_empty() && !name.is_empty())
+                        && port.parse::<u16>().is_ok();
+                    Some((service, addr.parse::<std::net::SocketAddr>().ok()?)).filter(|_| ok)
+                });
+                let Some((service, addr)) = parsed else {
+                    return Err(format!(
+                        "--service wants NAMESPACE/NAME:PORT=HOST:PORT (an IP address), got {mapping:?}"
+                    ));
+                };
+                builder = builder.service(service, addr);
+            }
             "-h" | "--help" => return Err(USAGE.to_string()),
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
             path => paths.push(PathBuf::from(path)),
@@ -102,4 +127,40 @@ fn main() {
     });
     // Dropping the server stops it and removes its kubeconfig.
     drop(server);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn services_map_to_socket_addresses() {
+        let builder = configure(args(&[
+            "--service",
+            "flink-guard/guard-flink-autoscale-webhook:443=127.0.0.1:8443",
+        ]))
+        .expect("a valid mapping");
+        let shown = format!("{builder:?}");
+        assert!(
+            shown.contains("\"flink-guard/guard-flink-autoscale-webhook:443\": 127.0.0.1:8443"),
+            "{shown}"
+        );
+        for bad in [
+            "guard:443=127.0.0.1:8443",
+            "ns/guard=127.0.0.1:8443",
+            "ns/guard:443=localhost:8443",
+            "ns/guard:443",
+            "/guard:443=127.0.0.1:1",
+        ] {
+            let err = configure(args(&["--service", bad])).expect_err(bad);
+            assert!(
+                err.contains("NAMESPACE/NAME:PORT=HOST:PORT"),
+                "{bad}: {err}"
+            );
+        }
+    }
 }
