@@ -256,10 +256,40 @@ const README_COMMANDS: &[&str] = &[
     "kubectl apply -f clicks-hpa.yaml",
 ];
 
+/// With `README_UPDATE=1` the README's block of `command` is rewritten with what was
+/// printed (after a deliberate change of messages), instead of failing.
+fn update_readme_block(command: &str, printed: &str) -> bool {
+    if std::env::var_os("README_UPDATE").is_none() {
+        return false;
+    }
+    let path = workspace_root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let first = format!("$ {command}");
+    let mut out = Vec::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        out.push(line.to_string());
+        if line == first {
+            out.extend(printed.lines().map(str::to_string));
+            for rest in lines.by_ref() {
+                if rest.starts_with("```") {
+                    out.push(rest.to_string());
+                    break;
+                }
+            }
+        }
+    }
+    std::fs::write(&path, out.join("\n") + "\n").expect("README.md written");
+    true
+}
+
 /// Runs a README command and checks that it prints what the README says.
 fn check_readme_command(cluster: &Cluster, command: &str) -> Printed {
     let args: Vec<&str> = command.split_whitespace().skip(1).collect();
     let printed = cluster.kubectl(&args);
+    if update_readme_block(command, &printed.text) {
+        return printed;
+    }
     let Some(block) = readme_block(command) else {
         panic!(
             "README.md has no block starting with `$ {command}`; kubectl printed:\n{}",
@@ -289,6 +319,9 @@ fn the_readme_offline_check_of_the_same_file_is_what_kubectl_flink_check_prints(
         .expect("kubectl-flink runs");
     assert_eq!(out.status.code(), Some(1), "denied");
     let printed = String::from_utf8_lossy(&out.stdout);
+    if update_readme_block(command, &printed) {
+        return;
+    }
     assert_eq!(
         Some(printed.as_ref()),
         readme_block(command).as_deref(),
