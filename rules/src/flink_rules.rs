@@ -1008,11 +1008,9 @@ fn job_rules(subject: &Subject<'_>, out: &mut Vec<Finding>) {
             Severity::Warn,
             config_path(MAX_PAR),
             None,
-            "no parallelism cap of your own: neither job.autoscaler.vertex.max-parallelism nor \
-             pipeline.max-parallelism is set, so a vertex may scale up to the smaller of 200 (the \
-             autoscaler's default cap) and its own max parallelism (key groups; Flink derives 128 \
-             for jobs with parallelism up to 128)",
-            "set job.autoscaler.vertex.max-parallelism to what the cluster can hold",
+            "no cap set (vertex or pipeline max-parallelism): a vertex may scale to the smaller \
+             of 200 and its key groups (Flink's default: 128 for small jobs)",
+            "set job.autoscaler.vertex.max-parallelism",
         ));
     }
 }
