@@ -21,9 +21,11 @@ pub mod model;
 pub mod periods;
 pub mod render;
 pub mod report;
-pub mod state;
 pub mod text;
 pub mod verdict;
+
+/// The autoscaler ConfigMap's decoder, shared with `status`.
+pub use crate::cluster::autoscaler_configmap as state;
 
 use crate::cli::GlobalArgs;
 use crate::error::Error;

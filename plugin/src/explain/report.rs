@@ -94,7 +94,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     };
 
     // The ConfigMap.
-    let cm_name = crate::status::autoscaler_state::config_map_name(&name);
+    let cm_name = crate::cluster::autoscaler_configmap::config_map_name(&name);
     let (state, cm_availability) = match &inputs.config_map {
         Fetched::Found(cm) => (state::read(cm), Availability::Found),
         Fetched::Missing => {

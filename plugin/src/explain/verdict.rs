@@ -616,6 +616,7 @@ mod tests {
             at: Some(at(t)),
             load: loads.iter().map(|(v, l)| ((*v).to_string(), *l)).collect(),
             lag: BTreeMap::new(),
+            metrics: BTreeMap::new(),
         }
     }
 
