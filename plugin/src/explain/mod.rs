@@ -21,6 +21,7 @@ pub mod model;
 pub mod periods;
 pub mod render;
 pub mod report;
+pub mod scaler;
 pub mod text;
 pub mod verdict;
 
