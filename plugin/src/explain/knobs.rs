@@ -3,10 +3,10 @@
 //! operator's). A value that does not parse falls back to the default: the rules'
 //! `config.parse` finding reports it.
 
+use super::scaler::{Alignment, Settings};
 use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::EffectiveConfig;
 use flink_autoscale_rules::values;
-use super::scaler::{Alignment, Settings};
 use std::time::Duration;
 
 pub const ENABLED: &str = "job.autoscaler.enabled";
@@ -209,8 +209,6 @@ impl Knobs {
             catch_up: self.catch_up,
             alignment: self.alignment,
             scale_down_interval: self.scale_down_interval,
-            effectiveness_detection: self.effectiveness_detection,
-            effectiveness_threshold: self.effectiveness_threshold,
         }
     }
 

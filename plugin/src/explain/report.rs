@@ -31,6 +31,9 @@ pub const CONFLICT_RULES: &[&str] = &[
     "vpa.memory-tuning-conflict",
 ];
 
+/// The operator's reconcile interval: how often it collects and evaluates.
+pub const RECONCILE_INTERVAL: &str = "kubernetes.operator.reconcile.interval";
+
 /// What the caller decides: the clock, the window, the vertex, where it ran.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -116,8 +119,18 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     );
 
     // The events.
+    // Only this incarnation's events: a deployment deleted and created again under
+    // the same name keeps the old one's events until they expire.
+    let uid = fd.pointer("/metadata/uid").and_then(Value::as_str);
     let raw_events: Vec<Event> = match &inputs.events {
-        Fetched::Found(items) => items.iter().map(Event::from_json).collect(),
+        Fetched::Found(items) => items
+            .iter()
+            .map(Event::from_json)
+            .filter(|e| match (uid, e.uid.as_deref()) {
+                (Some(mine), Some(theirs)) => mine == theirs,
+                _ => true,
+            })
+            .collect(),
         Fetched::Missing => Vec::new(),
         Fetched::Unavailable(why) => {
             notes.push(format!("cannot list events: {why}"));
@@ -139,11 +152,17 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         } else if e.reason == events::SCALING_LIMITED
             && let Some(l) = events::parse_scaling_limited(&e.message)
         {
-            limited.push(TimedLimited { at, limited: l });
+            limited.push(TimedLimited {
+                at,
+                first: e.first.unwrap_or(at),
+                limited: l,
+                message: e.message.clone(),
+            });
         }
     }
 
-    let (all_decisions, _) = history::decisions(&state.history, &reports, &limited, &knobs);
+    let (all_decisions, _) =
+        history::decisions(&state.history, &reports, &limited, &knobs, &state.records);
     let history: Vec<Decision> = all_decisions
         .iter()
         .filter(|d| d.at >= since)
@@ -281,8 +300,14 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
             )
         },
     );
+    let reconcile = config
+        .get(RECONCILE_INTERVAL)
+        .and_then(|e| flink_autoscale_rules::values::parse_duration(e.raw.as_deref()?).ok())
+        .filter(|d| !d.is_zero())
+        .unwrap_or(Duration::from_secs(60));
     let situation = Situation {
         now: o.now,
+        next_evaluation: verdict::next_evaluation(&state.samples, o.now, reconcile),
         mode,
         session,
         enabled_setting,
@@ -319,7 +344,12 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         .map(|s| ConfigRow {
             option: s.option.to_string(),
             key: s.key.clone(),
-            value: s.raw.clone(),
+            // A default as the user would write it (`1h`, not the table's `1 h`;
+            // `100000`, not Java's `100000.`); a set value as written.
+            value: match (&s.origin, &s.value) {
+                (Origin::Default, Some(v)) => Some(flink_syntax(v)),
+                _ => s.raw.clone(),
+            },
             origin: s.origin,
         })
         .collect();
@@ -367,6 +397,17 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         warnings,
         findings,
         notes,
+    }
+}
+
+/// A value in Flink's configuration syntax.
+pub fn flink_syntax(v: &flink_autoscale_rules::values::Value) -> String {
+    use flink_autoscale_rules::values::{Value as V, format_duration, format_memory};
+    match v {
+        V::Duration(d) => format_duration(*d),
+        V::Memory(m) => format_memory(*m),
+        V::Double(x) => format!("{x}"),
+        other => other.to_string(),
     }
 }
 

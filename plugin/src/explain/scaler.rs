@@ -15,6 +15,7 @@
 //! `Duration#toSeconds`).
 
 use super::knobs;
+use super::model::java_double;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -64,13 +65,10 @@ pub struct Settings {
     pub catch_up: Duration,
     pub alignment: Alignment,
     pub scale_down_interval: Duration,
-    pub effectiveness_detection: bool,
-    pub effectiveness_threshold: f64,
 }
 
 /// What the operator evaluated for the vertex (`EvaluatedScalingMetric`s).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Inputs {
     /// PARALLELISM.
     pub current: i64,
@@ -90,17 +88,20 @@ pub struct Inputs {
     /// Whether a source processed backlog (`ScalingMetricEvaluator#isProcessingBacklog`).
     pub backlog: bool,
     /// The restart time in effect (`ScalingTracking#getMaxRestartTimeOrDefault`).
-    #[serde(skip)]
     pub restart: Duration,
 }
 
-/// One step that changed the number, with the option that caused it.
+/// One step that changed the number, with the option that caused it. A capped scale
+/// factor is shown as the parallelism it gives: `ceil(factor x current)` before and
+/// after the cap.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Step {
     pub what: StepKind,
+    #[serde(serialize_with = "java_double")]
     pub from: f64,
+    #[serde(serialize_with = "java_double")]
     pub to: f64,
-    /// `<key>` or `<key>: <value>` that caused it, when an option did.
+    /// The key of the option that caused it, when an option did.
     pub option: Option<String>,
 }
 
@@ -123,11 +124,9 @@ pub enum StepKind {
     SourcePartitionAlignment,
     /// No aligned value kept the direction: kept the current parallelism (`ScalingLimited`).
     ScalingLimited,
-    /// A scale-down within `scale-down.interval` is held back, or the highest
-    /// recommendation within it applied.
+    /// The highest recommendation within `scale-down.interval` applied
+    /// (`DelayedScaleDown#getMaxRecommendedParallelism`).
     ScaleDownInterval,
-    /// A scale-up blocked as ineffective.
-    IneffectiveScaling,
 }
 
 /// The operator's computation for a vertex, every intermediate number kept.
@@ -135,14 +134,21 @@ pub enum StepKind {
 #[serde(rename_all = "camelCase")]
 pub struct Computation {
     /// The utilization bounds in effect (100% / 0% while processing backlog).
+    #[serde(serialize_with = "java_double")]
     pub upper_utilization: f64,
+    #[serde(serialize_with = "java_double")]
     pub lower_utilization: f64,
+    #[serde(serialize_with = "java_double")]
     pub scale_up_threshold: f64,
+    #[serde(serialize_with = "java_double")]
     pub scale_down_threshold: f64,
     /// The restart time the capacity counted, in seconds.
     pub restart_seconds: i64,
+    #[serde(serialize_with = "java_double")]
     pub target_capacity: f64,
+    #[serde(serialize_with = "java_double")]
     pub scale_factor: f64,
+    #[serde(serialize_with = "java_double")]
     pub capped_scale_factor: f64,
     /// ceil(capped factor x current), before the bounds.
     pub raw_parallelism: i64,
@@ -354,29 +360,31 @@ pub fn compute(inputs: &Inputs, settings: &Settings) -> Option<Computation> {
     let factor = capacity / tpr;
     let min_factor = 1.0 - settings.down_factor;
     let max_factor = 1.0 + settings.up_factor;
+    let current = inputs.current;
+    let ceil_times = |f: f64| java_int((f * current as f64).ceil().min(f64::from(i32::MAX)));
+    // A capped factor is shown as the parallelism it gives, before and after.
     let capped = if factor < min_factor {
         steps.push(Step {
             what: StepKind::ScaleDownMaxFactor,
-            from: factor,
-            to: min_factor,
+            from: ceil_times(factor) as f64,
+            to: ceil_times(min_factor) as f64,
             option: Some(knobs::DOWN_FACTOR.into()),
         });
         min_factor
     } else if factor > max_factor {
         steps.push(Step {
             what: StepKind::ScaleUpMaxFactor,
-            from: factor,
-            to: max_factor,
+            from: ceil_times(factor) as f64,
+            to: ceil_times(max_factor) as f64,
             option: Some(knobs::UP_FACTOR.into()),
         });
         max_factor
     } else {
         factor
     };
-    let current = inputs.current;
     let lower_limit = current.min(settings.vertex_min);
     let upper_limit = current.max(settings.vertex_max);
-    let raw = java_int((capped * current as f64).ceil().min(f64::from(i32::MAX)));
+    let raw = ceil_times(capped);
     let upper_bound = inputs.max_parallelism.min(upper_limit);
     let mut bounded = raw;
     if bounded < lower_limit {
@@ -412,7 +420,7 @@ pub fn compute(inputs: &Inputs, settings: &Settings) -> Option<Computation> {
         align(inputs, settings, bounded, lower_limit, upper_limit)
     };
     if parallelism != bounded {
-        let (key, value) = settings.alignment.setting();
+        let (key, _) = settings.alignment.setting();
         let what = match (scaling_limited, parallelism == current) {
             (Some(_), true) => StepKind::ScalingLimited,
             _ if inputs.source_partitions > 0 => StepKind::SourcePartitionAlignment,
@@ -422,7 +430,7 @@ pub fn compute(inputs: &Inputs, settings: &Settings) -> Option<Computation> {
             what,
             from: bounded as f64,
             to: parallelism as f64,
-            option: Some(format!("{key}: {value}")),
+            option: Some(key.to_string()),
         });
     }
     Some(Computation {
@@ -461,23 +469,6 @@ pub fn restart_time(
     }
 }
 
-/// `JobVertexScaler#detectIneffectiveScaleUp`: whether the last scale-up achieved less
-/// than `scaling.effectiveness.threshold` of the increase it expected.
-pub fn ineffective_scale_up(
-    last_tpr: f64,
-    last_expected: f64,
-    current_tpr: f64,
-    threshold: f64,
-) -> bool {
-    let expected_increase = last_expected - last_tpr;
-    let actual_increase = current_tpr - last_tpr;
-    // Java's `ratio >= threshold` is false for NaN: then it is ineffective.
-    matches!(
-        (actual_increase / expected_increase).partial_cmp(&threshold),
-        Some(std::cmp::Ordering::Less) | None
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,8 +486,6 @@ mod tests {
             catch_up: Duration::from_secs(1800),
             alignment: Alignment::Balanced,
             scale_down_interval: Duration::from_secs(3600),
-            effectiveness_detection: false,
-            effectiveness_threshold: 0.1,
         }
     }
 
@@ -554,6 +543,7 @@ mod tests {
         assert_eq!(c.capped_scale_factor, 1.0 - 0.6);
         assert_eq!(c.parallelism, 4);
         assert_eq!(c.steps[0].what, StepKind::ScaleDownMaxFactor);
+        assert_eq!((c.steps[0].from, c.steps[0].to), (1.0, 4.0));
         assert_eq!(c.steps[0].option.as_deref(), Some(knobs::DOWN_FACTOR));
         let mut up = settings();
         up.up_factor = 0.5;
@@ -561,6 +551,7 @@ mod tests {
         assert_eq!((c.scale_factor, c.capped_scale_factor), (2.0, 1.5));
         assert_eq!(c.parallelism, 15);
         assert_eq!(c.steps[0].what, StepKind::ScaleUpMaxFactor);
+        assert_eq!((c.steps[0].from, c.steps[0].to), (20.0, 15.0));
     }
 
     /// `JobVertexScaler#scale`: bounded by vertex min/max and the key groups, where the
@@ -673,13 +664,5 @@ mod tests {
             Duration::from_secs(55)
         );
         assert_eq!(restart_time([], true, five, limit), five);
-    }
-
-    #[test]
-    fn ineffective_when_below_the_threshold() {
-        // Expected +100, got +5: 5% < 10%.
-        assert!(ineffective_scale_up(100.0, 200.0, 105.0, 0.1));
-        assert!(!ineffective_scale_up(100.0, 200.0, 150.0, 0.1));
-        assert!(!ineffective_scale_up(100.0, 200.0, 110.0, 0.1));
     }
 }

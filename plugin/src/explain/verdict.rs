@@ -66,6 +66,9 @@ pub struct Advice {
 
 pub struct Situation<'a> {
     pub now: jiff::Timestamp,
+    /// When the operator evaluates next: its reconcile after the newest collected
+    /// sample (see [`next_evaluation`]); the verdict is what it will find then.
+    pub next_evaluation: jiff::Timestamp,
     pub mode: Mode,
     pub session: bool,
     /// `job.autoscaler.enabled` as written (or its default) and where it came from.
@@ -331,7 +334,10 @@ fn metrics_window(s: &Situation<'_>, stable_at: jiff::Timestamp, out: &mut Vec<C
     match first {
         Some(first) => {
             let full = text::plus(first, window);
-            if s.now < full {
+            // The operator trims the samples to one window once it is full, so the
+            // first stored sample can be just inside it: what counts is whether the
+            // window is full at the next reconcile, not now.
+            if s.next_evaluation < full {
                 let c = condition(
                     VerdictKind::MetricsWindowFilling,
                     format!(
@@ -378,12 +384,15 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
         .iter()
         .filter_map(|v| Some((v.id.as_str(), v.parallelism?)))
         .collect();
-    let window_start = text::minus(s.now, interval);
     let mut details = Vec::new();
     let mut due_first: Option<jiff::Timestamp> = None;
     for d in s.delayed.iter().filter(|d| s.wanted(&d.vertex)) {
         let due = text::plus(d.first_trigger, interval);
-        // The highest recommendation within the interval is what will be applied.
+        // `DelayedScaleDown#getMaxRecommendedParallelism` at the reconcile that applies
+        // it: entries triggered before (that reconcile - interval) are evicted, the
+        // first remaining one is the highest.
+        let applied_at = s.next_evaluation.max(due);
+        let window_start = text::minus(applied_at, interval);
         let recommended = d
             .recommendations
             .iter()
@@ -426,6 +435,26 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
     Some(until(c, s.now, due_first.max(s.now)))
 }
 
+/// When the operator evaluates next: the first reconcile (every `interval`, counted
+/// from the newest collected sample) after the newest sample that is not before `now`.
+pub fn next_evaluation(
+    samples: &[Sample],
+    now: jiff::Timestamp,
+    interval: std::time::Duration,
+) -> jiff::Timestamp {
+    let step = i64::try_from(interval.as_secs()).unwrap_or(60).max(1);
+    match samples.iter().filter_map(|x| x.at).max() {
+        Some(last) if last <= now => {
+            let k = text::seconds_between(last, now) / step + 1;
+            text::plus(
+                last,
+                std::time::Duration::from_secs((k * step).unsigned_abs()),
+            )
+        }
+        _ => now,
+    }
+}
+
 /// Average busy-time load per vertex over the samples of the last metrics window.
 pub fn loads(
     samples: &[Sample],
@@ -454,7 +483,7 @@ fn points(v: f64) -> String {
 /// At max parallelism, scaling due, or within bounds, from the busy-time load of the
 /// last window against the utilization bounds.
 fn bounds(s: &Situation<'_>, out: &mut Vec<Condition>) {
-    let loads = loads(s.samples, s.now, s.knobs.window);
+    let loads = loads(s.samples, s.next_evaluation, s.knobs.window);
     let upper = s.knobs.upper();
     let lower = s.knobs.lower();
     let (config_max, config_max_key) = s.knobs.max_parallelism();
@@ -627,6 +656,7 @@ mod tests {
     ) -> Situation<'a> {
         Situation {
             now: at(NOW),
+            next_evaluation: at(NOW),
             mode: Mode::On,
             session: false,
             enabled_setting: "true (explicit)".into(),
