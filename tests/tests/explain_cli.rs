@@ -408,3 +408,434 @@ fn an_unknown_deployment_is_an_error() {
     let usage = explain(&server, &["lagging", "--since", "0s"]);
     assert_eq!(usage.code, 2, "{usage:#?}");
 }
+
+// ---- what the operator itself wrote (`fixtures/explain/operator/`) -----------------
+//
+// Each scenario there was produced by the Flink operator's own `flink-autoscaler`
+// code (see its README): the ConfigMap after every reconcile, the Events, and
+// `reference.json` with every number the operator computed. Explain runs against the
+// ConfigMap of one reconcile with `--now` at that reconcile and the Events as they
+// stood then, and must show the operator's numbers and steps.
+
+const OPERATOR_SCENARIO: &str = "backlog-align-scale-down";
+
+fn operator_dir(scenario: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/explain/operator")
+        .join(scenario)
+}
+
+fn reference(scenario: &str) -> Value {
+    let text = std::fs::read_to_string(operator_dir(scenario).join("reference.json"))
+        .expect("reference.json reads");
+    serde_json::from_str(&text).expect("reference.json is JSON")
+}
+
+/// The Events as they stood right after instant `n` (0-based): each Event's newest
+/// state in `eventDetails` up to then, with `involvedObject` as `events.yaml` has it.
+fn events_at(scenario: &str, reference: &Value, n: usize) -> Vec<Value> {
+    // A `v1` EventList: its items.
+    let all: Vec<Value> =
+        flink_autoscale_e2e::apiserver::load_yaml(operator_dir(scenario).join("events.yaml"))
+            .expect("events.yaml loads")
+            .into_iter()
+            .flat_map(|l| l["items"].as_array().cloned().unwrap_or_else(|| vec![l]))
+            .collect();
+    let mut latest: std::collections::BTreeMap<String, Value> = Default::default();
+    for instant in reference["instants"].as_array().expect("instants")[..=n].iter() {
+        for d in instant["eventDetails"].as_array().into_iter().flatten() {
+            latest.insert(d["name"].as_str().expect("name").to_string(), d.clone());
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(name, d)| {
+            let stored = all
+                .iter()
+                .find(|e| e["metadata"]["name"] == name.as_str())
+                .expect("every event of an instant is in events.yaml");
+            let mut e = stored.clone();
+            for field in [
+                "type",
+                "reason",
+                "message",
+                "firstTimestamp",
+                "lastTimestamp",
+                "count",
+            ] {
+                e[field] = d[field].clone();
+            }
+            e
+        })
+        .collect()
+}
+
+/// A server holding the deployment, the ConfigMap after instant `n` and the Events then.
+fn operator_server(scenario: &str, reference: &Value, n: usize) -> TestApiServer {
+    let dir = operator_dir(scenario);
+    let configmap = reference["instants"][n]["configmap"]
+        .as_str()
+        .expect("configmap");
+    TestApiServer::builder()
+        .namespace("flink")
+        .yaml_file(dir.join("deployment.yaml"))
+        .expect("deployment loads")
+        .yaml_file(dir.join(configmap))
+        .expect("configmap loads")
+        .objects(events_at(scenario, reference, n))
+        .start()
+        .expect("test API server starts")
+}
+
+fn explain_at(server: &TestApiServer, name: &str, at: &str, extra: &[&str]) -> Run {
+    let mut cmd = Command::new(binary("kubectl-flink", "kubectl-flink"));
+    cmd.arg("explain")
+        .args([name, "--now", at])
+        .args(extra)
+        .env("KUBECONFIG", server.kubeconfig())
+        .env("NO_COLOR", "1")
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdin(Stdio::null());
+    let out = cmd.output().expect("kubectl-flink runs");
+    Run {
+        code: out.status.code().expect("exits rather than being killed"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A number of `reference.json` (non-finite ones are strings there, as in our JSON).
+fn number(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => n.as_f64().expect("a double"),
+        Value::String(s) if s == "Infinity" => f64::INFINITY,
+        Value::String(s) if s == "-Infinity" => f64::NEG_INFINITY,
+        other => panic!("not a number: {other}"),
+    }
+}
+
+/// `PT1M1S` -> 61.
+fn iso_seconds(v: &Value) -> i64 {
+    let s = v.as_str().expect("an ISO duration");
+    let rest = s.strip_prefix("PT").expect("PT...");
+    let (mut total, mut digits) = (0, String::new());
+    for c in rest.chars() {
+        match c {
+            'H' => total += digits.parse::<i64>().unwrap() * 3600,
+            'M' => total += digits.parse::<i64>().unwrap() * 60,
+            'S' => total += digits.parse::<i64>().unwrap(),
+            _ => {
+                digits.push(c);
+                continue;
+            }
+        }
+        digits.clear();
+    }
+    total
+}
+
+fn steps_of(v: &Value) -> Vec<(f64, f64, String)> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            (
+                number(&s["from"]),
+                number(&s["to"]),
+                s["option"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every vertex the operator rescaled, at every instant it rescaled: explain's
+/// recomputation equals the operator's numbers and its steps equal the operator's.
+/// A vertex the operator kept with a `ScalingLimited` event at that instant is shown
+/// held, with the event's numbers as its step.
+#[test]
+fn every_decision_equals_the_operators() {
+    let r = reference(OPERATOR_SCENARIO);
+    let name = r["deployment"]
+        .as_str()
+        .expect("deployment")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let instants = r["instants"].as_array().expect("instants");
+    let mut compared = 0;
+    let mut held = 0;
+    for (n, instant) in instants.iter().enumerate() {
+        if instant["scaled"] != true {
+            continue;
+        }
+        let at = instant["at"].as_str().expect("at");
+        let server = operator_server(OPERATOR_SCENARIO, &r, n);
+        let out = explain_at(&server, &name, at, &["-o", "json"]).ok().json();
+        let decision = out["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .find(|d| d["time"] == at)
+            .unwrap_or_else(|| panic!("no decision at {at}: {:#}", out["history"]));
+        for (id, expected) in instant["vertices"].as_object().expect("vertices") {
+            let outcome = expected["outcome"].as_str().unwrap();
+            let emitted = expected["steps"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s.get("event").is_some()));
+            let got = decision["vertices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["id"] == id.as_str());
+            match outcome {
+                "scaled" => {
+                    let got = got.unwrap_or_else(|| panic!("{at}: {id} missing"));
+                    let c = &got["computation"];
+                    let ctx = format!("{at} {id}: {got:#}");
+                    assert_eq!(got["to"], expected["finalParallelism"], "{ctx}");
+                    assert_eq!(
+                        c["targetCapacity"].as_f64(),
+                        expected["targetCapacity"].as_f64(),
+                        "{ctx}"
+                    );
+                    for (ours, theirs) in [
+                        ("scaleFactor", "scaleFactor"),
+                        ("cappedScaleFactor", "cappedScaleFactor"),
+                    ] {
+                        let (a, b) = (number(&c[ours]), number(&expected[theirs]));
+                        assert!((a - b).abs() <= 1e-12 * b.abs(), "{ours} {a} != {b}: {ctx}");
+                    }
+                    assert_eq!(
+                        c["beforeAlignment"], expected["newParallelismBeforeAlignment"],
+                        "{ctx}"
+                    );
+                    assert_eq!(c["parallelism"], expected["alignedParallelism"], "{ctx}");
+                    assert_eq!(
+                        c["restartSeconds"].as_i64(),
+                        Some(iso_seconds(&expected["restartTime"])),
+                        "{ctx}"
+                    );
+                    let backlog = c["upperUtilization"] == 1.0 && c["lowerUtilization"] == 0.0;
+                    assert_eq!(Value::Bool(backlog), expected["backlog"], "{ctx}");
+                    assert_eq!(
+                        steps_of(&got["steps"]),
+                        steps_of(&expected["steps"]),
+                        "{ctx}"
+                    );
+                    compared += 1;
+                }
+                "limited" if emitted => {
+                    let got = got.unwrap_or_else(|| panic!("{at}: held {id} missing"));
+                    let ctx = format!("{at} {id}: {got:#}");
+                    assert_eq!(
+                        (&got["from"], &got["to"]),
+                        (&expected["finalParallelism"], &expected["finalParallelism"]),
+                        "{ctx}"
+                    );
+                    assert_eq!(
+                        steps_of(&got["steps"]),
+                        steps_of(&expected["steps"]),
+                        "{ctx}"
+                    );
+                    assert_eq!(got["events"].as_array().map(Vec::len), Some(1), "{ctx}");
+                    held += 1;
+                }
+                _ => assert!(
+                    got.is_none(),
+                    "{at}: {id} ({outcome}) is not a change: {got:?}"
+                ),
+            }
+        }
+    }
+    // 08:15, 09:36, 11:00, 12:21, 12:43: 2 + 2 + 2 + 3 + 3 rescaled vertices.
+    assert_eq!(compared, 12);
+    assert_eq!(held, 1);
+}
+
+fn verdict_at(r: &Value, at: &str) -> Value {
+    let n = r["instants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|i| i["at"] == at)
+        .unwrap_or_else(|| panic!("no instant {at}"));
+    let server = operator_server(OPERATOR_SCENARIO, r, n);
+    let out = explain_at(&server, "orders-pipeline", at, &["-o", "json"])
+        .ok()
+        .json();
+    out["verdict"].clone()
+}
+
+/// The verdict at a reconcile is what the operator finds at its next one.
+#[test]
+fn verdicts_at_several_reconciles() {
+    let r = reference(OPERATOR_SCENARIO);
+    let state = |at: &str| {
+        let i = r["instants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["at"] == at)
+            .unwrap();
+        (
+            i["collectorState"].clone(),
+            i["collectorStateUntil"].clone(),
+        )
+    };
+    // Filling: until the instant the operator logged.
+    for at in ["2026-07-01T08:10:00Z", "2026-07-01T08:30:00Z"] {
+        let v = verdict_at(&r, at);
+        assert_eq!(state(at).0, "window-filling");
+        assert_eq!(v["kind"], "metrics-window-filling", "{at}: {v:#}");
+        assert_eq!(v["until"], state(at).1, "{at}: {v:#}");
+    }
+    // Stabilizing after the 08:15 rescale, the restart took 52 s.
+    let v = verdict_at(&r, "2026-07-01T08:19:00Z");
+    assert_eq!(v["kind"], "stabilizing", "{v:#}");
+    assert_eq!(v["until"], state("2026-07-01T08:19:00Z").1);
+    // At 08:14 the window is full at the operator's next reconcile (08:15), which
+    // evaluates and scales: no "filling" verdict.
+    let v = verdict_at(&r, "2026-07-01T08:14:00Z");
+    assert_ne!(v["kind"], "metrics-window-filling", "{v:#}");
+    // At 11:21 every vertex's scale-down waits for scale-down.interval; the source's
+    // would go 18 -> 9 (what the operator applied at 12:21).
+    let v = verdict_at(&r, "2026-07-01T11:21:00Z");
+    assert_eq!(v["kind"], "scale-down-delayed", "{v:#}");
+    assert_eq!(v["until"], "2026-07-01T12:21:00Z", "{v:#}");
+    let details = strings(&v["details"]);
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with(&format!("{V1}: parallelism 18 -> 9"))),
+        "{details:#?}"
+    );
+}
+
+/// Flink's standard `config.yaml` flow map of `parallelismOverrides` and the legacy
+/// form read the same, in `explain` and in `status`.
+#[test]
+fn standard_yaml_and_legacy_overrides_decode_alike() {
+    for scenario in [OPERATOR_SCENARIO, "legacy-overrides"] {
+        let r = reference(scenario);
+        let name = r["deployment"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
+        let n = r["instants"].as_array().unwrap().len() - 1;
+        let at = r["instants"][n]["at"].as_str().unwrap().to_string();
+        let server = operator_server(scenario, &r, n);
+        let out = explain_at(&server, name, &at, &["-o", "json"]).ok().json();
+        assert_eq!(strings(&out["notes"]), Vec::<String>::new(), "{scenario}");
+        let ids: Vec<&str> = out["parallelism"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids.len(),
+            3,
+            "{scenario}: three vertices, no phantom from the flow map: {ids:?}"
+        );
+        assert!(
+            ids.iter()
+                .all(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
+        );
+        let status = Command::new(binary("kubectl-flink", "kubectl-flink"))
+            .args(["status", name, "-o", "json"])
+            .env("KUBECONFIG", server.kubeconfig())
+            .env("NO_COLOR", "1")
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .output()
+            .expect("status runs");
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let json: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+        let d = &json["deployments"][0];
+        assert_eq!(d["parallelism"]["source"], "autoscaler", "{d:#}");
+        assert_eq!(
+            strings(&d["autoscalerState"]["problems"]),
+            Vec::<String>::new()
+        );
+        let mut got: Vec<(String, i64)> = d["parallelism"]["vertices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["id"].as_str().unwrap().to_string(),
+                    o["parallelism"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        got.sort();
+        let expected_last = &r["instants"][n]["vertices"];
+        let mut want: Vec<(String, i64)> = expected_last
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(id, v)| (id.clone(), v["finalParallelism"].as_i64().unwrap()))
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "{scenario}");
+        let min = want.iter().map(|w| w.1).min();
+        let max = want.iter().map(|w| w.1).max();
+        assert_eq!(d["parallelism"]["current"]["min"].as_i64(), min, "{d:#}");
+        assert_eq!(d["parallelism"]["current"]["max"].as_i64(), max, "{d:#}");
+    }
+}
+
+/// The test API server stores Events under the names the operator gives them, as the
+/// real one does (`kubectl create` of the operator's EventList).
+#[test]
+fn operator_named_events_are_stored() {
+    let server = TestApiServer::builder()
+        .namespace("flink")
+        .object(serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flink"}}))
+        .start()
+        .expect("starts");
+    let events = operator_dir(OPERATOR_SCENARIO).join("events.yaml");
+    let out = server
+        .kubectl()
+        .args(["create", "--validate=false", "-f"])
+        .arg(&events)
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = server
+        .kubectl()
+        .args(["get", "events", "-n", "flink", "-o", "name"])
+        .output()
+        .expect("kubectl runs");
+    let names = String::from_utf8_lossy(&out.stdout);
+    assert!(names.contains("event/Operator.1785500387"), "{names}");
+    // Other kinds keep the lowercase rule.
+    let upper = std::env::temp_dir().join(format!("upper-{}.json", std::process::id()));
+    std::fs::write(
+        &upper,
+        r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Upper", "namespace": "flink"}}"#,
+    )
+    .expect("writes");
+    let out = server
+        .kubectl()
+        .args(["create", "--validate=false", "-f"])
+        .arg(&upper)
+        .output()
+        .expect("kubectl runs");
+    let _ = std::fs::remove_file(&upper);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\"Upper\" is invalid"), "{stderr}");
+}
