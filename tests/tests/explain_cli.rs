@@ -189,11 +189,13 @@ fn scale_up_on_lag() {
         text.contains("plus 300.00 rec/s to catch up on a lag of 540000 records"),
         "{text}"
     );
+    // Recomputed with the operator's algorithm (the restart catch-up counts too).
+    assert!(text.contains("scale up below 1300.00 rec/s"), "{text}");
     assert!(
-        text.contains("The capacity is below the scale-up threshold of 1300.00 rec/s"),
+        text.contains("300.00 + 1000.00 x 300s / 1800s + 1000.00 / 0.7 = 1895.00 rec/s"),
         "{text}"
     );
-    assert!(text.contains("parallelism 2 x 1.9 = 4"), "{text}");
+    assert!(text.contains("parallelism ceil(1.895 x 2) = 4"), "{text}");
 }
 
 #[test]
@@ -257,11 +259,15 @@ fn advisor_mode_with_its_recommendations() {
     assert_eq!(d["outcome"], "recommended");
     assert_eq!(d["disabledBy"], "job.autoscaler.scaling.enabled:false");
     assert_eq!(d["sources"], serde_json::json!(["event"]));
-    assert_eq!(d["vertices"][0]["idealParallelism"], 4);
-    assert_eq!(d["vertices"][1]["idealParallelism"], 2);
-    assert_eq!(
-        d["vertices"][1]["limits"][0]["kind"],
-        "scale-down-max-factor"
+    // A ScalingReport carries no catch-up rate, thresholds or key groups: explain
+    // does not pretend to know the steps (it used to derive an "ideal" from the
+    // expected rate, which the operator computes from the result).
+    assert_eq!(d["vertices"][0]["idealParallelism"], Value::Null);
+    assert_eq!(d["vertices"][0]["steps"], serde_json::json!([]));
+    assert!(
+        strings(&d["vertices"][1]["reasons"])
+            .iter()
+            .any(|r| r.contains("not recomputed"))
     );
     // The sink idles at 15%: in advisor mode that is a recommendation, not an action.
     assert_eq!(r["also"][0]["kind"], "scaling-due");
@@ -289,7 +295,11 @@ fn a_vertex_capped_at_max_parallelism() {
     assert_eq!(v["limits"][0]["kind"], "max-parallelism");
     assert_eq!(
         v["limits"][0]["message"],
-        "capped at job.autoscaler.vertex.max-parallelism 4"
+        "capped from 6 at job.autoscaler.vertex.max-parallelism 4"
+    );
+    assert_eq!(
+        v["steps"][0]["option"],
+        "job.autoscaler.vertex.max-parallelism"
     );
     // The sink's ScalingLimited warning belongs to no decision: it is listed.
     let warnings = r["warnings"].as_array().unwrap();

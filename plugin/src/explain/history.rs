@@ -366,9 +366,10 @@ fn reported_vertex(
 }
 
 /// A vertex a ScalingLimited event kept at its parallelism.
-fn held_vertex(timed: &TimedLimited, knobs: &Knobs) -> VertexDecision {
+fn held_vertex(timed: &TimedLimited, _knobs: &Knobs) -> VertexDecision {
     let l = &timed.limited;
-    let (key, _) = knobs.alignment.setting();
+    // Only the deprecated blocking modes post ScalingLimited.
+    let key = knobs::ADJUST_MODE;
     let step = Step {
         what: StepKind::ScalingLimited,
         #[allow(clippy::cast_precision_loss)]
@@ -386,7 +387,7 @@ fn held_vertex(timed: &TimedLimited, knobs: &Knobs) -> VertexDecision {
         utilization: None,
         ideal_parallelism: Some(l.expected),
         reasons: vec![format!(
-            "The operator computed {} but kept {}: no parallelism within its limits divides the {} key groups or partitions, and the deprecated {key} blocks the rescale.",
+            "The operator computed {} but kept {}: no parallelism within its limits divides the {} key groups or partitions, and {key} blocks the rescale.",
             l.expected,
             l.actual,
             l.key_groups_or_partitions
