@@ -849,3 +849,129 @@ fn operator_named_events_are_stored() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("\"Upper\" is invalid"), "{stderr}");
 }
+
+/// `--set`: every vertex recomputed from the newest inputs the operator stored. With
+/// the value in effect, the numbers are the operator's own decision; with
+/// `utilization.target: 0.8`, the target capacity and scale factor are the operator's
+/// formula (`AutoScalerUtils#getTargetProcessingCapacity`) on the operator's inputs.
+#[test]
+fn what_if_recomputes_with_the_operators_formula() {
+    let r = reference(OPERATOR_SCENARIO);
+    let n = r["instants"].as_array().unwrap().len() - 1;
+    let last = &r["instants"][n];
+    let at = last["at"].as_str().unwrap();
+    let server = operator_server(OPERATOR_SCENARIO, &r, n);
+
+    let same = explain_at(
+        &server,
+        "orders-pipeline",
+        at,
+        &[
+            "-o",
+            "json",
+            "--set",
+            "job.autoscaler.utilization.target=0.7",
+        ],
+    )
+    .ok()
+    .json();
+    let w = &same["whatIf"];
+    assert_eq!(w["settings"][0]["was"], "0.7", "{w:#}");
+    let vertices = w["vertices"].as_array().expect("vertices");
+    assert_eq!(vertices.len(), 3);
+    for v in vertices {
+        let id = v["id"].as_str().unwrap();
+        let final_p = &last["vertices"][id]["finalParallelism"];
+        assert_eq!(&v["withCurrentSettings"]["parallelism"], final_p, "{v:#}");
+        assert_eq!(&v["wouldBe"]["parallelism"], final_p, "{v:#}");
+        assert_eq!(v["inputsFrom"], at);
+    }
+
+    let changed = explain_at(
+        &server,
+        "orders-pipeline",
+        at,
+        &[
+            "-o",
+            "json",
+            "--set",
+            "job.autoscaler.utilization.target=0.8",
+        ],
+    )
+    .ok()
+    .json();
+    let w = &changed["whatIf"];
+    let mut highest = 0;
+    for v in w["vertices"].as_array().unwrap() {
+        let id = v["id"].as_str().unwrap();
+        let reference_vertex = &last["vertices"][id];
+        let input = |m: &str, f: &str| number(&reference_vertex["inputs"][m][f]);
+        let restart = iso_seconds(&reference_vertex["restartTime"]) as f64;
+        let target = input("TARGET_DATA_RATE", "average");
+        let capacity = (input("CATCH_UP_DATA_RATE", "current")
+            + target * restart / 1800.0
+            + target / 0.8
+            + 0.5)
+            .floor();
+        let factor = capacity / input("TRUE_PROCESSING_RATE", "average");
+        let c = &v["wouldBe"];
+        assert_eq!(c["targetCapacity"].as_f64(), Some(capacity), "{id}: {v:#}");
+        assert!(
+            (number(&c["scaleFactor"]) - factor).abs() < 1e-12,
+            "{id}: {v:#}"
+        );
+        let current = input("PARALLELISM", "current");
+        let capped = factor.clamp(0.5, 100_001.0);
+        if id == "20ba6b65f97481d5570070de90e4e791" {
+            // The sink (a rebalance input, no alignment): ceil(factor x p) within
+            // [1, min(128 key groups, max(p, 32))].
+            let upper = 128f64.min(current.max(32.0));
+            let expected = (capped * current).ceil().clamp(1.0, upper);
+            assert_eq!(c["parallelism"].as_f64(), Some(expected), "{v:#}");
+        }
+        highest = highest.max(c["parallelism"].as_i64().unwrap());
+    }
+    // 4 slots per TaskManager (taskmanager.numberOfTaskSlots in the deployment).
+    assert_eq!(w["slotsPerTaskManager"], 4);
+    assert_eq!(w["taskManagersWouldBe"].as_i64(), Some((highest + 3) / 4));
+    assert_eq!(w["taskManagers"].as_i64(), Some((15 + 3) / 4));
+
+    let text = explain_at(
+        &server,
+        "orders-pipeline",
+        at,
+        &["--set", "job.autoscaler.utilization.target=0.8"],
+    )
+    .ok()
+    .stdout;
+    assert!(
+        text.contains("What if job.autoscaler.utilization.target=0.8 (was 0.7)"),
+        "{text}"
+    );
+    assert!(text.contains("TaskManagers (4 slots each): 4 → "), "{text}");
+
+    let bad = explain_at(
+        &server,
+        "orders-pipeline",
+        at,
+        &["--set", "job.autoscaler.utilization.target=high"],
+    );
+    assert_eq!(bad.code, 2, "{bad:#?}");
+    assert!(
+        bad.stderr
+            .contains("--set job.autoscaler.utilization.target: Invalid value: \"high\"")
+            && bad.stderr.contains("[config.parse]"),
+        "{bad:#?}"
+    );
+    let unknown = explain_at(
+        &server,
+        "orders-pipeline",
+        at,
+        &["--set", "job.autoscaler.utilisation.target=0.8"],
+    );
+    assert_eq!(unknown.code, 2, "{unknown:#?}");
+    assert!(
+        unknown.stderr.contains("[config.unknown-key]"),
+        "{unknown:#?}"
+    );
+}

@@ -217,7 +217,8 @@ fn whole(v: Option<f64>) -> Option<i64> {
         .map(|v| v.round() as i64)
 }
 
-fn rates_of(s: &Summary) -> Rates {
+/// The rates a ScalingSummary recorded (NaN as absent).
+pub fn rates_of(s: &Summary) -> Rates {
     Rates {
         true_processing_rate: finite(s.average("TRUE_PROCESSING_RATE")),
         target_data_rate: finite(s.average("TARGET_DATA_RATE")),

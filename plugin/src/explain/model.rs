@@ -57,6 +57,9 @@ pub struct Report {
     pub warnings: Vec<WarningRow>,
     pub findings: Vec<FindingRow>,
     pub notes: Vec<String>,
+    /// `--set`: what every vertex would get with the changed settings (absent without).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<super::whatif::WhatIf>,
 }
 
 impl Report {

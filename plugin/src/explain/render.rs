@@ -40,6 +40,64 @@ fn origin(o: Origin, key: &str, option: &str) -> String {
     }
 }
 
+/// The what-if section: each setting, then per vertex current -> with the current
+/// settings -> would be, and the steps; then the TaskManagers.
+fn write_what_if(
+    out: &mut dyn Write,
+    w: &super::whatif::WhatIf,
+    charset: Charset,
+) -> io::Result<()> {
+    let g = |s: &str| glyphs(s, charset);
+    writeln!(out)?;
+    let set: Vec<String> = w
+        .settings
+        .iter()
+        .map(|s| {
+            format!(
+                "{}={} (was {})",
+                s.key,
+                s.value,
+                s.was.as_deref().unwrap_or("unset")
+            )
+        })
+        .collect();
+    writeln!(out, "What if {}", set.join(", "))?;
+    let show = |p: Option<i64>| p.map_or("?".to_string(), |p| p.to_string());
+    writeln!(
+        out,
+        "  {:<32}  {:>7}  {:>16}  {:>8}  INPUTS FROM",
+        "VERTEX", "CURRENT", "CURRENT SETTINGS", "WOULD BE"
+    )?;
+    for v in &w.vertices {
+        writeln!(
+            out,
+            "  {:<32}  {:>7}  {:>16}  {:>8}  {}",
+            v.id,
+            show(v.current),
+            show(v.with_current_settings.as_ref().map(|c| c.parallelism)),
+            show(v.would_be.as_ref().map(|c| c.parallelism)),
+            v.inputs_from
+        )?;
+        for l in &v.limits {
+            writeln!(out, "      {}", g(&l.message))?;
+        }
+    }
+    writeln!(
+        out,
+        "{}",
+        g(&format!(
+            "  TaskManagers ({} slots each): {} -> {}",
+            w.slots_per_task_manager,
+            show(w.task_managers),
+            show(w.task_managers_would_be)
+        ))
+    )?;
+    for n in &w.notes {
+        writeln!(out, "  note: {}", g(n))?;
+    }
+    Ok(())
+}
+
 /// Writes the text explanation.
 pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io::Result<()> {
     let g = |s: &str| glyphs(s, charset);
@@ -129,6 +187,10 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
                 writeln!(out, "      Limited: {}", g(&limit.message))?;
             }
         }
+    }
+
+    if let Some(w) = &report.what_if {
+        write_what_if(out, w, charset)?;
     }
 
     writeln!(out)?;

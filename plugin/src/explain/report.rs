@@ -43,6 +43,8 @@ pub struct Options {
     pub vertex: Option<String>,
     pub context: String,
     pub server: String,
+    /// `--set`: recompute every vertex with these settings.
+    pub what_if: Vec<super::whatif::Setting>,
 }
 
 fn str_at<'a>(o: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -369,6 +371,8 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     });
 
     let parallelism = series(&all_decisions, &current, &vertex_ids, since, o.now, &wanted);
+    let what_if = (!o.what_if.is_empty())
+        .then(|| super::whatif::evaluate(&state, &current, (&config, &knobs), &o.what_if, &wanted));
 
     Report {
         kind: Report::KIND,
@@ -397,6 +401,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         warnings,
         findings,
         notes,
+        what_if,
     }
 }
 

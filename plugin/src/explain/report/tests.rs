@@ -112,6 +112,7 @@ fn options() -> Options {
         vertex: None,
         context: "test".into(),
         server: "https://127.0.0.1:6443".into(),
+        what_if: Vec::new(),
     }
 }
 
