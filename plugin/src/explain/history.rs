@@ -48,11 +48,11 @@ pub struct TimedLimited {
 }
 
 impl TimedLimited {
-    /// Whether the event was posted by the evaluation at `decision`.
+    /// Whether the event was posted by the evaluation at `decision`. Only its newest
+    /// occurrence counts: the operator updates one Event in place, so the message
+    /// (the numbers) is the newest occurrence's.
     fn belongs_to(&self, decision: jiff::Timestamp) -> bool {
-        [self.first, self.at].iter().any(|t| {
-            (-LIMITED_BEFORE..=LIMITED_AFTER).contains(&text::seconds_between(decision, *t))
-        })
+        (-LIMITED_BEFORE..=LIMITED_AFTER).contains(&text::seconds_between(decision, self.at))
     }
 }
 
@@ -123,7 +123,14 @@ pub fn decisions(
             .map(|c| {
                 let limited = claim(&c.vertex, at);
                 let restart = restart_at(records, at, knobs);
-                recorded_vertex(c, knobs, &keyed, restart, limited)
+                let mut v = recorded_vertex(c, knobs, &keyed, restart, limited);
+                let source = restart_source(records, at, knobs);
+                for r in &mut v.reasons {
+                    if r.starts_with("Target capacity at") {
+                        *r = r.replace("{restart source}", &source);
+                    }
+                }
+                v
             })
             .collect();
         let mut sources = vec![Source::ConfigMap];
@@ -171,12 +178,12 @@ pub fn decisions(
         match out
             .iter_mut()
             .filter(|d| l.belongs_to(d.at))
-            .min_by_key(|d| text::seconds_between(d.at, l.first).abs())
+            .min_by_key(|d| text::seconds_between(d.at, l.at).abs())
         {
             Some(d) => d.vertices.push(vertex),
             None => out.push(Decision {
-                time: text::instant(l.first),
-                at: l.first,
+                time: text::instant(l.at),
+                at: l.at,
                 outcome: Outcome::Held,
                 disabled_by: None,
                 sources: vec![Source::Event],
@@ -197,14 +204,36 @@ pub fn decisions(
 /// The restart time the operator used at `at`: the scaling records it had then.
 pub fn restart_at(records: &[ScalingRecord], at: jiff::Timestamp, knobs: &Knobs) -> Duration {
     scaler::restart_time(
-        records
-            .iter()
-            .filter(|r| r.at < at)
-            .filter_map(|r| Duration::try_from(r.restart?).ok()),
+        tracked_before(records, at),
         knobs.tracking_enabled,
         knobs.restart,
         knobs.tracking_limit,
     )
+}
+
+fn tracked_before(
+    records: &[ScalingRecord],
+    at: jiff::Timestamp,
+) -> impl Iterator<Item = Duration> + '_ {
+    records
+        .iter()
+        .filter(move |r| r.at < at)
+        .filter_map(|r| Duration::try_from(r.restart?).ok())
+}
+
+/// Where the restart time at `at` comes from, in words.
+fn restart_source(records: &[ScalingRecord], at: jiff::Timestamp, knobs: &Knobs) -> String {
+    if !knobs.tracking_enabled {
+        return knobs::RESTART.to_string();
+    }
+    match tracked_before(records, at).count() {
+        0 => format!("{}, nothing tracked yet", knobs::RESTART),
+        n => format!(
+            "the longest of {n} tracked restarts ({}, capped by {})",
+            knobs::TRACKING_ENABLED,
+            knobs::TRACKING_LIMIT
+        ),
+    }
 }
 
 fn finite(v: Option<f64>) -> Option<f64> {
@@ -604,11 +633,8 @@ pub fn vertex_decision(
                 if c.outside_bounds { "outside" } else { "within" }
             ));
         }
-        let restart_from = if knobs.tracking_enabled {
-            format!("the longest tracked restart, {}", knobs::TRACKING_ENABLED)
-        } else {
-            knobs::RESTART.to_string()
-        };
+        // Filled in by the caller, which knows the scaling records.
+        let restart_from = "{restart source}";
         reasons.push(format!(
             "Target capacity at {} {}: {} + {} x {}s / {}s + {} / {} = {} rec/s (restart time {}s: {restart_from}).",
             knobs::TARGET,

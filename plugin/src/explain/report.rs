@@ -34,6 +34,9 @@ pub const CONFLICT_RULES: &[&str] = &[
 /// The operator's reconcile interval: how often it collects and evaluates.
 pub const RECONCILE_INTERVAL: &str = "kubernetes.operator.reconcile.interval";
 
+/// How long after `--now` an Event still belongs to the reconcile at `now`.
+pub const EVENT_GRACE: Duration = Duration::from_secs(60);
+
 /// What the caller decides: the clock, the window, the vertex, where it ran.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -90,7 +93,13 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         (true, true) => Mode::On,
         (true, false) => Mode::Advisor,
     };
-    let since = text::minus(o.now, o.since);
+    // The window starts no earlier than the deployment: before it existed there was
+    // no parallelism to chart.
+    let created = str_at(fd, "/metadata/creationTimestamp").and_then(|t| t.parse().ok());
+    let since = match created {
+        Some(c) if c > text::minus(o.now, o.since) && c <= o.now => c,
+        _ => text::minus(o.now, o.since),
+    };
     let prefix = o.vertex.as_ref().map(|v| v.trim().to_ascii_lowercase());
     let wanted = |v: &str| {
         prefix
@@ -131,6 +140,13 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
             .filter(|e| match (uid, e.uid.as_deref()) {
                 (Some(mine), Some(theirs)) => mine == theirs,
                 _ => true,
+            })
+            // With `--now` in the past: what had not happened yet is not known then
+            // (the operator stamps an evaluation's events a moment after its instant:
+            // those of the reconcile at `now` count).
+            .filter(|e| {
+                e.first
+                    .is_none_or(|first| first <= text::plus(o.now, EVENT_GRACE))
             })
             .collect(),
         Fetched::Missing => Vec::new(),

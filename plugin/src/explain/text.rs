@@ -28,14 +28,15 @@ pub fn pct(v: f64) -> String {
     }
 }
 
-/// A rate with two decimals, as the operator's events write it: Java's `%.2f`, which
+/// A rate with two decimals, as the operator's events write it: Java's `%.2f` (also
+/// `Infinity` and `NaN` as Java prints them), which
 /// rounds the shortest decimal form of the double HALF_UP (23987.355 -> 23987.36,
 /// where Rust's `{:.2}` rounds the binary value, just below, to 23987.35).
 pub fn rate(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "inf" } else { "-inf" }.into()
+        if v > 0.0 { "Infinity" } else { "-Infinity" }.into()
     } else {
         java_fixed(v, 2)
     }
@@ -175,7 +176,7 @@ mod tests {
         assert_eq!(rate(-1.005), "-1.01");
         assert_eq!(rate(12_312_000.0), "12312000.00");
         assert_eq!(rate(-0.001), "-0.00");
-        assert_eq!(rate(f64::INFINITY), "inf");
+        assert_eq!(rate(f64::INFINITY), "Infinity");
         assert_eq!(count(360_000.0), "360000");
         assert_eq!(factor(2.857), "2.86x");
     }

@@ -226,7 +226,15 @@ pub fn judge(s: &Situation<'_>) -> Vec<Condition> {
     {
         out.push(c);
     }
-    if running {
+    // While the job stabilizes or the window fills the operator does not evaluate,
+    // and after a restart it clears the samples of the job that ran before.
+    let evaluating = !out.iter().any(|c| {
+        matches!(
+            c.kind,
+            VerdictKind::Stabilizing | VerdictKind::MetricsWindowFilling
+        )
+    });
+    if running && evaluating {
         bounds(s, &mut out);
     }
     if out.is_empty() {
