@@ -48,6 +48,15 @@ pub struct TimedLimited {
 }
 
 impl TimedLimited {
+    /// `ScalingLimited at <newest> (first <first>): <message>`.
+    fn describe(&self) -> String {
+        let mut s = format!("ScalingLimited at {}", text::instant(self.at));
+        if self.first != self.at {
+            s.push_str(&format!(" (first {})", text::instant(self.first)));
+        }
+        format!("{s}: {}", self.message)
+    }
+
     /// Whether the event was posted by the evaluation at `decision`. Only its newest
     /// occurrence counts: the operator updates one Event in place, so the message
     /// (the numbers) is the newest occurrence's.
@@ -426,7 +435,7 @@ fn held_vertex(timed: &TimedLimited, _knobs: &Knobs) -> VertexDecision {
         limits: vec![limited_limit(l)],
         computation: None,
         steps: vec![step],
-        events: vec![format!("ScalingLimited: {}", timed.message)],
+        events: vec![timed.describe()],
     }
 }
 
@@ -685,7 +694,7 @@ pub fn vertex_decision(
     let mut events = Vec::new();
     if let Some(l) = limited {
         limits.push(limited_limit(&l.limited));
-        events.push(format!("ScalingLimited: {}", l.message));
+        events.push(l.describe());
     }
     VertexDecision {
         id: id.to_string(),
