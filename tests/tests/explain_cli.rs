@@ -1001,3 +1001,107 @@ fn what_if_recomputes_with_the_operators_formula() {
         "{unknown:#?}"
     );
 }
+
+fn report_at(scenario: &str, at: &str) -> Value {
+    let r = reference(scenario);
+    let n = r["instants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|i| i["at"] == at)
+        .unwrap_or_else(|| panic!("{scenario}: no instant {at}"));
+    let name = r["deployment"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let server = operator_server(scenario, &r, n);
+    explain_at(&server, &name, at, &["-o", "json"]).ok().json()
+}
+
+fn conditions(report: &Value) -> Vec<Value> {
+    std::iter::once(report["verdict"].clone())
+        .chain(report["also"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// Pending scale-downs as `DelayedScaleDown` evicts them: at 11:10, inside the
+/// excluded period 10:55-11:20, the scale-downs are due; the first reconcile after
+/// the period (11:21) keeps only the recommendations of its last `scale-down.interval`,
+/// and applies orders 18 -> 9, window-aggregate 9 -> 5, sink 26 -> 13, as the operator
+/// did (not the highest values recorded since 10:00).
+#[test]
+fn pending_scale_downs_are_what_the_operator_applies() {
+    let report = report_at("pending-eviction", "2026-07-01T11:10:00Z");
+    let all = conditions(&report);
+    assert_eq!(all[0]["kind"], "excluded-period", "{all:#?}");
+    // The period's end second is inside it (`CalendarUtils`, to the second).
+    assert_eq!(all[0]["until"], "2026-07-01T11:20:01Z", "{all:#?}");
+    let delayed = all
+        .iter()
+        .find(|c| c["kind"] == "scale-down-delayed")
+        .unwrap_or_else(|| panic!("{all:#?}"));
+    let details = strings(&delayed["details"]);
+    for expected in [
+        format!("{V1}: parallelism 18 -> 9"),
+        format!("{V2}: parallelism 9 -> 5"),
+        "20ba6b65f97481d5570070de90e4e791: parallelism 26 -> 13".to_string(),
+    ] {
+        assert!(
+            details.iter().any(|d| d.starts_with(&expected)),
+            "{expected}: {details:#?}"
+        );
+    }
+    assert_eq!(delayed["until"], "2026-07-01T11:21:00Z", "{delayed:#}");
+    let r = reference("pending-eviction");
+    let applied = r["instants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["at"] == "2026-07-01T11:21:00Z")
+        .unwrap();
+    assert_eq!(applied["vertices"][V1]["finalParallelism"], 9);
+    assert_eq!(applied["vertices"][V2]["finalParallelism"], 5);
+}
+
+/// Advisor mode and an excluded period, as the operator reports them.
+#[test]
+fn advisor_and_excluded_period_verdicts() {
+    let report = report_at("advisor", "2026-07-01T08:15:00Z");
+    assert_eq!(
+        report["verdict"]["kind"], "advisor-mode",
+        "{:#}",
+        report["verdict"]
+    );
+    assert_eq!(report["deployment"]["autoscaler"], "advisor");
+    let recommended = report["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["outcome"] == "recommended")
+        .unwrap_or_else(|| panic!("{:#}", report["history"]));
+    assert_eq!(
+        recommended["disabledBy"],
+        "job.autoscaler.scaling.enabled:false"
+    );
+
+    let report = report_at("excluded-period", "2026-07-01T08:15:00Z");
+    let all = conditions(&report);
+    let excluded = all
+        .iter()
+        .find(|c| c["kind"] == "excluded-period")
+        .unwrap_or_else(|| panic!("{all:#?}"));
+    assert_eq!(excluded["until"], "2026-07-01T08:30:01Z", "{excluded:#}");
+    let reported = report["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["outcome"] == "recommended")
+        .unwrap_or_else(|| panic!("{:#}", report["history"]));
+    assert_eq!(
+        reported["disabledBy"],
+        "job.autoscaler.excluded.periods:[08:00-08:30]"
+    );
+}

@@ -326,6 +326,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     let situation = Situation {
         now: o.now,
         next_evaluation: verdict::next_evaluation(&state.samples, o.now, reconcile),
+        reconcile,
         mode,
         session,
         enabled_setting,

@@ -69,6 +69,8 @@ pub struct Situation<'a> {
     /// When the operator evaluates next: its reconcile after the newest collected
     /// sample (see [`next_evaluation`]); the verdict is what it will find then.
     pub next_evaluation: jiff::Timestamp,
+    /// The operator's reconcile interval (`kubernetes.operator.reconcile.interval`).
+    pub reconcile: std::time::Duration,
     pub mode: Mode,
     pub session: bool,
     /// `job.autoscaler.enabled` as written (or its default) and where it came from.
@@ -399,7 +401,13 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
         // `DelayedScaleDown#getMaxRecommendedParallelism` at the reconcile that applies
         // it: entries triggered before (that reconcile - interval) are evicted, the
         // first remaining one is the highest.
-        let applied_at = s.next_evaluation.max(due);
+        // The first reconcile at or after the due time and after an excluded period
+        // that holds now (inside it the operator only reports).
+        let mut not_before = due;
+        if let Some(end) = s.excluded.as_ref().and_then(|i| i.until) {
+            not_before = not_before.max(end);
+        }
+        let applied_at = reconcile_at_or_after(s.next_evaluation, not_before, s.reconcile);
         let window_start = text::minus(applied_at, interval);
         let recommended = d
             .recommendations
@@ -412,7 +420,7 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
             (None, Some(r)) => format!("to parallelism {r}"),
             _ => "scale-down".into(),
         };
-        let when = if due > s.now {
+        let mut when = if due > s.now {
             format!(
                 "due at {} ({} left)",
                 text::instant(due),
@@ -421,12 +429,18 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
         } else {
             "due at the next evaluation".into()
         };
+        if s.excluded.is_some() && applied_at > s.next_evaluation && applied_at > due {
+            when.push_str(&format!(
+                "; inside the excluded period the operator only reports it: applied at its first reconcile after the period, {}",
+                text::instant(applied_at)
+            ));
+        }
         details.push(format!(
             "{}: {change}, first recommended at {}, {when}",
             d.vertex,
             text::instant(d.first_trigger)
         ));
-        due_first = Some(due_first.map_or(due, |f: jiff::Timestamp| f.min(due)));
+        due_first = Some(due_first.map_or(applied_at, |f: jiff::Timestamp| f.min(applied_at)));
     }
     let due_first = due_first?;
     let n = details.len();
@@ -441,6 +455,23 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
     );
     c.details = details;
     Some(until(c, s.now, due_first.max(s.now)))
+}
+
+/// The first reconcile (every `interval` from `next`) at or after `t`.
+fn reconcile_at_or_after(
+    next: jiff::Timestamp,
+    t: jiff::Timestamp,
+    interval: std::time::Duration,
+) -> jiff::Timestamp {
+    if t <= next {
+        return next;
+    }
+    let step = i64::try_from(interval.as_secs()).unwrap_or(60).max(1);
+    let k = (text::seconds_between(next, t) + step - 1) / step;
+    text::plus(
+        next,
+        std::time::Duration::from_secs((k * step).unsigned_abs()),
+    )
 }
 
 /// When the operator evaluates next: the first reconcile (every `interval`, counted
@@ -665,6 +696,7 @@ mod tests {
         Situation {
             now: at(NOW),
             next_evaluation: at(NOW),
+            reconcile: std::time::Duration::from_secs(60),
             mode: Mode::On,
             session: false,
             enabled_setting: "true (explicit)".into(),
