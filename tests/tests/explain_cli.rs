@@ -1105,3 +1105,45 @@ fn advisor_and_excluded_period_verdicts() {
         "job.autoscaler.excluded.periods:[08:00-08:30]"
     );
 }
+
+/// The text the README shows: the 08:15 backlog scale-up of the operator-produced
+/// scenario, and a what-if at 12:43.
+#[test]
+fn operator_scenario_text() {
+    let r = reference(OPERATOR_SCENARIO);
+    let n = r["instants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|i| i["at"] == "2026-07-01T08:15:00Z")
+        .unwrap();
+    let server = operator_server(OPERATOR_SCENARIO, &r, n);
+    let text = explain_at(&server, "orders-pipeline", "2026-07-01T08:15:00Z", &[])
+        .ok()
+        .stdout;
+    insta::assert_snapshot!("explain_operator_0815", text);
+
+    let last = r["instants"].as_array().unwrap().len() - 1;
+    let server = operator_server(OPERATOR_SCENARIO, &r, last);
+    let text = explain_at(
+        &server,
+        "orders-pipeline",
+        "2026-07-01T12:43:00Z",
+        &[
+            "--set",
+            "job.autoscaler.utilization.target=0.8",
+            "--set",
+            "job.autoscaler.vertex.max-parallelism=10",
+        ],
+    )
+    .ok()
+    .stdout;
+    let what_if: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("What if"))
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(!what_if.is_empty(), "{text}");
+    insta::assert_snapshot!("explain_operator_what_if", what_if);
+}

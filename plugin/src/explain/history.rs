@@ -238,9 +238,13 @@ fn restart_source(records: &[ScalingRecord], at: jiff::Timestamp, knobs: &Knobs)
     match tracked_before(records, at).count() {
         0 => format!("{}, nothing tracked yet", knobs::RESTART),
         n => format!(
-            "the longest of {n} tracked restarts ({}, capped by {})",
-            knobs::TRACKING_ENABLED,
-            knobs::TRACKING_LIMIT
+            "the longest tracked restart of {}, {}",
+            if n == 1 {
+                "1 record".to_string()
+            } else {
+                format!("{n} records")
+            },
+            knobs::TRACKING_ENABLED
         ),
     }
 }
@@ -495,13 +499,28 @@ pub fn step_limit(step: &Step, knobs: &Knobs, rates: &Rates) -> Limit {
                 factor(1.0 - knobs.down_factor),
             ),
         ),
-        StepKind::MinParallelism => (
+        // `JobVertexScaler` widens the limits to the current parallelism.
+        StepKind::MinParallelism if num(step.to) == knobs.vertex_min.to_string() => (
             LimitKind::MinParallelism,
             format!("raised from {from} to {option} {to}"),
         ),
-        StepKind::MaxParallelism => (
+        StepKind::MinParallelism => (
+            LimitKind::MinParallelism,
+            format!(
+                "raised from {from} to {to}: {option} {}, lowered to the current parallelism",
+                knobs.vertex_min
+            ),
+        ),
+        StepKind::MaxParallelism if num(step.to) == knobs.vertex_max.to_string() => (
             LimitKind::MaxParallelism,
             format!("capped from {from} at {option} {to}"),
+        ),
+        StepKind::MaxParallelism => (
+            LimitKind::MaxParallelism,
+            format!(
+                "capped from {from} at {to}: {option} {}, raised to the current parallelism",
+                knobs.vertex_max
+            ),
         ),
         StepKind::KeyGroupsCap => (
             LimitKind::KeyGroups,

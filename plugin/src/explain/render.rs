@@ -65,15 +65,20 @@ fn write_what_if(
     let show = |p: Option<i64>| p.map_or("?".to_string(), |p| p.to_string());
     writeln!(
         out,
-        "  {:<32}  {:>7}  {:>16}  {:>8}  INPUTS FROM",
-        "VERTEX", "CURRENT", "CURRENT SETTINGS", "WOULD BE"
+        "  From the newest evaluation the operator stored per vertex: the parallelism then, what it decided with the current settings, what it would decide with these."
+    )?;
+    writeln!(
+        out,
+        "  {:<32}  {:>3}  {:>4}  {:>7}  {:>8}  EVALUATED AT",
+        "VERTEX", "NOW", "THEN", "DECIDED", "WOULD BE"
     )?;
     for v in &w.vertices {
         writeln!(
             out,
-            "  {:<32}  {:>7}  {:>16}  {:>8}  {}",
+            "  {:<32}  {:>3}  {:>4}  {:>7}  {:>8}  {}",
             v.id,
             show(v.current),
+            show(v.evaluated_parallelism),
             show(v.with_current_settings.as_ref().map(|c| c.parallelism)),
             show(v.would_be.as_ref().map(|c| c.parallelism)),
             v.inputs_from

@@ -172,6 +172,10 @@ mod tests {
         assert_eq!(rate(23_987.355), "23987.36");
         assert_eq!(format!("{:.2}", 23_987.355), "23987.35");
         assert_eq!(rate(0.125), "0.13");
+        // From the operator-produced `pending-eviction` fixture: the ScalingReport
+        // says 32490.98 and 32512.32 where Rust's {:.2} gives .97 and .31.
+        assert_eq!(rate(32_490.975), "32490.98");
+        assert_eq!(rate(32_512.315), "32512.32");
         assert_eq!(rate(9.995), "10.00");
         assert_eq!(rate(-1.005), "-1.01");
         assert_eq!(rate(12_312_000.0), "12312000.00");

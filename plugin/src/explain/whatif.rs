@@ -131,6 +131,8 @@ pub struct WhatIfVertex {
     pub inputs_from: String,
     /// The parallelism the vertex runs now.
     pub current: Option<i64>,
+    /// The parallelism it had at that evaluation (the inputs' PARALLELISM).
+    pub evaluated_parallelism: Option<i64>,
     /// With the current settings, from the same inputs.
     pub with_current_settings: Option<Computation>,
     /// With the settings applied.
@@ -197,6 +199,7 @@ pub fn evaluate(
             id: id.to_string(),
             inputs_from: super::text::instant(c.at),
             current: current.get(id).copied(),
+            evaluated_parallelism: from,
             with_current_settings: with_current,
             would_be,
             limits,
