@@ -326,7 +326,8 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 ///       "time": "2026-07-01T10:00:00Z",
 ///       "outcome": "scaled",             // "scaled" (ConfigMap history) | "reported"
 ///                                        // (ScalingReport not in the history) |
-///                                        // "recommended" (execution disabled)
+///                                        // "recommended" (execution disabled) |
+///                                        // "held" (kept by a ScalingLimited event)
 ///       "disabledBy": null,              // "<key>:<value>" for recommendations
 ///       "sources": ["config-map", "event"],
 ///       "vertices": [
@@ -334,28 +335,48 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 ///           "id": "bc764cd8ddf7a0cff126f51c16239658",
 ///           "from": 2, "to": 4,
 ///           "direction": "up",           // "up" | "down" | "unchanged"
-///           "rates": {                   // records/s; null when not recorded or not finite
+///           "rates": {                   // records/s; null when not recorded;
+///                                        // "Infinity" / "NaN" when not finite
 ///             "trueProcessingRate": 1000.0, "targetDataRate": 1000.0,
 ///             "catchUpDataRate": 500.0, "lag": 900000.0,
 ///             "expectedProcessingRate": 1929.0,
-///             "scaleUpThreshold": 1500.0, "scaleDownThreshold": 3500.0,
+///             "scaleUpThreshold": 1500.0, "scaleDownThreshold": "Infinity",
 ///             "maxParallelism": 128, "sourcePartitions": null
 ///           },
 ///           "utilization": {             // null without rates
 ///             "value": 1.0,              // target data rate / true processing rate
 ///             "withCatchUp": 1.5,        // counting the catch-up rate; null without lag
-///             "target": 0.7, "min": 0.4, "max": 1.0,
+///             "target": 0.7, "min": 0.4, "max": 1.0,   // the bounds in effect
 ///             "boundsFrom": "target 0.7 +/- boundary 0.3"
 ///           },
-///           "idealParallelism": 4,       // from x (expected / true processing rate)
+///           "idealParallelism": 5,       // ceil(scale factor before caps x from)
+///           "computation": {             // the operator's algorithm redone from the
+///                                        // recorded inputs (null when they are missing)
+///             "upperUtilization": 1.0, "lowerUtilization": 0.0,   // 1/0 on backlog
+///             "scaleUpThreshold": 1500.0, "scaleDownThreshold": "Infinity",
+///             "restartSeconds": 300, "targetCapacity": 2095.0,
+///             "scaleFactor": 2.095, "cappedScaleFactor": 2.095,
+///             "rawParallelism": 5,       // ceil(capped factor x from)
+///             "beforeAlignment": 5,      // after min/max parallelism and key groups
+///             "parallelism": 5,          // after alignment
+///             "outsideBounds": true, "scalingLimited": null,   // [expected, actual]
+///             "steps": [...]
+///           },
+///           "steps": [                   // every step that changed the number, in order
+///             {"what": "key-group-alignment",   // "scale-up-max-factor" |
+///                                        // "scale-down-max-factor" | "min-parallelism" |
+///                                        // "max-parallelism" | "key-groups-cap" |
+///                                        // "key-group-alignment" |
+///                                        // "source-partition-alignment" |
+///                                        // "scaling-limited" | "scale-down-interval"
+///              "from": 11, "to": 12,
+///              "option": "job.autoscaler.scaling.key-group.partitions.adjust.mode"}
+///           ],
 ///           "reasons": ["..."],          // the explanation, sentence by sentence
-///           "limits": [                  // what moved it away from idealParallelism
-///             {"kind": "key-groups",     // "max-parallelism" | "key-groups" |
-///                                        // "source-partitions" | "min-parallelism" |
-///                                        // "scale-up-max-factor" | "scale-down-max-factor" |
-///                                        // "scale-down-interval" | "scaling-limited" | "adjusted"
-///              "message": "..."}
-///           ]
+///           "limits": [                  // the steps and a ScalingLimited event, in words
+///             {"kind": "key-group-alignment", "message": "..."}
+///           ],
+///           "events": ["ScalingLimited at ...: ..."]   // events tied to this decision
 ///         }
 ///       ]
 ///     }
@@ -382,7 +403,19 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 ///     {"kind": "FlinkDeployment", "name": "orders", "rule": "autoscaler.unbounded",
 ///      "severity": "warn", "path": "...", "value": "true", "message": "..."}
 ///   ],
-///   "notes": ["..."]                     // what could not be read, and why
+///   "notes": ["..."],                    // what could not be read, and why
+///   "whatIf": {                          // only with --set
+///     "settings": [{"key": "...", "option": "...", "value": "0.8", "was": "0.7"}],
+///     "vertices": [
+///       {"id": "...", "inputsFrom": "2026-07-01T12:43:00Z",   // the evaluation used
+///        "current": 12, "evaluatedParallelism": 9,
+///        "withCurrentSettings": {...computation...},
+///        "wouldBe": {...computation...},
+///        "limits": [{"kind": "...", "message": "..."}]}
+///     ],
+///     "slotsPerTaskManager": 4, "taskManagers": 4, "taskManagersWouldBe": 3,
+///     "notes": ["..."]
+///   }
 /// }
 /// ```
 ///
