@@ -977,6 +977,53 @@ mod tests {
         assert!(state.notes[0].contains("a: '0', b: x"), "{:?}", state.notes);
     }
 
+    /// Every ConfigMap the operator's own code wrote in the end-to-end fixtures
+    /// (`tests/fixtures/explain/operator/*/configmap-*.yaml`, see their README)
+    /// decodes without a note, both `parallelismOverrides` forms included.
+    #[test]
+    fn every_operator_written_config_map_decodes_cleanly() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/explain/operator");
+        let mut read_maps = 0;
+        let mut overrides_seen = 0;
+        let mut config_overrides_seen = 0;
+        for scenario in std::fs::read_dir(&root).expect("fixtures exist") {
+            let dir = scenario.expect("entry").path();
+            if !dir.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&dir).expect("scenario dir") {
+                let path = file.expect("entry").path();
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                if !(name.starts_with("configmap-") && name.ends_with(".yaml")) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("reads");
+                let cm: Value = serde_saphyr::from_str(&text).expect("YAML");
+                let state = read(&cm);
+                assert_eq!(state.notes, Vec::<String>::new(), "{}", path.display());
+                let raw = cm
+                    .pointer("/data/parallelismOverrides")
+                    .and_then(Value::as_str);
+                if let Some(raw) = raw.filter(|r| !r.trim().is_empty()) {
+                    assert!(!state.overrides.is_empty(), "{}", path.display());
+                    assert!(
+                        state.overrides.iter().all(|o| o.id.len() == 32),
+                        "{}: {:?}",
+                        path.display(),
+                        state.overrides
+                    );
+                    assert_eq!(state.overrides.len(), raw.matches(':').count(), "{raw}");
+                    overrides_seen += 1;
+                }
+                config_overrides_seen += usize::from(!state.config_overrides.is_empty());
+                read_maps += 1;
+            }
+        }
+        assert!(read_maps >= 80, "{read_maps}");
+        assert!(overrides_seen > 10 && config_overrides_seen > 0);
+    }
+
     #[test]
     fn oversized_payloads_are_refused() {
         let big = "a".repeat(usize::try_from(MAX_DECOMPRESSED_BYTES).unwrap() + 10);

@@ -984,4 +984,43 @@ mod tests {
         assert!(c[0].summary.contains(V1), "{}", c[0].summary);
         assert_eq!(c[0].details.len(), 1);
     }
+
+    #[test]
+    fn the_next_reconcile_follows_the_newest_sample() {
+        let sample = |t: &str| Sample {
+            at: Some(at(t)),
+            ..Sample::default()
+        };
+        let minute = std::time::Duration::from_secs(60);
+        let samples = [
+            sample("2026-07-01T08:13:00Z"),
+            sample("2026-07-01T08:14:00Z"),
+        ];
+        // At the sample's own instant the operator has evaluated: the next is a minute on.
+        assert_eq!(
+            next_evaluation(&samples, at("2026-07-01T08:14:00Z"), minute),
+            at("2026-07-01T08:15:00Z")
+        );
+        assert_eq!(
+            next_evaluation(&samples, at("2026-07-01T08:16:30Z"), minute),
+            at("2026-07-01T08:17:00Z")
+        );
+        assert_eq!(next_evaluation(&[], at(NOW), minute), at(NOW));
+        assert_eq!(
+            reconcile_at_or_after(
+                at("2026-07-01T11:11:00Z"),
+                at("2026-07-01T11:20:01Z"),
+                minute
+            ),
+            at("2026-07-01T11:21:00Z")
+        );
+        assert_eq!(
+            reconcile_at_or_after(
+                at("2026-07-01T11:11:00Z"),
+                at("2026-07-01T11:00:00Z"),
+                minute
+            ),
+            at("2026-07-01T11:11:00Z")
+        );
+    }
 }
