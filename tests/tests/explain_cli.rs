@@ -1147,3 +1147,15 @@ fn operator_scenario_text() {
     assert!(!what_if.is_empty(), "{text}");
     insta::assert_snapshot!("explain_operator_what_if", what_if);
 }
+
+/// Memory tuning: the `configOverrides` the operator stores with a rescale are shown.
+#[test]
+fn memory_tuning_overrides_are_shown() {
+    let report = report_at("memory-tuning", "2026-07-01T09:36:00Z");
+    let overrides = report["autoscalerOverrides"].as_object().expect("a map");
+    assert!(
+        overrides.contains_key("taskmanager.memory.process.size"),
+        "{overrides:#?}"
+    );
+    assert_eq!(strings(&report["notes"]), Vec::<String>::new());
+}

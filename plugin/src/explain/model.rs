@@ -54,6 +54,10 @@ pub struct Report {
     pub history: Vec<Decision>,
     pub parallelism: Vec<VertexSeries>,
     pub configuration: Vec<ConfigRow>,
+    /// What the autoscaler applies on top of the configuration (`configOverrides`,
+    /// memory tuning): key -> value, and the keys it removes.
+    pub autoscaler_overrides: std::collections::BTreeMap<String, String>,
+    pub autoscaler_removals: Vec<String>,
     pub warnings: Vec<WarningRow>,
     pub findings: Vec<FindingRow>,
     pub notes: Vec<String>,

@@ -248,6 +248,20 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
         )?;
     }
 
+    if !report.autoscaler_overrides.is_empty() || !report.autoscaler_removals.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Applied by the autoscaler on top (ConfigMap configOverrides, memory tuning)"
+        )?;
+        for (key, value) in &report.autoscaler_overrides {
+            writeln!(out, "  {key}: {value}")?;
+        }
+        for key in &report.autoscaler_removals {
+            writeln!(out, "  {key}: removed")?;
+        }
+    }
+
     if !report.warnings.is_empty() {
         writeln!(out)?;
         writeln!(out, "Warnings (events since {})", report.since)?;
@@ -392,6 +406,8 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 ///      "origin": "deprecated-alias"}     // "explicit" | "deprecated-alias" |
 ///                                        // "old-prefix" | "default" | "unset"
 ///   ],
+///   "autoscalerOverrides": {"taskmanager.memory.process.size": "2901058543 bytes"},
+///   "autoscalerRemovals": ["..."],       // configOverrides (memory tuning)
 ///   "warnings": [                        // IneffectiveScaling, MemoryPressure,
 ///                                        // ResourceQuotaReached, ScalingVetoed and
 ///                                        // ScalingLimited events in the window

@@ -415,6 +415,8 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         history,
         parallelism,
         configuration,
+        autoscaler_overrides: state.config_overrides.clone(),
+        autoscaler_removals: state.config_removals.clone(),
         warnings,
         findings,
         notes,
