@@ -1159,3 +1159,66 @@ fn memory_tuning_overrides_are_shown() {
     );
     assert_eq!(strings(&report["notes"]), Vec::<String>::new());
 }
+
+/// Events of another deployment incarnation (same name, other `involvedObject.uid`)
+/// are not this one's: a ScalingLimited of the old one does not attach to a decision.
+#[test]
+fn events_of_another_uid_are_ignored() {
+    let r = reference(OPERATOR_SCENARIO);
+    let n = r["instants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|i| i["at"] == "2026-07-01T08:15:00Z")
+        .unwrap();
+    let dir = operator_dir(OPERATOR_SCENARIO);
+    let mut events = events_at(OPERATOR_SCENARIO, &r, n);
+    let mut stranger = events
+        .iter()
+        .find(|e| e["reason"] == "ScalingLimited")
+        .expect("a ScalingLimited at 08:15")
+        .clone();
+    stranger["metadata"]["name"] = "Operator.1".into();
+    stranger["involvedObject"]["uid"] = "00000000-0000-0000-0000-000000000000".into();
+    stranger["message"] = stranger["message"]
+        .as_str()
+        .unwrap()
+        .replace("expected parallelism: 25", "expected parallelism: 30")
+        .into();
+    events.push(stranger);
+    let configmap = r["instants"][n]["configmap"].as_str().unwrap();
+    let server = TestApiServer::builder()
+        .namespace("flink")
+        .yaml_file(dir.join("deployment.yaml"))
+        .expect("loads")
+        .yaml_file(dir.join(configmap))
+        .expect("loads")
+        .objects(events)
+        .start()
+        .expect("starts");
+    let out = explain_at(
+        &server,
+        "orders-pipeline",
+        "2026-07-01T08:15:00Z",
+        &["-o", "json"],
+    )
+    .ok()
+    .json();
+    let held: Vec<&Value> = out["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["vertices"].as_array().unwrap())
+        .filter(|v| v["id"] == V1)
+        .collect();
+    assert_eq!(held.len(), 1, "{held:#?}");
+    assert_eq!(held[0]["idealParallelism"], 25);
+    let warnings = out["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().all(|w| !w["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected parallelism: 30")),
+        "{warnings:#?}"
+    );
+}

@@ -366,10 +366,17 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
             // A default as the user would write it (`1h`, not the table's `1 h`;
             // `100000`, not Java's `100000.`); a set value as written.
             value: match (&s.origin, &s.value) {
+                // The deprecated adjust mode applies only when set: its table default
+                // is not in effect (`ParallelismAligner#resolve`).
+                (Origin::Default, _) if s.option == knobs::ADJUST_MODE => None,
                 (Origin::Default, Some(v)) => Some(flink_syntax(v)),
                 _ => s.raw.clone(),
             },
-            origin: s.origin,
+            origin: if s.option == knobs::ADJUST_MODE && s.origin == Origin::Default {
+                Origin::Unset
+            } else {
+                s.origin
+            },
         })
         .collect();
     configuration.push(match config.get(knobs::PIPELINE_MAX) {
