@@ -304,6 +304,7 @@ pub fn inputs_of(rates: &Rates, current: i64, knobs: &Knobs, restart: Duration) 
         catch_up_data_rate: rates.catch_up_data_rate?,
         max_parallelism: rates
             .max_parallelism
+            .filter(|m| *m > 0)
             .or(knobs.pipeline_max)
             .unwrap_or(i64::from(i32::MAX)),
         source_partitions: partitions,
