@@ -131,15 +131,11 @@ pub fn decisions(
             .iter()
             .map(|c| {
                 let limited = claim(&c.vertex, at);
-                let restart = restart_at(records, at, knobs);
-                let mut v = recorded_vertex(c, knobs, &keyed, restart, limited);
-                let source = restart_source(records, at, knobs);
-                for r in &mut v.reasons {
-                    if r.starts_with("Target capacity at") {
-                        *r = r.replace("{restart source}", &source);
-                    }
-                }
-                v
+                let restart = (
+                    restart_at(records, at, knobs),
+                    restart_source(records, at, knobs),
+                );
+                recorded_vertex(c, knobs, &keyed, restart, limited)
             })
             .collect();
         let mut sources = vec![Source::ConfigMap];
@@ -183,7 +179,7 @@ pub fn decisions(
             continue;
         }
         claimed[i] = true;
-        let vertex = held_vertex(l, knobs);
+        let vertex = held_vertex(l);
         match out
             .iter_mut()
             .filter(|d| l.belongs_to(d.at))
@@ -370,7 +366,7 @@ fn recorded_vertex(
     c: &RecordedChange,
     knobs: &Knobs,
     keyed: &BTreeMap<String, bool>,
-    restart: Duration,
+    (restart, restart_from): (Duration, String),
     limited: Option<&TimedLimited>,
 ) -> VertexDecision {
     let s = &c.summary;
@@ -385,7 +381,14 @@ fn recorded_vertex(
             let keyed = keyed.get(&c.vertex).copied().unwrap_or(i.keyed);
             scaler::compute(&Inputs { keyed, ..i }, &knobs.scaler())
         });
-    vertex_decision(&c.vertex, from, to, rates, knobs, computation, limited)
+    vertex_decision(
+        &c.vertex,
+        (from, to),
+        rates,
+        knobs,
+        (computation, &restart_from),
+        limited,
+    )
 }
 
 fn reported_vertex(
@@ -395,11 +398,10 @@ fn reported_vertex(
 ) -> VertexDecision {
     let mut d = vertex_decision(
         &v.id,
-        Some(v.from),
-        Some(v.to),
+        (Some(v.from), Some(v.to)),
         rates_of_report(v),
         knobs,
-        None,
+        (None, ""),
         limited,
     );
     d.reasons.push(
@@ -410,7 +412,7 @@ fn reported_vertex(
 }
 
 /// A vertex a ScalingLimited event kept at its parallelism.
-fn held_vertex(timed: &TimedLimited, _knobs: &Knobs) -> VertexDecision {
+fn held_vertex(timed: &TimedLimited) -> VertexDecision {
     let l = &timed.limited;
     // Only the deprecated blocking modes post ScalingLimited.
     let key = knobs::ADJUST_MODE;
@@ -572,11 +574,10 @@ pub fn step_limit(step: &Step, knobs: &Knobs, rates: &Rates) -> Limit {
 #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 pub fn vertex_decision(
     id: &str,
-    from: Option<i64>,
-    to: Option<i64>,
+    (from, to): (Option<i64>, Option<i64>),
     rates: Rates,
     knobs: &Knobs,
-    computation: Option<Computation>,
+    (computation, restart_from): (Option<Computation>, &str),
     limited: Option<&TimedLimited>,
 ) -> VertexDecision {
     let direction = direction_of(from, to);
@@ -662,8 +663,6 @@ pub fn vertex_decision(
                 if c.outside_bounds { "outside" } else { "within" }
             ));
         }
-        // Filled in by the caller, which knows the scaling records.
-        let restart_from = "{restart source}";
         reasons.push(format!(
             "Target capacity at {} {}: {} + {} x {}s / {}s + {} / {} = {} rec/s (restart time {}s: {restart_from}).",
             knobs::TARGET,
