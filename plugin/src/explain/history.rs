@@ -135,7 +135,8 @@ pub fn decisions(
                     restart_at(records, at, knobs),
                     restart_source(records, at, knobs),
                 );
-                recorded_vertex(c, knobs, &keyed, restart, limited)
+                let coefficient = coefficient_at(history, &c.vertex, at, knobs);
+                recorded_vertex(c, knobs, (&keyed, coefficient), restart, limited)
             })
             .collect();
         let mut sources = vec![Source::ConfigMap];
@@ -226,6 +227,38 @@ fn tracked_before(
         .filter_map(|r| Duration::try_from(r.restart?).ok())
 }
 
+/// With `observed-scalability.enabled`, the coefficient the operator fitted at `at`
+/// to the vertex's history before it; 1 otherwise.
+pub fn coefficient_at(
+    history: &[RecordedChange],
+    vertex: &str,
+    at: jiff::Timestamp,
+    knobs: &Knobs,
+) -> f64 {
+    if !knobs.observed_scalability {
+        return 1.0;
+    }
+    let points: Vec<(f64, f64)> = history
+        .iter()
+        .filter(|c| c.vertex == vertex && c.at < at)
+        .map(|c| {
+            #[allow(clippy::cast_precision_loss)]
+            let p = c.summary.current_parallelism.unwrap_or(0) as f64;
+            (
+                p,
+                c.summary
+                    .average("TRUE_PROCESSING_RATE")
+                    .unwrap_or(f64::NAN),
+            )
+        })
+        .collect();
+    scaler::observed_scaling_coefficient(
+        &points,
+        knobs.observed_min_observations,
+        knobs.observed_coefficient_min,
+    )
+}
+
 /// Where the restart time at `at` comes from, in words.
 fn restart_source(records: &[ScalingRecord], at: jiff::Timestamp, knobs: &Knobs) -> String {
     if !knobs.tracking_enabled {
@@ -307,6 +340,7 @@ pub fn inputs_of(rates: &Rates, current: i64, knobs: &Knobs, restart: Duration) 
         keyed: partitions <= 0 && rates.lag.is_none(),
         backlog,
         restart,
+        scaling_coefficient: 1.0,
     })
 }
 
@@ -331,6 +365,10 @@ pub fn keyed_by_vertex(
         };
         let Some(inputs) = inputs_of(&rates, from, knobs, restart_at(records, c.at, knobs)) else {
             continue;
+        };
+        let inputs = Inputs {
+            scaling_coefficient: coefficient_at(history, &c.vertex, c.at, knobs),
+            ..inputs
         };
         default.insert(&c.vertex, inputs.keyed);
         let entry = score.entry(&c.vertex).or_default();
@@ -365,7 +403,7 @@ fn direction_of(from: Option<i64>, to: Option<i64>) -> Direction {
 fn recorded_vertex(
     c: &RecordedChange,
     knobs: &Knobs,
-    keyed: &BTreeMap<String, bool>,
+    (keyed, coefficient): (&BTreeMap<String, bool>, f64),
     (restart, restart_from): (Duration, String),
     limited: Option<&TimedLimited>,
 ) -> VertexDecision {
@@ -379,7 +417,14 @@ fn recorded_vertex(
         .and_then(|f| inputs_of(&rates, f, knobs, restart))
         .and_then(|i| {
             let keyed = keyed.get(&c.vertex).copied().unwrap_or(i.keyed);
-            scaler::compute(&Inputs { keyed, ..i }, &knobs.scaler())
+            scaler::compute(
+                &Inputs {
+                    keyed,
+                    scaling_coefficient: coefficient,
+                    ..i
+                },
+                &knobs.scaler(),
+            )
         });
     vertex_decision(
         &c.vertex,
@@ -556,6 +601,12 @@ pub fn step_limit(step: &Step, knobs: &Knobs, rates: &Rates) -> Limit {
             format!(
                 "no parallelism in range divides its key groups or partitions: kept at {to} instead of {from} ({option}: {})",
                 knobs.alignment.setting().1
+            ),
+        ),
+        StepKind::ObservedScalability => (
+            LimitKind::ObservedScalability,
+            format!(
+                "{option}: the scale factor divided by the scaling coefficient fitted to the history, {from} became {to}"
             ),
         ),
         StepKind::ScaleDownInterval => (

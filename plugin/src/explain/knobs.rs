@@ -40,6 +40,8 @@ pub const TRACKING_LIMIT: &str = "job.autoscaler.restart.time-tracking.limit";
 pub const BACKLOG_THRESHOLD: &str = "job.autoscaler.backlog-processing.lag-threshold";
 pub const EFFECTIVENESS_THRESHOLD: &str = "job.autoscaler.scaling.effectiveness.threshold";
 pub const OBSERVED_SCALABILITY: &str = "job.autoscaler.observed-scalability.enabled";
+pub const OBSERVED_MIN_OBSERVATIONS: &str = "job.autoscaler.observed-scalability.min-observations";
+pub const OBSERVED_COEFFICIENT_MIN: &str = "job.autoscaler.observed-scalability.coefficient-min";
 pub const SLOTS: &str = "taskmanager.numberOfTaskSlots";
 
 /// The options the explanation shows, in this order.
@@ -135,6 +137,8 @@ pub struct Knobs {
     pub effectiveness_detection: bool,
     pub effectiveness_threshold: f64,
     pub observed_scalability: bool,
+    pub observed_min_observations: usize,
+    pub observed_coefficient_min: f64,
     /// `taskmanager.numberOfTaskSlots` (Flink's default 1).
     pub slots: i64,
     /// `job.autoscaler.vertex.exclude.ids`.
@@ -185,6 +189,11 @@ impl Knobs {
             effectiveness_detection: effective.bool(EFFECTIVENESS) == Some(true),
             effectiveness_threshold: effective.f64(EFFECTIVENESS_THRESHOLD).unwrap_or(0.1),
             observed_scalability: effective.bool(OBSERVED_SCALABILITY) == Some(true),
+            observed_min_observations: effective
+                .i64(OBSERVED_MIN_OBSERVATIONS)
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(3),
+            observed_coefficient_min: effective.f64(OBSERVED_COEFFICIENT_MIN).unwrap_or(0.5),
             slots: config
                 .get(SLOTS)
                 .and_then(|e| values::parse_int(e.raw.as_deref()?).ok())

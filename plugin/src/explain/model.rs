@@ -292,6 +292,8 @@ pub enum LimitKind {
     ScaleDownInterval,
     /// A `ScalingLimited` event for this change.
     ScalingLimited,
+    /// `observed-scalability.enabled`: the factor divided by the fitted coefficient.
+    ObservedScalability,
     /// Aligned to the key groups (`scaling.parallelism-alignment.mode`).
     KeyGroupAlignment,
     /// Aligned to the source partitions.

@@ -89,6 +89,9 @@ pub struct Inputs {
     pub backlog: bool,
     /// The restart time in effect (`ScalingTracking#getMaxRestartTimeOrDefault`).
     pub restart: Duration,
+    /// With `observed-scalability.enabled`, the coefficient the scale factor is divided
+    /// by ([`observed_scaling_coefficient`]); 1 otherwise.
+    pub scaling_coefficient: f64,
 }
 
 /// One step that changed the number, with the option that caused it. A capped scale
@@ -127,6 +130,9 @@ pub enum StepKind {
     /// The highest recommendation within `scale-down.interval` applied
     /// (`DelayedScaleDown#getMaxRecommendedParallelism`).
     ScaleDownInterval,
+    /// The scale factor divided by the observed scaling coefficient
+    /// (`observed-scalability.enabled`).
+    ObservedScalability,
 }
 
 /// The operator's computation for a vertex, every intermediate number kept.
@@ -357,11 +363,21 @@ pub fn compute(inputs: &Inputs, settings: &Settings) -> Option<Computation> {
         return None;
     }
     let mut steps = Vec::new();
-    let factor = capacity / tpr;
-    let min_factor = 1.0 - settings.down_factor;
-    let max_factor = 1.0 + settings.up_factor;
     let current = inputs.current;
     let ceil_times = |f: f64| java_int((f * current as f64).ceil().min(f64::from(i32::MAX)));
+    let mut factor = capacity / tpr;
+    if inputs.scaling_coefficient != 1.0 {
+        let scaled = factor / inputs.scaling_coefficient;
+        steps.push(Step {
+            what: StepKind::ObservedScalability,
+            from: ceil_times(factor) as f64,
+            to: ceil_times(scaled) as f64,
+            option: Some(knobs::OBSERVED_SCALABILITY.into()),
+        });
+        factor = scaled;
+    }
+    let min_factor = 1.0 - settings.down_factor;
+    let max_factor = 1.0 + settings.up_factor;
     // A capped factor is shown as the parallelism it gives, before and after.
     let capped = if factor < min_factor {
         steps.push(Step {
@@ -469,6 +485,58 @@ pub fn restart_time(
     }
 }
 
+/// `JobVertexScaler#calculateObservedScalingCoefficient` with
+/// `AutoScalerUtils#computeBaselineProcessingRate` and
+/// `#optimizeLinearScalingCoefficient`: over the vertex's history `(current
+/// parallelism, TRUE_PROCESSING_RATE average)` in time order, the least-squares α of
+/// `rate = baseline x α x parallelism`, clamped to `[coefficient_min, 1]` and rounded
+/// up to two decimals; 1 with fewer than `min_observations` entries or a missing rate.
+pub fn observed_scaling_coefficient(
+    history: &[(f64, f64)],
+    min_observations: usize,
+    coefficient_min: f64,
+) -> f64 {
+    if history.is_empty() || history.len() < min_observations {
+        return 1.0;
+    }
+    // The newest entry at parallelism 1, else the (newest) smallest parallelism.
+    let mut smallest: Option<(f64, f64)> = None;
+    let mut baseline = None;
+    for &(p, rate) in history.iter().rev() {
+        if p == 1.0 {
+            baseline = Some(rate);
+            break;
+        }
+        if smallest.is_none_or(|(sp, _)| p < sp) {
+            smallest = Some((p, rate));
+        }
+    }
+    let baseline = match (baseline, smallest) {
+        (Some(b), _) => b,
+        (None, Some((p, rate))) => rate / p,
+        (None, None) => return 1.0,
+    };
+    if baseline.is_nan() || history.iter().any(|(_, r)| r.is_nan()) {
+        return 1.0;
+    }
+    let (sum, squares) = history
+        .iter()
+        .fold((0.0, 0.0), |(s, q), &(p, r)| (s + p * r, q + p * p));
+    let alpha = if squares == 0.0 {
+        1.0
+    } else {
+        (sum / (squares * baseline)).min(1.0).max(coefficient_min)
+    };
+    // `BigDecimal.valueOf(alpha).setScale(2, RoundingMode.CEILING)`: on the decimal
+    // form, so a value that is a whole number of hundredths stays.
+    let hundredths = alpha * 100.0;
+    if (hundredths - hundredths.round()).abs() < 1e-9 {
+        hundredths.round() / 100.0
+    } else {
+        hundredths.ceil() / 100.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,7 +568,25 @@ mod tests {
             keyed: false,
             backlog: false,
             restart: Duration::ZERO,
+            scaling_coefficient: 1.0,
         }
+    }
+
+    /// `JobVertexScalerTest#testCalculateScalingCoefficient`-style: rates that grow
+    /// less than linearly give a coefficient below 1; too few entries give 1.
+    #[test]
+    fn observed_scalability_coefficient() {
+        // Baseline 100 rec/s per subtask (parallelism 1); 2 -> 180, 4 -> 320.
+        let history = [(1.0, 100.0), (2.0, 180.0), (4.0, 320.0)];
+        // (100 + 360 + 1280) / ((1 + 4 + 16) x 100) = 0.8286 -> 0.83.
+        assert_eq!(observed_scaling_coefficient(&history, 3, 0.5), 0.83);
+        assert_eq!(observed_scaling_coefficient(&history[..2], 3, 0.5), 1.0);
+        assert_eq!(observed_scaling_coefficient(&history, 3, 0.9), 0.9);
+        let mut i = inputs(4, 100.0, 70.0);
+        i.scaling_coefficient = 0.5;
+        let c = compute(&i, &settings()).unwrap();
+        assert_eq!((c.scale_factor, c.parallelism), (2.0, 8));
+        assert_eq!(c.steps[0].what, StepKind::ObservedScalability);
     }
 
     /// `AutoScalerUtilsTest#testScaleUpThreshold`-style figures: input 100 rec/s, lag

@@ -180,7 +180,15 @@ pub fn evaluate(
             let restart = restart_at(&state.records, c.at, k);
             let i: Inputs = inputs_of(&rates, from?, k, restart)?;
             let keyed = keyed.get(id).copied().unwrap_or(i.keyed);
-            scaler::compute(&Inputs { keyed, ..i }, &k.scaler())
+            let scaling_coefficient = history::coefficient_at(&state.history, id, c.at, k);
+            scaler::compute(
+                &Inputs {
+                    keyed,
+                    scaling_coefficient,
+                    ..i
+                },
+                &k.scaler(),
+            )
         };
         let with_current = compute(base_knobs);
         let would_be = compute(&changed);
@@ -211,12 +219,6 @@ pub fn evaluate(
                 "{id}: no scaling history entry, so no evaluated metrics stored: kept at its current parallelism"
             ));
         }
-    }
-    if changed.observed_scalability || base_knobs.observed_scalability {
-        notes.push(format!(
-            "{} is on: the operator divides the scale factor by a coefficient fitted to the history, which is not applied here",
-            knobs::OBSERVED_SCALABILITY
-        ));
     }
     notes.push(
         "The operator rescales only when some vertex is outside its utilization bounds, and holds scale-downs for scale-down.interval: the numbers are what it would compute at its next evaluation from these inputs.".into(),
