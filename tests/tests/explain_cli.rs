@@ -1227,3 +1227,83 @@ fn events_of_another_uid_are_ignored() {
         "{warnings:#?}"
     );
 }
+
+/// `--set` against the operator's own what-if answers (`whatif.json`: its code run at
+/// a reconcile with the settings layered over the deployment's). Explain recomputes
+/// from the newest evaluation stored in the scaling history, so the answers of the
+/// reconciles that stored one (08:15) are compared, for the vertices it holds: the
+/// target capacity, the parallelism before alignment, the steps (including "not
+/// applied" when no vertex is outside its bounds), the would-be parallelism and the
+/// TaskManagers.
+#[test]
+fn what_if_equals_the_operators_answers() {
+    let r = reference(OPERATOR_SCENARIO);
+    let text = std::fs::read_to_string(operator_dir(OPERATOR_SCENARIO).join("whatif.json"))
+        .expect("whatif.json reads");
+    let answers: Value = serde_json::from_str(&text).expect("JSON");
+    let mut compared = 0;
+    for answer in answers["whatIfs"].as_array().expect("whatIfs") {
+        let at = answer["at"].as_str().unwrap();
+        let n = r["instants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|i| i["at"] == at)
+            .unwrap();
+        let server = operator_server(OPERATOR_SCENARIO, &r, n);
+        let mut args = vec!["-o".to_string(), "json".to_string()];
+        for (k, v) in answer["set"].as_object().unwrap() {
+            args.push("--set".into());
+            args.push(format!("{k}={}", v.as_str().unwrap()));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = explain_at(&server, "orders-pipeline", at, &args)
+            .ok()
+            .json();
+        let w = &out["whatIf"];
+        for v in w["vertices"].as_array().unwrap() {
+            if v["inputsFrom"] != at {
+                continue; // inputs of an earlier evaluation: not the same question
+            }
+            let id = v["id"].as_str().unwrap();
+            let expected = &answer["vertices"][id];
+            let ctx = format!("{at} {}: {v:#}", answer["set"]);
+            assert_eq!(
+                v["evaluatedParallelism"], answer["parallelism"][id]["current"],
+                "{ctx}"
+            );
+            assert_eq!(
+                v["wouldBeParallelism"], answer["parallelism"][id]["wouldBe"],
+                "{ctx}"
+            );
+            assert_eq!(
+                v["wouldBe"]["targetCapacity"].as_f64(),
+                expected["targetCapacity"].as_f64(),
+                "{ctx}"
+            );
+            assert_eq!(
+                v["wouldBe"]["beforeAlignment"], expected["newParallelismBeforeAlignment"],
+                "{ctx}"
+            );
+            assert_eq!(steps_of(&v["steps"]), steps_of(&expected["steps"]), "{ctx}");
+            compared += 1;
+        }
+        if w["vertices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["inputsFrom"] == at)
+        {
+            assert_eq!(w["wouldScale"], answer["wouldScale"], "{at}: {w:#}");
+        }
+        if answer["at"] == "2026-07-01T08:15:00Z" {
+            assert_eq!(
+                w["taskManagersWouldBe"], answer["taskManagers"]["wouldBe"],
+                "{at} {}: {w:#}",
+                answer["set"]
+            );
+        }
+    }
+    // Four answers at 08:15, two vertices each.
+    assert_eq!(compared, 8);
+}

@@ -317,8 +317,7 @@ fn rates_of_report(v: &ReportedVertex) -> Rates {
 /// when a rate it needs is missing. Whether a source processed backlog is read off
 /// the recorded scale-down threshold (infinite only at the 0% lower bound the backlog
 /// sets, unless `utilization.min` is 0); whether the vertex has a keyBy input is not
-/// recorded: assumed for every vertex that is not a source, unless only the
-/// assumption that it has none gives what the operator recorded.
+/// recorded: not assumed here ([`keyed_by_vertex`] infers it from the decisions).
 pub fn inputs_of(rates: &Rates, current: i64, knobs: &Knobs, restart: Duration) -> Option<Inputs> {
     let partitions = rates.source_partitions.unwrap_or(0);
     let lower = scaler::utilization_bounds(&knobs.scaler(), false).1;
@@ -337,7 +336,7 @@ pub fn inputs_of(rates: &Rates, current: i64, knobs: &Knobs, restart: Duration) 
             .or(knobs.pipeline_max)
             .unwrap_or(i64::from(i32::MAX)),
         source_partitions: partitions,
-        keyed: partitions <= 0 && rates.lag.is_none(),
+        keyed: false,
         backlog,
         restart,
         scaling_coefficient: 1.0,
@@ -347,8 +346,8 @@ pub fn inputs_of(rates: &Rates, current: i64, knobs: &Knobs, restart: Duration) 
 /// Whether each vertex has a keyBy input, as far as its recorded changes tell: the
 /// operator does not record the job graph, so for every vertex that is not a source
 /// both answers are tried on all its changes and the one that reproduces more of
-/// them wins (first exact results, then changes that are changes at all); a tie keeps
-/// the default (keyed unless it reports a lag).
+/// them wins (first exact results, then changes that are changes at all); a tie means
+/// alignment never changed a number: not keyed, as far as anyone can tell.
 pub fn keyed_by_vertex(
     history: &[RecordedChange],
     knobs: &Knobs,
@@ -607,6 +606,12 @@ pub fn step_limit(step: &Step, knobs: &Knobs, rates: &Rates) -> Limit {
             LimitKind::ObservedScalability,
             format!(
                 "{option}: the scale factor divided by the scaling coefficient fitted to the history, {from} became {to}"
+            ),
+        ),
+        StepKind::WithinBounds => (
+            LimitKind::WithinBounds,
+            format!(
+                "not applied, kept at {to}: no vertex of the job is outside its utilization bounds"
             ),
         ),
         StepKind::ScaleDownInterval => (

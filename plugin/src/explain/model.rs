@@ -294,6 +294,8 @@ pub enum LimitKind {
     ScalingLimited,
     /// `observed-scalability.enabled`: the factor divided by the fitted coefficient.
     ObservedScalability,
+    /// Not applied: every vertex within its utilization bounds.
+    WithinBounds,
     /// Aligned to the key groups (`scaling.parallelism-alignment.mode`).
     KeyGroupAlignment,
     /// Aligned to the source partitions.

@@ -80,7 +80,7 @@ fn write_what_if(
             show(v.current),
             show(v.evaluated_parallelism),
             show(v.with_current_settings.as_ref().map(|c| c.parallelism)),
-            show(v.would_be.as_ref().map(|c| c.parallelism)),
+            show(v.would_be_parallelism),
             v.inputs_from
         )?;
         for l in &v.limits {

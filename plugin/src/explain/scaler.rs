@@ -133,6 +133,9 @@ pub enum StepKind {
     /// The scale factor divided by the observed scaling coefficient
     /// (`observed-scalability.enabled`).
     ObservedScalability,
+    /// Not applied: no vertex of the job is outside its utilization bounds
+    /// (`ScalingExecutor#computeScalingSummary`).
+    WithinBounds,
 }
 
 /// The operator's computation for a vertex, every intermediate number kept.

@@ -110,6 +110,9 @@ pub struct WhatIf {
     /// slots), as with one slot-sharing group (Flink's default).
     pub task_managers: Option<i64>,
     pub task_managers_would_be: Option<i64>,
+    /// Whether the operator would rescale: some vertex changes while outside its
+    /// utilization bounds, and scaling is enabled.
+    pub would_scale: bool,
     pub notes: Vec<String>,
 }
 
@@ -137,8 +140,15 @@ pub struct WhatIfVertex {
     pub with_current_settings: Option<Computation>,
     /// With the settings applied.
     pub would_be: Option<Computation>,
+    /// What the vertex would run: `wouldBe.parallelism`, unless the operator would
+    /// apply nothing (no vertex outside its bounds, or scaling disabled).
+    pub would_be_parallelism: Option<i64>,
+    /// The would-be steps, including "not applied".
+    pub steps: Vec<Step>,
     /// The would-be steps, in words.
     pub limits: Vec<Limit>,
+    #[serde(skip)]
+    rates: super::model::Rates,
 }
 
 /// Recomputes every vertex with the newest stored inputs, under both settings.
@@ -178,6 +188,19 @@ pub fn evaluate(
         let from = c.summary.current_parallelism;
         let compute = |k: &Knobs| -> Option<Computation> {
             let restart = restart_at(&state.records, c.at, k);
+            // CATCH_UP_DATA_RATE is the lag over `catch-up.duration` (summed along
+            // the edges for other vertices): it scales with the duration's inverse.
+            let mut rates = rates.clone();
+            let (was, now) = (base_knobs.catch_up.as_secs(), k.catch_up.as_secs());
+            if was != now {
+                #[allow(clippy::cast_precision_loss)]
+                let scale = if now == 0 {
+                    0.0
+                } else {
+                    was as f64 / now as f64
+                };
+                rates.catch_up_data_rate = rates.catch_up_data_rate.map(|r| r * scale);
+            }
             let i: Inputs = inputs_of(&rates, from?, k, restart)?;
             let keyed = keyed.get(id).copied().unwrap_or(i.keyed);
             let scaling_coefficient = history::coefficient_at(&state.history, id, c.at, k);
@@ -198,20 +221,55 @@ pub fn evaluate(
                 super::text::instant(c.at)
             ));
         }
-        let limits = would_be
-            .iter()
-            .flat_map(|w| w.steps.iter())
-            .map(|s: &Step| history::step_limit(s, &changed, &rates))
-            .collect();
         vertices.push(WhatIfVertex {
             id: id.to_string(),
             inputs_from: super::text::instant(c.at),
             current: current.get(id).copied(),
             evaluated_parallelism: from,
             with_current_settings: with_current,
+            would_be_parallelism: would_be.as_ref().map(|w| w.parallelism),
+            steps: would_be
+                .as_ref()
+                .map(|w| w.steps.clone())
+                .unwrap_or_default(),
             would_be,
-            limits,
+            limits: Vec::new(),
+            rates,
         });
+    }
+    // `ScalingExecutor#computeScalingSummary`: nothing is applied unless a vertex that
+    // changes is outside its utilization bounds.
+    let any_outside = vertices.iter().any(|v| {
+        matches!((&v.would_be, v.evaluated_parallelism), (Some(w), Some(p)) if w.parallelism != p && w.outside_bounds)
+    });
+    let would_scale = any_outside && changed.scaling_enabled;
+    if !any_outside {
+        notes.push("No vertex that would change is outside its utilization bounds: the operator would apply nothing.".into());
+    } else if !changed.scaling_enabled {
+        notes.push(format!(
+            "{} is false: the operator would only report the change.",
+            knobs::SCALING_ENABLED
+        ));
+    }
+    for v in &mut vertices {
+        if let (Some(w), Some(p)) = (&v.would_be, v.evaluated_parallelism)
+            && !any_outside
+            && w.parallelism != p
+        {
+            #[allow(clippy::cast_precision_loss)]
+            v.steps.push(Step {
+                what: scaler::StepKind::WithinBounds,
+                from: w.parallelism as f64,
+                to: p as f64,
+                option: Some(knobs::UTIL_MAX.into()),
+            });
+            v.would_be_parallelism = Some(p);
+        }
+        v.limits = v
+            .steps
+            .iter()
+            .map(|s| history::step_limit(s, &changed, &v.rates))
+            .collect();
     }
     for id in current.keys().filter(|id| wanted(id)) {
         if !vertices.iter().any(|v| &v.id == id) {
@@ -221,7 +279,7 @@ pub fn evaluate(
         }
     }
     notes.push(
-        "The operator rescales only when some vertex is outside its utilization bounds, and holds scale-downs for scale-down.interval: the numbers are what it would compute at its next evaluation from these inputs.".into(),
+        "A scale-down waits for scale-down.interval from its first recommendation (not simulated here); backlog is as the operator found it then.".into(),
     );
     let slots = changed.slots.max(1);
     let tms = |ps: &mut dyn Iterator<Item = i64>| ps.max().map(|p| (p + slots - 1) / slots);
@@ -230,8 +288,8 @@ pub fn evaluate(
         vertices
             .iter()
             .find(|v| &v.id == id)
-            .and_then(|v| v.would_be.as_ref())
-            .map_or(*p, |w| w.parallelism)
+            .and_then(|v| v.would_be_parallelism)
+            .unwrap_or(*p)
     }));
     WhatIf {
         settings: rows,
@@ -239,6 +297,7 @@ pub fn evaluate(
         slots_per_task_manager: slots,
         task_managers,
         task_managers_would_be,
+        would_scale,
         notes,
     }
 }
