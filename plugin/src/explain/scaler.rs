@@ -298,7 +298,7 @@ fn relaxed_downward_fallback(target: i64, n: i64, lower_limit: i64) -> i64 {
 /// `(expected, actual)` of a ScalingLimited event, if one is emitted.
 fn align(
     inputs: &Inputs,
-    settings: &Settings,
+    alignment: Alignment,
     new_parallelism: i64,
     lower_limit: i64,
     upper_limit: i64,
@@ -325,12 +325,12 @@ fn align(
             new_parallelism
         }
     };
-    match settings.alignment {
+    match alignment {
         Alignment::Off => (new_parallelism, None),
         Alignment::Balanced => (keep(first(true)), None),
         Alignment::EvenlySpread => (keep(first(false)), None),
         Alignment::LegacyEvenlySpread | Alignment::LegacyMaximizeUtilisation => {
-            let maximize = settings.alignment == Alignment::LegacyMaximizeUtilisation;
+            let maximize = alignment == Alignment::LegacyMaximizeUtilisation;
             let aligned = first(maximize);
             if aligned > 0 {
                 return (aligned, None);
@@ -347,6 +347,30 @@ fn align(
             }
         }
     }
+}
+
+/// `JobVertexScaler#scale`: `ceil(factor x current)` within `[lower_limit,
+/// min(max parallelism, upper_limit)]`, then aligned (when it changes anything).
+/// Returns the parallelism and the ScalingLimited `(expected, actual)` if emitted.
+#[allow(clippy::cast_precision_loss)]
+pub fn scale(
+    inputs: &Inputs,
+    alignment: Alignment,
+    factor: f64,
+    lower_limit: i64,
+    upper_limit: i64,
+) -> (i64, Option<(i64, i64)>) {
+    let raw = java_int(
+        (factor * inputs.current as f64)
+            .ceil()
+            .min(f64::from(i32::MAX)),
+    );
+    let upper_bound = inputs.max_parallelism.min(upper_limit);
+    let bounded = raw.max(lower_limit).min(upper_bound);
+    if bounded == inputs.current {
+        return (bounded, None);
+    }
+    align(inputs, alignment, bounded, lower_limit, upper_limit)
 }
 
 /// `JobVertexScaler#computeScaleTargetParallelism` up to the block checks, with
@@ -436,7 +460,13 @@ pub fn compute(inputs: &Inputs, settings: &Settings) -> Option<Computation> {
     let (parallelism, scaling_limited) = if bounded == current {
         (bounded, None)
     } else {
-        align(inputs, settings, bounded, lower_limit, upper_limit)
+        align(
+            inputs,
+            settings.alignment,
+            bounded,
+            lower_limit,
+            upper_limit,
+        )
     };
     if parallelism != bounded {
         let (key, _) = settings.alignment.setting();
@@ -575,8 +605,8 @@ mod tests {
         }
     }
 
-    /// `JobVertexScalerTest#testCalculateScalingCoefficient`-style: rates that grow
-    /// less than linearly give a coefficient below 1; too few entries give 1.
+    /// Hand-computed least squares: rates that grow less than linearly give a
+    /// coefficient below 1; too few entries give 1.
     #[test]
     fn observed_scalability_coefficient() {
         // Baseline 100 rec/s per subtask (parallelism 1); 2 -> 180, 4 -> 320.
@@ -592,7 +622,7 @@ mod tests {
         assert_eq!(c.steps[0].what, StepKind::ObservedScalability);
     }
 
-    /// `AutoScalerUtilsTest#testScaleUpThreshold`-style figures: input 100 rec/s, lag
+    /// Hand-computed from `getTargetProcessingCapacity`: input 100 rec/s, lag
     /// catch-up 5 rec/s, restart 300 s over a 1800 s catch-up: 5 + 100*300/1800 + 100/0.7
     /// = 5 + 16.67 + 142.86 = 164.52, rounded half up to 165.
     #[test]
@@ -610,6 +640,68 @@ mod tests {
         assert!(target_capacity(&i, &s, 0.7, true).is_nan());
     }
 
+    /// `JobVertexScalerTest#testParallelismComputationWithAdjustment` (keyed input,
+    /// the legacy EVENLY_SPREAD the test pins, then MAXIMIZE_UTILISATION), and
+    /// `#testNumPartitionsAdjustment` (sources), each `assertEquals(expected,
+    /// vertexScaler.scale(vertex, current, .., partitions, maxParallelism, factor,
+    /// lower, upper, ..))` quoted as `(expected, current, partitions, max, factor,
+    /// lower, upper)`.
+    #[test]
+    fn scale_as_the_operators_own_tests() {
+        let max = i64::from(i32::MAX);
+        let cases: &[(i64, i64, i64, i64, f64, i64, i64, Alignment)] = &[
+            (6, 6, 0, 36, 0.8, 1, max, Alignment::LegacyEvenlySpread),
+            (32, 16, 0, 128, 1.5, 1, max, Alignment::LegacyEvenlySpread),
+            (360, 200, 0, 720, 1.3, 1, max, Alignment::LegacyEvenlySpread),
+            (
+                720,
+                200,
+                0,
+                720,
+                f64::from(i32::MAX),
+                1,
+                max,
+                Alignment::LegacyEvenlySpread,
+            ),
+            (32, 10, 0, 128, 2.5, 1, max, Alignment::LegacyEvenlySpread),
+            (
+                26,
+                10,
+                0,
+                128,
+                2.5,
+                1,
+                128,
+                Alignment::LegacyMaximizeUtilisation,
+            ),
+            (3, 6, 15, 128, 0.4, 1, max, Alignment::LegacyEvenlySpread),
+            (15, 7, 15, 128, 1.2, 1, max, Alignment::LegacyEvenlySpread),
+            (18, 20, 35, 30, 0.9, 1, max, Alignment::LegacyEvenlySpread),
+            (22, 22, 35, 30, 1.1, 20, max, Alignment::LegacyEvenlySpread),
+            (
+                100,
+                80,
+                200,
+                128,
+                1.4,
+                1,
+                max,
+                Alignment::LegacyEvenlySpread,
+            ),
+        ];
+        for &(expected, current, partitions, max_parallelism, factor, lower, upper, mode) in cases {
+            let mut i = inputs(current, 1.0, 1.0);
+            i.keyed = true;
+            i.source_partitions = partitions;
+            i.max_parallelism = max_parallelism;
+            assert_eq!(
+                scale(&i, mode, factor, lower, upper).0,
+                expected,
+                "scale({current}, {partitions}, {max_parallelism}, {factor}, {lower}, {upper}) {mode:?}"
+            );
+        }
+    }
+
     #[test]
     fn java_rounding_is_half_up() {
         assert_eq!(java_round(2.5), 3.0);
@@ -617,9 +709,9 @@ mod tests {
         assert_eq!(java_round(f64::NAN), 0.0);
     }
 
-    /// `JobVertexScalerTest#testParallelismScaling`: at target utilization 0.7, a vertex
-    /// of parallelism 10 processing 100 rec/s with 70 rec/s input stays at 10; with
-    /// 35 rec/s it halves (0.5), capped by the down factor only below 0.4.
+    /// As in `JobVertexScalerTest#testParallelismScaling` (there at target 1.0 and
+    /// 0.8), here at 0.7: parallelism 10 processing 100 rec/s with 70 rec/s input
+    /// stays at 10; with 35 rec/s it halves; below 0.4 the down factor caps it.
     #[test]
     fn scale_factor_and_max_factors() {
         let s = settings();
@@ -664,9 +756,9 @@ mod tests {
         assert_eq!(c.steps.last().unwrap().what, StepKind::MinParallelism);
     }
 
-    /// `JobVertexScalerTest#testParallelismComputationWithAdjustment` (BALANCED): a
-    /// keyed vertex with 128 key groups going from 1 to 7 lands on 8, the first value
-    /// with fewer key groups per subtask (128/8 = 16 < 128/7 = 18).
+    /// BALANCED (`BuiltInAlignmentMode`, the default): a keyed vertex with 128 key
+    /// groups going from 1 to 7 lands on 8, the first value with fewer key groups per
+    /// subtask (128/8 = 16 < 128/7 = 18).
     #[test]
     fn balanced_alignment_snaps_to_fewer_key_groups_per_subtask() {
         let s = settings();
