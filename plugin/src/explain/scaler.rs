@@ -457,17 +457,9 @@ pub fn compute(inputs: &Inputs, settings: &Settings) -> Option<Computation> {
         });
         bounded = upper_bound;
     }
-    let (parallelism, scaling_limited) = if bounded == current {
-        (bounded, None)
-    } else {
-        align(
-            inputs,
-            settings.alignment,
-            bounded,
-            lower_limit,
-            upper_limit,
-        )
-    };
+    // The same bounds and alignment, as `JobVertexScaler#scale` applies them.
+    let (parallelism, scaling_limited) =
+        scale(inputs, settings.alignment, capped, lower_limit, upper_limit);
     if parallelism != bounded {
         let (key, _) = settings.alignment.setting();
         let what = match (scaling_limited, parallelism == current) {
@@ -649,7 +641,8 @@ mod tests {
     #[test]
     fn scale_as_the_operators_own_tests() {
         let max = i64::from(i32::MAX);
-        let cases: &[(i64, i64, i64, i64, f64, i64, i64, Alignment)] = &[
+        type Case = (i64, i64, i64, i64, f64, i64, i64, Alignment);
+        let cases: &[Case] = &[
             (6, 6, 0, 36, 0.8, 1, max, Alignment::LegacyEvenlySpread),
             (32, 16, 0, 128, 1.5, 1, max, Alignment::LegacyEvenlySpread),
             (360, 200, 0, 720, 1.3, 1, max, Alignment::LegacyEvenlySpread),
