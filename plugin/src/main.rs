@@ -8,6 +8,7 @@
 
 mod check;
 mod cli;
+mod cluster;
 mod error;
 mod explain;
 mod input;

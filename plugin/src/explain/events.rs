@@ -43,7 +43,11 @@ pub struct Event {
     /// The newest occurrence: `lastTimestamp`, else `series.lastObservedTime`,
     /// `eventTime`, `firstTimestamp`, `metadata.creationTimestamp`.
     pub at: Option<jiff::Timestamp>,
+    /// The first occurrence: `firstTimestamp`, else `eventTime`, else `at`.
+    pub first: Option<jiff::Timestamp>,
     pub count: i64,
+    /// `involvedObject.uid`: which incarnation of the deployment it is about.
+    pub uid: Option<String>,
 }
 
 impl Event {
@@ -58,7 +62,13 @@ impl Event {
         ]
         .iter()
         .find_map(|p| text(p).and_then(|t| t.parse::<jiff::Timestamp>().ok()));
+        let first = ["/firstTimestamp", "/eventTime"]
+            .iter()
+            .find_map(|p| text(p).and_then(|t| t.parse::<jiff::Timestamp>().ok()))
+            .or(at);
         Event {
+            first,
+            uid: text("/involvedObject/uid").map(str::to_string),
             reason: text("/reason").unwrap_or_default().to_string(),
             kind: text("/type").unwrap_or("Normal").to_string(),
             message: text("/message").unwrap_or_default().to_string(),

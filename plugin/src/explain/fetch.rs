@@ -130,7 +130,7 @@ pub async fn fetch(connection: &Connection, namespace: &str, name: &str) -> Resu
             });
         }
     };
-    let cm_name = crate::status::autoscaler_state::config_map_name(name);
+    let cm_name = crate::cluster::autoscaler_configmap::config_map_name(name);
     let config_maps = ApiResource::erase::<ConfigMap>(&());
     let events = ApiResource::erase::<Event>(&());
     let hpas = ApiResource::erase::<HorizontalPodAutoscaler>(&());

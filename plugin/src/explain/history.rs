@@ -1,23 +1,34 @@
 //! The scaling decisions: the ConfigMap's history (what the operator executed) and
 //! the ScalingReport events (what it reported, including recommendations it did not
-//! execute) merged into one list, each change explained in words.
+//! execute) merged into one list, each change recomputed with the operator's own
+//! algorithm ([`super::scaler`]) from the inputs it recorded, step by step.
 //!
 //! A report and a history entry are the same decision when they name the same
 //! vertex, the same parallelism change, and lie within [`SAME_DECISION`] of each other:
 //! the operator posts the report and stores the history in the same evaluation, and
 //! its event recorder keeps the newest occurrence of a report in `lastTimestamp`.
+//! A `ScalingLimited` event belongs to the decision of its vertex whose instant lies
+//! just before it ([`LIMITED_AFTER`]): the aligner posts it while computing, and the
+//! history is stored under the cycle's start instant, about a second earlier.
 
 use super::events::{ReportedVertex, ScalingLimited, ScalingReport};
 use super::knobs::{self, Knobs};
 use super::model::{
     Decision, Direction, Limit, LimitKind, Outcome, Rates, Source, Utilization, VertexDecision,
 };
-use super::state::{RecordedChange, Summary};
+use super::scaler::{self, Computation, Inputs, Step, StepKind};
+use super::state::{RecordedChange, ScalingRecord, Summary};
 use super::text::{self, count, factor, flink, pct, rate};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// How far apart a report and a history entry of the same decision may be.
 pub const SAME_DECISION: i64 = 10 * 60;
+
+/// How long after a decision's instant its ScalingLimited event may come, in seconds.
+pub const LIMITED_AFTER: i64 = 2 * 60;
+/// How long before (clocks of the operator and the API server differ slightly).
+pub const LIMITED_BEFORE: i64 = 5;
 
 /// A ScalingReport event, parsed, with its newest occurrence.
 #[derive(Debug, Clone)]
@@ -26,11 +37,32 @@ pub struct TimedReport {
     pub report: ScalingReport,
 }
 
-/// A ScalingLimited event, parsed.
+/// A ScalingLimited event, parsed, with its first and newest occurrence.
 #[derive(Debug, Clone)]
 pub struct TimedLimited {
     pub at: jiff::Timestamp,
+    pub first: jiff::Timestamp,
     pub limited: ScalingLimited,
+    /// The event's message, as the operator wrote it.
+    pub message: String,
+}
+
+impl TimedLimited {
+    /// `ScalingLimited at <newest> (first <first>): <message>`.
+    fn describe(&self) -> String {
+        let mut s = format!("ScalingLimited at {}", text::instant(self.at));
+        if self.first != self.at {
+            s.push_str(&format!(" (first {})", text::instant(self.first)));
+        }
+        format!("{s}: {}", self.message)
+    }
+
+    /// Whether the event was posted by the evaluation at `decision`. Only its newest
+    /// occurrence counts: the operator updates one Event in place, so the message
+    /// (the numbers) is the newest occurrence's.
+    fn belongs_to(&self, decision: jiff::Timestamp) -> bool {
+        (-LIMITED_BEFORE..=LIMITED_AFTER).contains(&text::seconds_between(decision, self.at))
+    }
 }
 
 /// Merges history and reports into decisions, oldest first, every vertex explained.
@@ -40,6 +72,7 @@ pub fn decisions(
     reports: &[TimedReport],
     limited: &[TimedLimited],
     knobs: &Knobs,
+    records: &[ScalingRecord],
 ) -> (Vec<Decision>, Vec<usize>) {
     // The ConfigMap's entries, grouped by instant.
     let mut by_instant: BTreeMap<jiff::Timestamp, Vec<&RecordedChange>> = BTreeMap::new();
@@ -79,18 +112,16 @@ pub fn decisions(
         }
     }
 
+    let keyed = keyed_by_vertex(history, knobs, records);
     let mut claimed = vec![false; limited.len()];
-    let mut claim = |vertex: &str, to: Option<i64>, at: jiff::Timestamp| {
-        let found = limited.iter().enumerate().find(|(i, l)| {
-            let age = text::seconds_between(l.at, at);
-            !claimed[*i]
-                && l.limited.vertex == vertex
-                && Some(l.limited.actual) == to
-                && (-5 * 60..=knobs.event_interval.as_secs() as i64 + 5 * 60).contains(&age)
-        });
+    let mut claim = |vertex: &str, at: jiff::Timestamp| {
+        let found = limited
+            .iter()
+            .enumerate()
+            .find(|(i, l)| !claimed[*i] && l.limited.vertex == vertex && l.belongs_to(at));
         found.map(|(i, l)| {
             claimed[i] = true;
-            &l.limited
+            l
         })
     };
 
@@ -99,15 +130,13 @@ pub fn decisions(
         let vertices = changes
             .iter()
             .map(|c| {
-                let limited = claim(&c.vertex, c.summary.new_parallelism, at);
-                explain(
-                    &c.vertex,
-                    c.summary.current_parallelism,
-                    c.summary.new_parallelism,
-                    rates_of(&c.summary),
-                    knobs,
-                    limited,
-                )
+                let limited = claim(&c.vertex, at);
+                let restart = (
+                    restart_at(records, at, knobs),
+                    restart_source(records, at, knobs),
+                );
+                let coefficient = coefficient_at(history, &c.vertex, at, knobs);
+                recorded_vertex(c, knobs, (&keyed, coefficient), restart, limited)
             })
             .collect();
         let mut sources = vec![Source::ConfigMap];
@@ -127,15 +156,8 @@ pub fn decisions(
         let vertices = unmatched
             .iter()
             .map(|v| {
-                let limited = claim(&v.id, Some(v.to), at);
-                explain(
-                    &v.id,
-                    Some(v.from),
-                    Some(v.to),
-                    rates_of_report(v),
-                    knobs,
-                    limited,
-                )
+                let limited = claim(&v.id, at);
+                reported_vertex(v, knobs, limited)
             })
             .collect();
         out.push(Decision {
@@ -151,6 +173,30 @@ pub fn decisions(
             vertices,
         });
     }
+    // A ScalingLimited that kept a vertex where it was leaves no history for it: show
+    // it with the decision of that evaluation, or as a decision of its own.
+    for (i, l) in limited.iter().enumerate() {
+        if claimed[i] {
+            continue;
+        }
+        claimed[i] = true;
+        let vertex = held_vertex(l);
+        match out
+            .iter_mut()
+            .filter(|d| l.belongs_to(d.at))
+            .min_by_key(|d| text::seconds_between(d.at, l.at).abs())
+        {
+            Some(d) => d.vertices.push(vertex),
+            None => out.push(Decision {
+                time: text::instant(l.at),
+                at: l.at,
+                outcome: Outcome::Held,
+                disabled_by: None,
+                sources: vec![Source::Event],
+                vertices: vec![vertex],
+            }),
+        }
+    }
     out.sort_by_key(|d| (d.at, d.outcome));
     let unclaimed = claimed
         .iter()
@@ -159,6 +205,77 @@ pub fn decisions(
         .map(|(i, _)| i)
         .collect();
     (out, unclaimed)
+}
+
+/// The restart time the operator used at `at`: the scaling records it had then.
+pub fn restart_at(records: &[ScalingRecord], at: jiff::Timestamp, knobs: &Knobs) -> Duration {
+    scaler::restart_time(
+        tracked_before(records, at),
+        knobs.tracking_enabled,
+        knobs.restart,
+        knobs.tracking_limit,
+    )
+}
+
+fn tracked_before(
+    records: &[ScalingRecord],
+    at: jiff::Timestamp,
+) -> impl Iterator<Item = Duration> + '_ {
+    records
+        .iter()
+        .filter(move |r| r.at < at)
+        .filter_map(|r| Duration::try_from(r.restart?).ok())
+}
+
+/// With `observed-scalability.enabled`, the coefficient the operator fitted at `at`
+/// to the vertex's history before it; 1 otherwise.
+pub fn coefficient_at(
+    history: &[RecordedChange],
+    vertex: &str,
+    at: jiff::Timestamp,
+    knobs: &Knobs,
+) -> f64 {
+    if !knobs.observed_scalability {
+        return 1.0;
+    }
+    let points: Vec<(f64, f64)> = history
+        .iter()
+        .filter(|c| c.vertex == vertex && c.at < at)
+        .map(|c| {
+            #[allow(clippy::cast_precision_loss)]
+            let p = c.summary.current_parallelism.unwrap_or(0) as f64;
+            (
+                p,
+                c.summary
+                    .average("TRUE_PROCESSING_RATE")
+                    .unwrap_or(f64::NAN),
+            )
+        })
+        .collect();
+    scaler::observed_scaling_coefficient(
+        &points,
+        knobs.observed_min_observations,
+        knobs.observed_coefficient_min,
+    )
+}
+
+/// Where the restart time at `at` comes from, in words.
+fn restart_source(records: &[ScalingRecord], at: jiff::Timestamp, knobs: &Knobs) -> String {
+    if !knobs.tracking_enabled {
+        return knobs::RESTART.to_string();
+    }
+    match tracked_before(records, at).count() {
+        0 => format!("{}, nothing tracked yet", knobs::RESTART),
+        n => format!(
+            "the longest tracked restart of {}, {}",
+            if n == 1 {
+                "1 record".to_string()
+            } else {
+                format!("{n} records")
+            },
+            knobs::TRACKING_ENABLED
+        ),
+    }
 }
 
 fn finite(v: Option<f64>) -> Option<f64> {
@@ -171,7 +288,8 @@ fn whole(v: Option<f64>) -> Option<i64> {
         .map(|v| v.round() as i64)
 }
 
-fn rates_of(s: &Summary) -> Rates {
+/// The rates a ScalingSummary recorded (NaN as absent).
+pub fn rates_of(s: &Summary) -> Rates {
     Rates {
         true_processing_rate: finite(s.average("TRUE_PROCESSING_RATE")),
         target_data_rate: finite(s.average("TARGET_DATA_RATE")),
@@ -195,51 +313,333 @@ fn rates_of_report(v: &ReportedVertex) -> Rates {
     }
 }
 
-/// The extra rate to catch up on the input missed while restarting
-/// (`restart.time` worth of it within `catch-up.duration`), as the operator adds it.
-fn restart_catch_up(target: f64, knobs: &Knobs) -> f64 {
-    let catch_up_secs = knobs.catch_up.as_secs_f64();
-    if catch_up_secs > 0.0 {
-        target * knobs.restart.as_secs_f64() / catch_up_secs
-    } else {
-        0.0
-    }
+/// The operator's inputs for a vertex, from what a ScalingSummary recorded, or `None`
+/// when a rate it needs is missing. Whether a source processed backlog is read off
+/// the recorded scale-down threshold (infinite only at the 0% lower bound the backlog
+/// sets, unless `utilization.min` is 0); whether the vertex has a keyBy input is not
+/// recorded: not assumed here ([`keyed_by_vertex`] infers it from the decisions).
+pub fn inputs_of(rates: &Rates, current: i64, knobs: &Knobs, restart: Duration) -> Option<Inputs> {
+    let partitions = rates.source_partitions.unwrap_or(0);
+    let lower = scaler::utilization_bounds(&knobs.scaler(), false).1;
+    let backlog = lower > 0.0
+        && rates
+            .scale_down_threshold
+            .is_some_and(|t| t == f64::INFINITY);
+    Some(Inputs {
+        current,
+        true_processing_rate: rates.true_processing_rate?,
+        target_data_rate: rates.target_data_rate?,
+        catch_up_data_rate: rates.catch_up_data_rate?,
+        max_parallelism: rates
+            .max_parallelism
+            .filter(|m| *m > 0)
+            .or(knobs.pipeline_max)
+            .unwrap_or(i64::from(i32::MAX)),
+        source_partitions: partitions,
+        keyed: false,
+        backlog,
+        restart,
+        scaling_coefficient: 1.0,
+    })
 }
 
-/// `a` compared with `b`, in words.
-fn compared(a: f64, b: f64) -> &'static str {
-    if a < b {
-        "below"
-    } else if a > b {
-        "above"
-    } else {
-        "at"
-    }
-}
-
-/// Explains one vertex's change: the rates, the utilization against the bounds, the
-/// parallelism the capacity factor gives, and what moved the outcome away from it.
-#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-pub fn explain(
-    id: &str,
-    from: Option<i64>,
-    to: Option<i64>,
-    rates: Rates,
+/// Whether each vertex has a keyBy input, as far as its recorded changes tell: the
+/// operator does not record the job graph, so for every vertex that is not a source
+/// both answers are tried on all its changes and the one that reproduces more of
+/// them wins (first exact results, then changes that are changes at all); a tie means
+/// alignment never changed a number: not keyed, as far as anyone can tell.
+pub fn keyed_by_vertex(
+    history: &[RecordedChange],
     knobs: &Knobs,
-    limited: Option<&ScalingLimited>,
-) -> VertexDecision {
-    let direction = match (from, to) {
+    records: &[ScalingRecord],
+) -> BTreeMap<String, bool> {
+    let settings = knobs.scaler();
+    let mut score: BTreeMap<&str, [(usize, usize); 2]> = BTreeMap::new();
+    let mut default: BTreeMap<&str, bool> = BTreeMap::new();
+    for c in history {
+        let rates = rates_of(&c.summary);
+        let (Some(from), Some(to)) = (c.summary.current_parallelism, c.summary.new_parallelism)
+        else {
+            continue;
+        };
+        let Some(inputs) = inputs_of(&rates, from, knobs, restart_at(records, c.at, knobs)) else {
+            continue;
+        };
+        let inputs = Inputs {
+            scaling_coefficient: coefficient_at(history, &c.vertex, c.at, knobs),
+            ..inputs
+        };
+        default.insert(&c.vertex, inputs.keyed);
+        let entry = score.entry(&c.vertex).or_default();
+        for (i, keyed) in [true, false].into_iter().enumerate() {
+            if let Some(r) = scaler::compute(&Inputs { keyed, ..inputs }, &settings) {
+                entry[i].0 += usize::from(r.parallelism == to);
+                entry[i].1 += usize::from(r.parallelism != from);
+            }
+        }
+    }
+    score
+        .into_iter()
+        .map(|(v, [yes, no])| {
+            let keyed = match yes.cmp(&no) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Equal => default.get(v).copied().unwrap_or(true),
+            };
+            (v.to_string(), keyed)
+        })
+        .collect()
+}
+
+fn direction_of(from: Option<i64>, to: Option<i64>) -> Direction {
+    match (from, to) {
         (Some(f), Some(t)) if t > f => Direction::Up,
         (Some(f), Some(t)) if t < f => Direction::Down,
         _ => Direction::Unchanged,
+    }
+}
+
+fn recorded_vertex(
+    c: &RecordedChange,
+    knobs: &Knobs,
+    (keyed, coefficient): (&BTreeMap<String, bool>, f64),
+    (restart, restart_from): (Duration, String),
+    limited: Option<&TimedLimited>,
+) -> VertexDecision {
+    let s = &c.summary;
+    let from = s
+        .current_parallelism
+        .or_else(|| whole(s.current("PARALLELISM")));
+    let to = s.new_parallelism;
+    let rates = rates_of(s);
+    let computation = from
+        .and_then(|f| inputs_of(&rates, f, knobs, restart))
+        .and_then(|i| {
+            let keyed = keyed.get(&c.vertex).copied().unwrap_or(i.keyed);
+            scaler::compute(
+                &Inputs {
+                    keyed,
+                    scaling_coefficient: coefficient,
+                    ..i
+                },
+                &knobs.scaler(),
+            )
+        });
+    vertex_decision(
+        &c.vertex,
+        (from, to),
+        rates,
+        knobs,
+        (computation, &restart_from),
+        limited,
+    )
+}
+
+fn reported_vertex(
+    v: &ReportedVertex,
+    knobs: &Knobs,
+    limited: Option<&TimedLimited>,
+) -> VertexDecision {
+    let mut d = vertex_decision(
+        &v.id,
+        (Some(v.from), Some(v.to)),
+        rates_of_report(v),
+        knobs,
+        (None, ""),
+        limited,
+    );
+    d.reasons.push(
+        "The event carries no catch-up rate, thresholds or key groups: the steps are not recomputed."
+            .into(),
+    );
+    d
+}
+
+/// A vertex a ScalingLimited event kept at its parallelism.
+fn held_vertex(timed: &TimedLimited) -> VertexDecision {
+    let l = &timed.limited;
+    // Only the deprecated blocking modes post ScalingLimited.
+    let key = knobs::ADJUST_MODE;
+    let step = Step {
+        what: StepKind::ScalingLimited,
+        #[allow(clippy::cast_precision_loss)]
+        from: l.expected as f64,
+        #[allow(clippy::cast_precision_loss)]
+        to: l.actual as f64,
+        option: Some(key.to_string()),
     };
-    let upper = knobs.upper();
-    let lower = knobs.lower();
+    VertexDecision {
+        id: l.vertex.clone(),
+        from: Some(l.actual),
+        to: Some(l.actual),
+        direction: Direction::Unchanged,
+        rates: Rates::default(),
+        utilization: None,
+        ideal_parallelism: Some(l.expected),
+        reasons: vec![format!(
+            "The operator computed {} but kept {}: no parallelism within its limits divides the {} key groups or partitions, and {key} blocks the rescale.",
+            l.expected,
+            l.actual,
+            l.key_groups_or_partitions
+                .map_or_else(|| "?".to_string(), |n| n.to_string()),
+        )],
+        limits: vec![limited_limit(l)],
+        computation: None,
+        steps: vec![step],
+        events: vec![timed.describe()],
+    }
+}
+
+fn limited_limit(l: &ScalingLimited) -> Limit {
+    let mut message = format!(
+        "ScalingLimited event: expected parallelism {}, actual {}",
+        l.expected, l.actual
+    );
+    let mut extra = Vec::new();
+    if let Some(n) = l.key_groups_or_partitions {
+        extra.push(format!("key groups or partitions {n}"));
+    }
+    if let Some(u) = l.upper_bound {
+        extra.push(format!("upper bound {u}"));
+    }
+    if let Some(low) = l.lower_limit {
+        extra.push(format!("lower limit {low}"));
+    }
+    if !extra.is_empty() {
+        message.push_str(&format!(" ({})", extra.join(", ")));
+    }
+    Limit {
+        kind: LimitKind::ScalingLimited,
+        message,
+    }
+}
+
+/// A number of the computation as the steps show it: whole when whole.
+fn num(v: f64) -> String {
+    if v.is_finite() && (v - v.round()).abs() < 1e-9 {
+        count(v)
+    } else if v.is_finite() {
+        text::ratio((v * 100.0).round() / 100.0)
+    } else {
+        rate(v)
+    }
+}
+
+/// What a step did, in words, with the option that caused it.
+pub fn step_limit(step: &Step, knobs: &Knobs, rates: &Rates) -> Limit {
+    let option = step.option.clone().unwrap_or_default();
+    let (from, to) = (num(step.from), num(step.to));
+    let (kind, message) = match step.what {
+        StepKind::ScaleUpMaxFactor => (
+            LimitKind::ScaleUpMaxFactor,
+            format!(
+                "{option} {}: the scale factor was capped at {}, {from} became {to}",
+                text::ratio(knobs.up_factor),
+                factor(1.0 + knobs.up_factor),
+            ),
+        ),
+        StepKind::ScaleDownMaxFactor => (
+            LimitKind::ScaleDownMaxFactor,
+            format!(
+                "{option} {}: the scale factor was raised to {}, {from} became {to}",
+                text::ratio(knobs.down_factor),
+                factor(1.0 - knobs.down_factor),
+            ),
+        ),
+        // `JobVertexScaler` widens the limits to the current parallelism.
+        StepKind::MinParallelism if num(step.to) == knobs.vertex_min.to_string() => (
+            LimitKind::MinParallelism,
+            format!("raised from {from} to {option} {to}"),
+        ),
+        StepKind::MinParallelism => (
+            LimitKind::MinParallelism,
+            format!(
+                "raised from {from} to {to}: {option} {}, lowered to the current parallelism",
+                knobs.vertex_min
+            ),
+        ),
+        StepKind::MaxParallelism if num(step.to) == knobs.vertex_max.to_string() => (
+            LimitKind::MaxParallelism,
+            format!("capped from {from} at {option} {to}"),
+        ),
+        StepKind::MaxParallelism => (
+            LimitKind::MaxParallelism,
+            format!(
+                "capped from {from} at {to}: {option} {}, raised to the current parallelism",
+                knobs.vertex_max
+            ),
+        ),
+        StepKind::KeyGroupsCap => (
+            LimitKind::KeyGroups,
+            format!(
+                "capped from {from} at the vertex's max parallelism {to} (its key groups, {option})"
+            ),
+        ),
+        StepKind::KeyGroupAlignment => (
+            LimitKind::KeyGroupAlignment,
+            format!(
+                "aligned from {from} to {to} for its {} key groups ({option}: {})",
+                rates
+                    .max_parallelism
+                    .map_or_else(|| "?".into(), |n| n.to_string()),
+                knobs.alignment.setting().1
+            ),
+        ),
+        StepKind::SourcePartitionAlignment => (
+            LimitKind::SourcePartitionAlignment,
+            format!(
+                "aligned from {from} to {to} for its {} source partitions ({option}: {})",
+                rates
+                    .source_partitions
+                    .map_or_else(|| "?".into(), |n| n.to_string()),
+                knobs.alignment.setting().1
+            ),
+        ),
+        StepKind::ScalingLimited => (
+            LimitKind::ScalingLimited,
+            format!(
+                "no parallelism in range divides its key groups or partitions: kept at {to} instead of {from} ({option}: {})",
+                knobs.alignment.setting().1
+            ),
+        ),
+        StepKind::ObservedScalability => (
+            LimitKind::ObservedScalability,
+            format!(
+                "{option}: the scale factor divided by the scaling coefficient fitted to the history, {from} became {to}"
+            ),
+        ),
+        StepKind::WithinBounds => (
+            LimitKind::WithinBounds,
+            format!(
+                "not applied, kept at {to}: no vertex of the job is outside its utilization bounds"
+            ),
+        ),
+        StepKind::ScaleDownInterval => (
+            LimitKind::ScaleDownInterval,
+            format!(
+                "{option} ({}): the highest parallelism recommended within the interval, {to}, applied instead of {from}",
+                flink(knobs.scale_down_interval)
+            ),
+        ),
+    };
+    Limit { kind, message }
+}
+
+/// Explains one vertex's change: the rates, the bounds in effect, the target capacity,
+/// the scale factor, and every step that changed the number.
+#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+pub fn vertex_decision(
+    id: &str,
+    (from, to): (Option<i64>, Option<i64>),
+    rates: Rates,
+    knobs: &Knobs,
+    (computation, restart_from): (Option<Computation>, &str),
+    limited: Option<&TimedLimited>,
+) -> VertexDecision {
+    let direction = direction_of(from, to);
     let mut reasons = Vec::new();
     let mut utilization = None;
-    let tpr = rates
-        .true_processing_rate
-        .filter(|v| v.is_finite() && *v > 0.0);
+    let tpr = rates.true_processing_rate;
     let catch = rates.catch_up_data_rate.unwrap_or(0.0);
     if let (Some(tpr), Some(target)) = (tpr, rates.target_data_rate) {
         let value = target / tpr;
@@ -266,102 +666,111 @@ pub fn explain(
         }
         sentence.push('.');
         reasons.push(sentence);
-        // What the operator compared: the capacity with the threshold for the bound.
-        let (bound, threshold, recorded, which) = match direction {
-            Direction::Down => (
-                &lower,
-                rates.scale_down_threshold,
-                rates.scale_down_threshold.is_some(),
-                "scale-down",
-            ),
+        let (min, max, bounds_from) = match &computation {
+            Some(c)
+                if c.lower_utilization == 0.0
+                    && c.upper_utilization == 1.0
+                    && knobs.lower().value > 0.0 =>
+            {
+                (
+                    0.0,
+                    1.0,
+                    format!("processing backlog: lag above {}", knobs::BACKLOG_THRESHOLD),
+                )
+            }
             _ => (
-                &upper,
-                rates.scale_up_threshold,
-                rates.scale_up_threshold.is_some(),
-                "scale-up",
+                knobs.lower().value,
+                knobs.upper().value,
+                knobs.bounds_from(),
             ),
         };
-        if direction != Direction::Unchanged {
-            // As the operator computes them: the scale-down threshold also counts the
-            // rate to catch up on a restart (`withRestart`), the scale-up one does not.
-            let threshold = threshold.unwrap_or_else(|| {
-                let restart = if direction == Direction::Down {
-                    restart_catch_up(target, knobs)
-                } else {
-                    0.0
-                };
-                if bound.value > 0.0 {
-                    (catch + restart + target / bound.value).round()
-                } else {
-                    f64::INFINITY
-                }
-            });
-            reasons.push(format!(
-                "The capacity is {} the {which} threshold of {} rec/s{} for the {} bound {} ({}).",
-                compared(tpr, threshold),
-                rate(threshold),
-                if recorded {
-                    ""
-                } else {
-                    " (computed from the bounds)"
-                },
-                if direction == Direction::Down {
-                    "lower"
-                } else {
-                    "upper"
-                },
-                pct(bound.value),
-                bound.from,
-            ));
-        }
         utilization = Some(Utilization {
             value,
             with_catch_up,
             target: knobs.target,
-            min: lower.value,
-            max: upper.value,
-            bounds_from: knobs.bounds_from(),
+            min,
+            max,
+            bounds_from,
         });
     } else if direction != Direction::Unchanged {
         reasons.push(
             "The operator recorded no processing or target data rate for this change.".into(),
         );
     }
-
-    // The capacity factor and the parallelism it gives.
-    let capacity_factor = match (tpr, rates.expected_processing_rate) {
-        (Some(tpr), Some(expected)) if expected.is_finite() => Some(expected / tpr),
-        _ => None,
-    };
-    let ideal = match (capacity_factor, from) {
-        (Some(f), Some(from)) => {
-            let p = (f * from as f64 - 1e-9).ceil();
-            (p.is_finite() && p < 1e9).then_some((p as i64).max(1))
+    let mut steps = Vec::new();
+    let mut ideal = None;
+    if let (Some(c), Some(tpr)) = (&computation, tpr) {
+        if c.lower_utilization == 0.0 && c.upper_utilization == 1.0 && knobs.lower().value > 0.0 {
+            reasons.push(format!(
+                "A source processes backlog (lag above {}, {}): the operator takes 100% as the upper bound and does not scale down; thresholds: scale up below {} rec/s, scale down above {} rec/s.",
+                knobs::BACKLOG_THRESHOLD,
+                flink(knobs.backlog_threshold),
+                rate(c.scale_up_threshold),
+                rate(c.scale_down_threshold)
+            ));
+        } else {
+            reasons.push(format!(
+                "Bounds {}..{} ({}): scale up below {} rec/s, scale down above {} rec/s of capacity; it is {} them.",
+                pct(c.lower_utilization),
+                pct(c.upper_utilization),
+                knobs.bounds_from(),
+                rate(c.scale_up_threshold),
+                rate(c.scale_down_threshold),
+                if c.outside_bounds { "outside" } else { "within" }
+            ));
         }
-        _ => None,
-    };
-    if let (Some(f), Some(expected), Some(from), Some(ideal)) =
-        (capacity_factor, rates.expected_processing_rate, from, ideal)
-    {
         reasons.push(format!(
-            "At the target utilization {} it needs {} rec/s, {} the capacity: parallelism {from} x {} = {ideal}.",
-            pct(knobs.target),
-            rate(expected),
-            factor(f),
-            factor(f).trim_end_matches('x'),
+            "Target capacity at {} {}: {} + {} x {}s / {}s + {} / {} = {} rec/s (restart time {}s: {restart_from}).",
+            knobs::TARGET,
+            text::ratio(knobs.target),
+            rate(catch),
+            rate(rates.target_data_rate.unwrap_or(f64::NAN)),
+            c.restart_seconds,
+            knobs.catch_up.as_secs(),
+            rate(rates.target_data_rate.unwrap_or(f64::NAN)),
+            text::ratio(knobs.target.clamp(0.0, 1.0)),
+            rate(c.target_capacity),
+            c.restart_seconds,
         ));
+        let from_p = from.unwrap_or(0);
+        let uncapped = (c.scale_factor * from_p as f64).ceil();
+        ideal = (uncapped.is_finite() && uncapped < 1e9).then_some(uncapped as i64);
+        reasons.push(format!(
+            "Scale factor {} / {} = {}: parallelism ceil({} x {from_p}) = {}.",
+            rate(c.target_capacity),
+            rate(tpr),
+            text::ratio((c.scale_factor * 10_000.0).round() / 10_000.0),
+            text::ratio((c.capped_scale_factor * 10_000.0).round() / 10_000.0),
+            c.raw_parallelism
+        ));
+        steps.clone_from(&c.steps);
+        if let Some(to) = to
+            && to != c.parallelism
+        {
+            if direction == Direction::Down
+                && to > c.parallelism
+                && !knobs.scale_down_interval.is_zero()
+            {
+                steps.push(Step {
+                    what: StepKind::ScaleDownInterval,
+                    from: c.parallelism as f64,
+                    to: to as f64,
+                    option: Some(knobs::SCALE_DOWN_INTERVAL.into()),
+                });
+            } else {
+                reasons.push(format!(
+                    "The operator applied {to}; recomputed from what it recorded, the algorithm gives {}: a setting changed since, or an input it does not record (the job's keyBy edges) differs.",
+                    c.parallelism
+                ));
+            }
+        }
     }
-
-    let limits = limits(
-        from,
-        to,
-        direction,
-        &rates,
-        ideal,
-        capacity_factor,
-        knobs,
-        limited,
-    );
+    let mut limits: Vec<Limit> = steps.iter().map(|s| step_limit(s, knobs, &rates)).collect();
+    let mut events = Vec::new();
+    if let Some(l) = limited {
+        limits.push(limited_limit(&l.limited));
+        events.push(l.describe());
+    }
     VertexDecision {
         id: id.to_string(),
         from,
@@ -372,471 +781,183 @@ pub fn explain(
         ideal_parallelism: ideal,
         reasons,
         limits,
+        computation,
+        steps,
+        events,
     }
-}
-
-/// What moved the outcome away from the ideal parallelism, as the operator's
-/// `JobVertexScaler` applies it: the max scale factors, the parallelism bounds (the
-/// configured ones, and the vertex's max parallelism: key groups or source
-/// partitions), the alignment to key groups or partitions, and the scale-down
-/// interval's highest recommendation.
-#[allow(clippy::too_many_arguments, clippy::cast_precision_loss)]
-fn limits(
-    from: Option<i64>,
-    to: Option<i64>,
-    direction: Direction,
-    rates: &Rates,
-    ideal: Option<i64>,
-    capacity_factor: Option<f64>,
-    knobs: &Knobs,
-    limited: Option<&ScalingLimited>,
-) -> Vec<Limit> {
-    let mut out = Vec::new();
-    let (Some(from), Some(to)) = (from, to) else {
-        return out;
-    };
-    // The factor the rates call for, before the max factors cap it.
-    if let (Some(f), Some(tpr), Some(target)) = (
-        capacity_factor,
-        rates
-            .true_processing_rate
-            .filter(|t| t.is_finite() && *t > 0.0),
-        rates.target_data_rate,
-    ) {
-        let needed = (rates.catch_up_data_rate.unwrap_or(0.0)
-            + restart_catch_up(target, knobs)
-            + target / knobs.target.clamp(f64::MIN_POSITIVE, 1.0))
-        .round();
-        let uncapped = needed / tpr;
-        let down_cap = 1.0 - knobs.down_factor;
-        let up_cap = 1.0 + knobs.up_factor;
-        if direction == Direction::Down
-            && uncapped < down_cap - 0.005
-            && (f - down_cap).abs() < 0.01
-        {
-            out.push(Limit {
-                kind: LimitKind::ScaleDownMaxFactor,
-                message: format!(
-                    "{} {}: the capacity factor {} was raised to {}",
-                    knobs::DOWN_FACTOR,
-                    text::ratio(knobs.down_factor),
-                    factor(uncapped),
-                    factor(down_cap)
-                ),
-            });
-        }
-        if direction == Direction::Up && uncapped > up_cap + 0.005 && (f - up_cap).abs() < 0.01 {
-            out.push(Limit {
-                kind: LimitKind::ScaleUpMaxFactor,
-                message: format!(
-                    "{} {}: the capacity factor {} was capped at {}",
-                    knobs::UP_FACTOR,
-                    text::ratio(knobs.up_factor),
-                    factor(uncapped),
-                    factor(up_cap)
-                ),
-            });
-        }
-    }
-
-    let upper_limit = from.max(knobs.vertex_max);
-    let lower_limit = from.min(knobs.vertex_min);
-    let key_groups = rates.max_parallelism.or(knobs.pipeline_max);
-    let partitions = rates.source_partitions;
-    let upper = key_groups.map_or(upper_limit, |k| k.min(upper_limit));
-    let cap_message = |cap: i64| {
-        if key_groups.is_some_and(|k| k <= upper_limit && k == cap) {
-            if partitions == Some(cap) {
-                Limit {
-                    kind: LimitKind::SourcePartitions,
-                    message: format!("capped at the source's {cap} partitions"),
-                }
-            } else {
-                Limit {
-                    kind: LimitKind::KeyGroups,
-                    message: format!(
-                        "capped at the vertex's max parallelism {cap} (its key groups, {})",
-                        knobs::PIPELINE_MAX
-                    ),
-                }
-            }
-        } else {
-            Limit {
-                kind: LimitKind::MaxParallelism,
-                message: format!("capped at {} {cap}", knobs::VERTEX_MAX),
-            }
-        }
-    };
-    match ideal {
-        Some(ideal) => {
-            let clamped = if lower_limit <= upper {
-                ideal.clamp(lower_limit, upper)
-            } else {
-                ideal
-            };
-            if ideal > upper && to == upper {
-                out.push(cap_message(upper));
-            }
-            if ideal < lower_limit && to == lower_limit {
-                out.push(Limit {
-                    kind: LimitKind::MinParallelism,
-                    message: format!(
-                        "raised to {} {lower_limit} (computed {ideal})",
-                        knobs::VERTEX_MIN
-                    ),
-                });
-            }
-            if to != clamped {
-                let aligned_to = partitions.or(key_groups).filter(|n| *n > 0 && n % to == 0);
-                if let Some(n) = aligned_to {
-                    let what = if partitions.is_some() {
-                        (LimitKind::SourcePartitions, "source partitions")
-                    } else {
-                        (LimitKind::KeyGroups, "key groups")
-                    };
-                    out.push(Limit {
-                        kind: what.0,
-                        message: format!(
-                            "aligned from {clamped} to {to} so that its {n} {} spread evenly",
-                            what.1
-                        ),
-                    });
-                } else if direction == Direction::Down
-                    && to > clamped
-                    && !knobs.scale_down_interval.is_zero()
-                {
-                    out.push(Limit {
-                        kind: LimitKind::ScaleDownInterval,
-                        message: format!(
-                            "{} ({}): the highest parallelism recommended within the interval was applied (computed {clamped})",
-                            knobs::SCALE_DOWN_INTERVAL,
-                            flink(knobs.scale_down_interval)
-                        ),
-                    });
-                } else {
-                    out.push(Limit {
-                        kind: LimitKind::Adjusted,
-                        message: format!("adjusted from the computed {clamped} to {to}"),
-                    });
-                }
-            }
-        }
-        None => {
-            if direction == Direction::Up && to == upper {
-                out.push(cap_message(upper));
-            }
-        }
-    }
-    if let Some(l) = limited {
-        let mut message = format!(
-            "ScalingLimited event: expected parallelism {}, actual {}",
-            l.expected, l.actual
-        );
-        let mut extra = Vec::new();
-        if let Some(n) = l.key_groups_or_partitions {
-            extra.push(format!("key groups or partitions {n}"));
-        }
-        if let Some(u) = l.upper_bound {
-            extra.push(format!("upper bound {u}"));
-        }
-        if let Some(low) = l.lower_limit {
-            extra.push(format!("lower limit {low}"));
-        }
-        if !extra.is_empty() {
-            message.push_str(&format!(" ({})", extra.join(", ")));
-        }
-        out.push(Limit {
-            kind: LimitKind::ScalingLimited,
-            message,
-        });
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::explain::events::{ReportedVertex, ScalingReport};
-    use crate::explain::state::Double;
-    use crate::explain::state::MetricValue;
+    use crate::explain::events::parse_scaling_limited;
+    use crate::explain::state::{Double, MetricValue};
     use flink_autoscale_rules::config::FlinkConfig;
     use flink_autoscale_rules::effective::EffectiveConfig;
     use serde_json::json;
 
-    const V1: &str = "bc764cd8ddf7a0cff126f51c16239658";
-    const V2: &str = "0a448493b4782967b150582570326227";
+    const SOURCE: &str = "bc764cd8ddf7a0cff126f51c16239658";
+    const WINDOW: &str = "0a448493b4782967b150582570326227";
 
     fn knobs(v: serde_json::Value) -> Knobs {
         let config = FlinkConfig::from_json(Some(&v)).unwrap();
         Knobs::new(&EffectiveConfig::resolve(&config), &config)
     }
 
+    fn scenario_knobs() -> Knobs {
+        knobs(json!({
+            "job.autoscaler.enabled": "true",
+            "job.autoscaler.utilization.target": "0.7",
+            "job.autoscaler.utilization.max": "0.8",
+            "job.autoscaler.utilization.min": "0.5",
+            "job.autoscaler.restart.time-tracking.enabled": "true",
+            "job.autoscaler.scale-down.max-factor": "0.5",
+            "job.autoscaler.vertex.max-parallelism": "32",
+            "job.autoscaler.scaling.key-group.partitions.adjust.mode": "EVENLY_SPREAD",
+        }))
+    }
+
     fn at(s: &str) -> jiff::Timestamp {
         s.parse().unwrap()
     }
 
-    fn metric(current: f64, average: f64) -> MetricValue {
-        MetricValue {
-            current: Double(current),
-            average: Double(average),
-        }
-    }
-
-    fn change(
-        vertex: &str,
-        t: &str,
-        from: i64,
-        to: i64,
-        metrics: &[(&str, f64, f64)],
-    ) -> RecordedChange {
+    fn change(vertex: &str, t: &str, from: i64, to: i64, m: &[(&str, f64, f64)]) -> RecordedChange {
         RecordedChange {
             vertex: vertex.into(),
             at: at(t),
             summary: Summary {
                 current_parallelism: Some(from),
                 new_parallelism: Some(to),
-                metrics: metrics
+                metrics: m
                     .iter()
-                    .map(|(n, c, a)| ((*n).to_string(), metric(*c, *a)))
+                    .map(|(n, c, a)| {
+                        (
+                            (*n).to_string(),
+                            MetricValue {
+                                current: Double(*c),
+                                average: Double(*a),
+                            },
+                        )
+                    })
                     .collect(),
             },
         }
     }
 
-    /// A scale-up on lag: capacity 1000 rec/s, input 1000 rec/s and 500 rec/s to catch
-    /// up; at 70% it needs 1000/0.7 + 500 = 1929 rec/s (the catch-up rate counts
-    /// fully), 1.929x: 2 -> 4 (ceil 3.86).
-    fn scale_up_on_lag() -> RecordedChange {
+    /// The window-aggregate vertex of the operator-produced scenario at 08:15 (backlog,
+    /// restart.time 5 min): capacity 38778 rec/s, factor 1.19, 11 aligned to 12 for
+    /// its 720 key groups; figures from `reference.json`.
+    fn backlog_scale_up() -> RecordedChange {
         change(
-            V1,
-            "2026-07-01T10:00:00Z",
-            2,
-            4,
+            WINDOW,
+            "2026-07-01T08:15:00Z",
+            9,
+            12,
             &[
-                ("TRUE_PROCESSING_RATE", f64::NAN, 1000.0),
-                ("TARGET_DATA_RATE", f64::NAN, 1000.0),
-                ("CATCH_UP_DATA_RATE", 500.0, f64::NAN),
-                ("LAG", 900_000.0, f64::NAN),
-                ("EXPECTED_PROCESSING_RATE", 1929.0, f64::NAN),
-                ("SCALE_UP_RATE_THRESHOLD", 1500.0, f64::NAN),
-                ("SCALE_DOWN_RATE_THRESHOLD", 3500.0, f64::NAN),
-                ("MAX_PARALLELISM", 128.0, f64::NAN),
+                ("TRUE_PROCESSING_RATE", f64::NAN, 32_486.34),
+                ("TARGET_DATA_RATE", f64::NAN, 20_000.0),
+                ("CATCH_UP_DATA_RATE", 6_872.889, f64::NAN),
+                ("MAX_PARALLELISM", 720.0, f64::NAN),
                 ("NUM_SOURCE_PARTITIONS", 0.0, f64::NAN),
+                ("SCALE_DOWN_RATE_THRESHOLD", f64::INFINITY, f64::NAN),
             ],
         )
     }
 
+    fn limited_event(first: &str) -> TimedLimited {
+        let message = "Scaling limited detected for bc764cd8ddf7a0cff126f51c16239658 (expected parallelism: 25, actual parallelism 18). Scaling limited due to numKeyGroupsOrPartitions : 36\u{ff0c}upperBoundForAlignment(maxParallelism or parallelismUpperLimit): 32, parallelismLowerLimit: 1.";
+        TimedLimited {
+            at: at(first),
+            first: at(first),
+            limited: parse_scaling_limited(message).unwrap(),
+            message: message.into(),
+        }
+    }
+
     #[test]
-    fn a_scale_up_on_lag_in_words() {
-        let k = knobs(json!({"job.autoscaler.enabled": "true"}));
-        let (decisions, unclaimed) = decisions(&[scale_up_on_lag()], &[], &[], &k);
+    fn a_backlog_scale_up_recomputed_step_by_step() {
+        let k = scenario_knobs();
+        let (d, unclaimed) = decisions(&[backlog_scale_up()], &[], &[], &k, &[]);
         assert!(unclaimed.is_empty());
-        assert_eq!(decisions.len(), 1);
-        let v = &decisions[0].vertices[0];
-        assert_eq!(v.direction, Direction::Up);
-        assert_eq!(v.ideal_parallelism, Some(4));
-        assert_eq!(
-            v.reasons,
-            [
-                "Processing capacity 1000.00 rec/s against a target data rate of 1000.00 rec/s plus 500.00 rec/s to catch up on a lag of 900000 records within job.autoscaler.catch-up.duration (30min): utilization 100%, 150% with the catch-up.",
-                "The capacity is below the scale-up threshold of 1500.00 rec/s for the upper bound 100% (target 0.7 + boundary 0.3).",
-                "At the target utilization 70% it needs 1929.00 rec/s, 1.93x the capacity: parallelism 2 x 1.93 = 4.",
-            ]
+        let v = &d[0].vertices[0];
+        let c = v.computation.as_ref().expect("recomputed");
+        assert_eq!(c.target_capacity, 38_778.0);
+        assert_eq!((c.before_alignment, c.parallelism), (11, 12));
+        assert_eq!((c.upper_utilization, c.lower_utilization), (1.0, 0.0));
+        assert_eq!(v.steps.len(), 1);
+        assert_eq!(v.steps[0].what, StepKind::KeyGroupAlignment);
+        assert_eq!(v.steps[0].option.as_deref(), Some(knobs::ADJUST_MODE));
+        assert!(
+            v.reasons.iter().any(|r| r.contains("processes backlog")),
+            "{:#?}",
+            v.reasons
         );
-        assert_eq!(v.limits, []);
-        let u = v.utilization.as_ref().unwrap();
-        assert_eq!((u.value, u.with_catch_up), (1.0, Some(1.5)));
+        assert_eq!(v.utilization.as_ref().map(|u| u.max), Some(1.0));
     }
 
+    /// The ScalingLimited event comes a second after the decision's instant: it belongs
+    /// to that decision, and the vertex it kept is shown there as held.
     #[test]
-    fn capped_at_max_parallelism_and_by_key_groups() {
-        let k = knobs(json!({"job.autoscaler.vertex.max-parallelism": "6"}));
-        let mut c = scale_up_on_lag();
-        c.summary.new_parallelism = Some(6);
-        c.summary
-            .metrics
-            .insert("EXPECTED_PROCESSING_RATE".into(), metric(4000.0, f64::NAN));
-        let v = explain(V1, Some(2), Some(6), rates_of(&c.summary), &k, None);
-        assert_eq!(v.ideal_parallelism, Some(8));
+    fn scaling_limited_is_tied_to_its_decision() {
+        let k = scenario_knobs();
+        let (d, unclaimed) = decisions(
+            &[backlog_scale_up()],
+            &[],
+            &[limited_event("2026-07-01T08:15:01Z")],
+            &k,
+            &[],
+        );
+        assert!(unclaimed.is_empty());
+        assert_eq!(d.len(), 1);
+        let held = d[0].vertices.iter().find(|v| v.id == SOURCE).unwrap();
         assert_eq!(
-            v.limits,
-            [Limit {
-                kind: LimitKind::MaxParallelism,
-                message: "capped at job.autoscaler.vertex.max-parallelism 6".into()
-            }]
+            (held.from, held.to, held.ideal_parallelism),
+            (Some(18), Some(18), Some(25))
         );
-
-        let k = knobs(json!({}));
-        c.summary
-            .metrics
-            .insert("MAX_PARALLELISM".into(), metric(6.0, f64::NAN));
-        let v = explain(V1, Some(2), Some(6), rates_of(&c.summary), &k, None);
-        assert_eq!(v.limits[0].kind, LimitKind::KeyGroups);
-        assert_eq!(
-            v.limits[0].message,
-            "capped at the vertex's max parallelism 6 (its key groups, pipeline.max-parallelism)"
+        assert_eq!(held.steps[0].what, StepKind::ScalingLimited);
+        assert_eq!((held.steps[0].from, held.steps[0].to), (25.0, 18.0));
+        assert_eq!(held.events.len(), 1);
+        // An hour later it belongs to no decision: a held decision of its own.
+        let (d, _) = decisions(
+            &[backlog_scale_up()],
+            &[],
+            &[limited_event("2026-07-01T09:15:01Z")],
+            &k,
+            &[],
         );
-    }
-
-    #[test]
-    fn scale_down_capped_by_the_max_factor() {
-        // Capacity 1000 rec/s, input 100 rec/s: at 70% plus restart catch-up it needs
-        // 100/0.7 + 100*300/1800 = 160 rec/s, 0.16x; the factor 0.6 keeps it at 0.4x:
-        // 10 -> 4.
-        let k = knobs(json!({}));
-        let c = change(
-            V2,
-            "2026-07-01T11:00:00Z",
-            10,
-            4,
-            &[
-                ("TRUE_PROCESSING_RATE", f64::NAN, 1000.0),
-                ("TARGET_DATA_RATE", f64::NAN, 100.0),
-                ("CATCH_UP_DATA_RATE", 0.0, f64::NAN),
-                ("EXPECTED_PROCESSING_RATE", 400.0, f64::NAN),
-                ("SCALE_DOWN_RATE_THRESHOLD", 267.0, f64::NAN),
-            ],
-        );
-        let v = explain(V2, Some(10), Some(4), rates_of(&c.summary), &k, None);
-        assert_eq!(v.direction, Direction::Down);
-        assert_eq!(
-            v.reasons[1],
-            "The capacity is above the scale-down threshold of 267.00 rec/s for the lower bound 40% (target 0.7 - boundary 0.3)."
-        );
-        assert_eq!(
-            v.limits,
-            [Limit {
-                kind: LimitKind::ScaleDownMaxFactor,
-                message: "job.autoscaler.scale-down.max-factor 0.6: the capacity factor 0.16x was raised to 0.4x".into()
-            }]
-        );
-    }
-
-    #[test]
-    fn alignment_to_partitions_and_scaling_limited_events() {
-        let k = knobs(json!({}));
-        let rates = Rates {
-            true_processing_rate: Some(100.0),
-            target_data_rate: Some(250.0),
-            expected_processing_rate: Some(357.0),
-            source_partitions: Some(12),
-            max_parallelism: Some(12),
-            ..Rates::default()
-        };
-        let limited = ScalingLimited {
-            vertex: V1.into(),
-            expected: 8,
-            actual: 12,
-            key_groups_or_partitions: Some(12),
-            upper_bound: Some(12),
-            lower_limit: Some(1),
-        };
-        // 2 x 3.57 = 8 (ceil 7.14), aligned up to 12, a divisor of 12 partitions.
-        let v = explain(V1, Some(2), Some(12), rates, &k, Some(&limited));
-        assert_eq!(v.ideal_parallelism, Some(8));
-        let kinds: Vec<LimitKind> = v.limits.iter().map(|l| l.kind).collect();
-        assert_eq!(
-            kinds,
-            [LimitKind::SourcePartitions, LimitKind::ScalingLimited]
-        );
-        assert_eq!(
-            v.limits[0].message,
-            "aligned from 8 to 12 so that its 12 source partitions spread evenly"
-        );
-        assert_eq!(
-            v.limits[1].message,
-            "ScalingLimited event: expected parallelism 8, actual 12 (key groups or partitions 12, upper bound 12, lower limit 1)"
-        );
-    }
-
-    #[test]
-    fn reports_and_history_merge_without_duplicates() {
-        let k = knobs(json!({}));
-        let history = [scale_up_on_lag()];
-        let same = TimedReport {
-            at: at("2026-07-01T10:00:02Z"),
-            report: ScalingReport {
-                disabled_by: None,
-                vertices: vec![ReportedVertex {
-                    id: V1.into(),
-                    from: 2,
-                    to: 4,
-                    processing_rate: 1000.0,
-                    expected_rate: 1929.0,
-                    target_rate: 1000.0,
-                }],
-            },
-        };
-        let advice = TimedReport {
-            at: at("2026-07-01T11:00:00Z"),
-            report: ScalingReport {
-                disabled_by: Some(("job.autoscaler.scaling.enabled".into(), "false".into())),
-                vertices: vec![ReportedVertex {
-                    id: V2.into(),
-                    from: 4,
-                    to: 2,
-                    processing_rate: 1000.0,
-                    expected_rate: 500.0,
-                    target_rate: 200.0,
-                }],
-            },
-        };
-        let stray = TimedLimited {
-            at: at("2026-07-01T09:00:00Z"),
-            limited: ScalingLimited {
-                vertex: V2.into(),
-                expected: 3,
-                actual: 2,
-                key_groups_or_partitions: None,
-                upper_bound: None,
-                lower_limit: None,
-            },
-        };
-        let (d, unclaimed) = decisions(&history, &[advice, same], &[stray], &k);
         assert_eq!(d.len(), 2);
-        assert_eq!(d[0].sources, [Source::ConfigMap, Source::Event]);
-        assert_eq!(d[0].outcome, Outcome::Scaled);
-        assert_eq!(d[1].outcome, Outcome::Recommended);
-        assert_eq!(
-            d[1].disabled_by.as_deref(),
-            Some("job.autoscaler.scaling.enabled:false")
-        );
-        assert_eq!(d[1].vertices[0].ideal_parallelism, Some(2));
-        // Two hours before the recommendation: too old to belong to it.
-        assert_eq!(unclaimed, [0]);
+        assert_eq!(d[1].outcome, Outcome::Held);
     }
 
     #[test]
-    fn a_report_far_from_the_history_entry_is_its_own_decision() {
-        let k = knobs(json!({}));
-        let far = TimedReport {
-            at: at("2026-07-01T10:30:00Z"),
-            report: ScalingReport {
-                disabled_by: None,
-                vertices: vec![ReportedVertex {
-                    id: V1.into(),
-                    from: 2,
-                    to: 4,
-                    processing_rate: 1.0,
-                    expected_rate: 2.0,
-                    target_rate: 1.0,
-                }],
+    fn tracked_restart_times_before_the_decision_count() {
+        let k = scenario_knobs();
+        let records = [
+            ScalingRecord {
+                at: at("2026-07-01T08:15:00Z"),
+                restart: Some(jiff::SignedDuration::from_secs(52)),
             },
-        };
-        let (d, _) = decisions(&[scale_up_on_lag()], &[far], &[], &k);
-        assert_eq!(d.len(), 2);
-        assert_eq!(d[1].outcome, Outcome::Reported);
-    }
-
-    #[test]
-    fn missing_rates_are_said_plainly() {
-        let k = knobs(json!({}));
-        let v = explain(V1, Some(2), Some(200), Rates::default(), &k, None);
+            ScalingRecord {
+                at: at("2026-07-01T09:36:00Z"),
+                restart: Some(jiff::SignedDuration::from_secs(61)),
+            },
+        ];
         assert_eq!(
-            v.reasons,
-            ["The operator recorded no processing or target data rate for this change."]
+            restart_at(&records, at("2026-07-01T08:15:00Z"), &k).as_secs(),
+            300
         );
-        assert_eq!(v.limits[0].kind, LimitKind::MaxParallelism);
-        assert!(v.utilization.is_none() && v.ideal_parallelism.is_none());
+        assert_eq!(
+            restart_at(&records, at("2026-07-01T09:36:00Z"), &k).as_secs(),
+            52
+        );
+        assert_eq!(
+            restart_at(&records, at("2026-07-01T12:21:00Z"), &k).as_secs(),
+            61
+        );
+        let untracked = knobs(json!({"job.autoscaler.restart.time": "2 min"}));
+        assert_eq!(
+            restart_at(&records, at("2026-07-01T12:21:00Z"), &untracked).as_secs(),
+            120
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! operator's). A value that does not parse falls back to the default: the rules'
 //! `config.parse` finding reports it.
 
+use super::scaler::{Alignment, Settings};
 use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::EffectiveConfig;
 use flink_autoscale_rules::values;
@@ -32,6 +33,16 @@ pub const QUOTA_CPU: &str = "job.autoscaler.quota.cpu";
 pub const QUOTA_MEMORY: &str = "job.autoscaler.quota.memory";
 pub const EXCLUDE_IDS: &str = "job.autoscaler.vertex.exclude.ids";
 pub const PIPELINE_MAX: &str = "pipeline.max-parallelism";
+pub const ALIGNMENT_MODE: &str = "job.autoscaler.scaling.parallelism-alignment.mode";
+pub const ADJUST_MODE: &str = "job.autoscaler.scaling.key-group.partitions.adjust.mode";
+pub const TRACKING_ENABLED: &str = "job.autoscaler.restart.time-tracking.enabled";
+pub const TRACKING_LIMIT: &str = "job.autoscaler.restart.time-tracking.limit";
+pub const BACKLOG_THRESHOLD: &str = "job.autoscaler.backlog-processing.lag-threshold";
+pub const EFFECTIVENESS_THRESHOLD: &str = "job.autoscaler.scaling.effectiveness.threshold";
+pub const OBSERVED_SCALABILITY: &str = "job.autoscaler.observed-scalability.enabled";
+pub const OBSERVED_MIN_OBSERVATIONS: &str = "job.autoscaler.observed-scalability.min-observations";
+pub const OBSERVED_COEFFICIENT_MIN: &str = "job.autoscaler.observed-scalability.coefficient-min";
+pub const SLOTS: &str = "taskmanager.numberOfTaskSlots";
 
 /// The options the explanation shows, in this order.
 pub const SHOWN: &[&str] = &[
@@ -58,6 +69,11 @@ pub const SHOWN: &[&str] = &[
     QUOTA_CPU,
     QUOTA_MEMORY,
     EXCLUDE_IDS,
+    ALIGNMENT_MODE,
+    ADJUST_MODE,
+    TRACKING_ENABLED,
+    TRACKING_LIMIT,
+    BACKLOG_THRESHOLD,
 ];
 
 /// A utilization bound and where it comes from.
@@ -65,6 +81,32 @@ pub const SHOWN: &[&str] = &[
 pub struct Bound {
     pub value: f64,
     pub from: String,
+}
+
+/// `ParallelismAligner#resolve`: `scaling.parallelism-alignment.mode` by name when
+/// set (an unknown name is a custom mode; without its plugin the operator falls back
+/// to BALANCED), else the deprecated `scaling.key-group.partitions.adjust.mode` when
+/// set (blocking), else BALANCED.
+fn alignment(effective: &EffectiveConfig) -> Alignment {
+    let set = |key| {
+        effective
+            .get(key)
+            .filter(|s| s.is_set())
+            .and_then(|s| s.raw.clone())
+            .map(|raw| raw.trim().to_string())
+    };
+    if let Some(mode) = set(ALIGNMENT_MODE) {
+        return match mode.as_str() {
+            "EVENLY_SPREAD" => Alignment::EvenlySpread,
+            "OFF" => Alignment::Off,
+            _ => Alignment::Balanced,
+        };
+    }
+    match set(ADJUST_MODE).as_deref() {
+        Some("MAXIMIZE_UTILISATION") => Alignment::LegacyMaximizeUtilisation,
+        Some(_) => Alignment::LegacyEvenlySpread,
+        None => Alignment::Balanced,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +130,19 @@ pub struct Knobs {
     pub catch_up: Duration,
     pub restart: Duration,
     pub event_interval: Duration,
+    pub alignment: Alignment,
+    pub tracking_enabled: bool,
+    pub tracking_limit: Duration,
+    pub backlog_threshold: Duration,
+    pub effectiveness_detection: bool,
+    pub effectiveness_threshold: f64,
+    pub observed_scalability: bool,
+    pub observed_min_observations: usize,
+    pub observed_coefficient_min: f64,
+    /// `taskmanager.numberOfTaskSlots` (Flink's default 1).
+    pub slots: i64,
+    /// `job.autoscaler.vertex.exclude.ids`.
+    pub exclude_ids: Vec<String>,
 }
 
 impl Knobs {
@@ -127,6 +182,42 @@ impl Knobs {
             catch_up: d(CATCH_UP, 30 * 60),
             restart: d(RESTART, 5 * 60),
             event_interval: d(EVENT_INTERVAL, 30 * 60),
+            alignment: alignment(effective),
+            tracking_enabled: effective.bool(TRACKING_ENABLED) == Some(true),
+            tracking_limit: d(TRACKING_LIMIT, 15 * 60),
+            backlog_threshold: d(BACKLOG_THRESHOLD, 5 * 60),
+            effectiveness_detection: effective.bool(EFFECTIVENESS) == Some(true),
+            effectiveness_threshold: effective.f64(EFFECTIVENESS_THRESHOLD).unwrap_or(0.1),
+            observed_scalability: effective.bool(OBSERVED_SCALABILITY) == Some(true),
+            observed_min_observations: effective
+                .i64(OBSERVED_MIN_OBSERVATIONS)
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(3),
+            observed_coefficient_min: effective.f64(OBSERVED_COEFFICIENT_MIN).unwrap_or(0.5),
+            slots: config
+                .get(SLOTS)
+                .and_then(|e| values::parse_int(e.raw.as_deref()?).ok())
+                .map(i64::from)
+                .filter(|s| *s > 0)
+                .unwrap_or(1),
+            exclude_ids: list(EXCLUDE_IDS),
+        }
+    }
+
+    /// The settings of the operator's per-vertex computation.
+    pub fn scaler(&self) -> Settings {
+        Settings {
+            target: self.target,
+            boundary: self.boundary,
+            util_min: self.util_min,
+            util_max: self.util_max,
+            up_factor: self.up_factor,
+            down_factor: self.down_factor,
+            vertex_min: self.vertex_min,
+            vertex_max: self.vertex_max,
+            catch_up: self.catch_up,
+            alignment: self.alignment,
+            scale_down_interval: self.scale_down_interval,
         }
     }
 

@@ -21,9 +21,13 @@ pub mod model;
 pub mod periods;
 pub mod render;
 pub mod report;
-pub mod state;
+pub mod scaler;
 pub mod text;
 pub mod verdict;
+pub mod whatif;
+
+/// The autoscaler ConfigMap's decoder, shared with `status`.
+pub use crate::cluster::autoscaler_configmap as state;
 
 use crate::cli::GlobalArgs;
 use crate::error::Error;
@@ -51,9 +55,16 @@ pub struct ExplainArgs {
     #[arg(short = 'o', long, value_enum, default_value_t = ExplainFormat::Text)]
     pub output: ExplainFormat,
 
-    /// Take this instant (RFC 3339) as the current time, so that output is stable in tests
-    #[arg(long, value_name = "TIME", hide = true, value_parser = parse_now)]
+    /// Explain as of this instant (RFC 3339, e.g. 2026-07-01T12:00:00Z) instead of the
+    /// clock: the verdict is then what the operator finds at its next reconcile after it
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
     pub now: Option<jiff::Timestamp>,
+
+    /// What if: recompute every vertex with this autoscaler option changed (repeatable;
+    /// any job.autoscaler.* option, or taskmanager.numberOfTaskSlots), from the newest
+    /// metrics the operator stored; the value is checked as the operator parses it
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = whatif::parse_set)]
+    pub set: Vec<whatif::Setting>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -103,6 +114,7 @@ pub fn run(args: &ExplainArgs, global: &GlobalArgs, out: &mut dyn Write) -> Resu
             vertex: args.vertex.clone(),
             context: connection.target.context.clone(),
             server: connection.target.server.clone(),
+            what_if: args.set.clone(),
         };
         Ok::<_, Error>(report::build(&inputs, &options))
     })?;
@@ -156,6 +168,16 @@ mod tests {
         assert_eq!(cli.args.output, ExplainFormat::Json);
         assert_eq!(cli.global.namespace.as_deref(), Some("team-a"));
         assert_eq!(cli.args.now.map(|t| t.as_second()), Some(1_782_907_200));
+        let what_if = Cli::try_parse_from([
+            "explain",
+            "orders",
+            "--set",
+            "job.autoscaler.utilization.target=0.8",
+            "--set",
+            "taskmanager.numberOfTaskSlots=2",
+        ])
+        .unwrap();
+        assert_eq!(what_if.args.set.len(), 2);
         let defaults = Cli::try_parse_from(["explain", "orders"]).unwrap();
         assert_eq!(defaults.args.since, Duration::from_secs(86_400));
         assert_eq!(defaults.args.output, ExplainFormat::Text);
@@ -165,6 +187,13 @@ mod tests {
             vec!["explain", "x", "--since", "soon"],
             vec!["explain", "x", "-o", "yaml"],
             vec!["explain", "x", "--now", "today"],
+            vec![
+                "explain",
+                "x",
+                "--set",
+                "job.autoscaler.utilization.target=high",
+            ],
+            vec!["explain", "x", "--set", "job.autoscaler.no-such-option=1"],
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
         }

@@ -1,9 +1,34 @@
 //! The explanation as data: what `-o json` prints (see [`super::render::write_json`]
 //! for the documented structure) and what the text output is rendered from.
 
+use super::scaler::{Computation, Step};
 use flink_autoscale_rules::Severity;
 use flink_autoscale_rules::effective::Origin;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+
+/// A double as JSON: a number when finite, else the Java spelling as a string
+/// (`Infinity`, `-Infinity`, `NaN`), since JSON has no such numbers and `null` would
+/// read as "not recorded".
+pub fn java_double<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.is_finite() {
+        s.serialize_f64(*v)
+    } else if v.is_nan() {
+        s.serialize_str("NaN")
+    } else if *v > 0.0 {
+        s.serialize_str("Infinity")
+    } else {
+        s.serialize_str("-Infinity")
+    }
+}
+
+/// [`java_double`] for an optional value (`null` when not recorded).
+#[allow(clippy::ref_option)]
+pub fn java_double_opt<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => java_double(v, s),
+        None => s.serialize_none(),
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -29,9 +54,16 @@ pub struct Report {
     pub history: Vec<Decision>,
     pub parallelism: Vec<VertexSeries>,
     pub configuration: Vec<ConfigRow>,
+    /// What the autoscaler applies on top of the configuration (`configOverrides`,
+    /// memory tuning): key -> value, and the keys it removes.
+    pub autoscaler_overrides: std::collections::BTreeMap<String, String>,
+    pub autoscaler_removals: Vec<String>,
     pub warnings: Vec<WarningRow>,
     pub findings: Vec<FindingRow>,
     pub notes: Vec<String>,
+    /// `--set`: what every vertex would get with the changed settings (absent without).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<super::whatif::WhatIf>,
 }
 
 impl Report {
@@ -131,6 +163,9 @@ pub enum Outcome {
     Reported,
     /// A ScalingReport with execution disabled (advisor mode, excluded period).
     Recommended,
+    /// A vertex the operator wanted to rescale but kept (a `ScalingLimited` event with
+    /// no executed change).
+    Held,
 }
 
 impl Outcome {
@@ -139,6 +174,7 @@ impl Outcome {
             Outcome::Scaled => "scaled",
             Outcome::Reported => "reported",
             Outcome::Recommended => "recommended",
+            Outcome::Held => "held",
         }
     }
 }
@@ -186,8 +222,15 @@ pub struct VertexDecision {
     pub ideal_parallelism: Option<i64>,
     /// Why, in sentences.
     pub reasons: Vec<String>,
-    /// What changed the outcome from the ideal parallelism.
+    /// What changed the outcome from the ideal parallelism, in words.
     pub limits: Vec<Limit>,
+    /// The operator's computation redone from the recorded inputs (null when the
+    /// operator recorded too little to redo it).
+    pub computation: Option<Computation>,
+    /// Every step that changed the number, in the order the operator applies them.
+    pub steps: Vec<Step>,
+    /// Events tied to this vertex's decision (ScalingLimited), `<reason>: <message>`.
+    pub events: Vec<String>,
 }
 
 /// The rates behind a decision, in records per second (null when not recorded, NaN
@@ -196,16 +239,23 @@ pub struct VertexDecision {
 #[serde(rename_all = "camelCase")]
 pub struct Rates {
     /// TRUE_PROCESSING_RATE (average): the vertex's capacity at full load.
+    #[serde(serialize_with = "java_double_opt")]
     pub true_processing_rate: Option<f64>,
     /// TARGET_DATA_RATE (average): the input it has to keep up with.
+    #[serde(serialize_with = "java_double_opt")]
     pub target_data_rate: Option<f64>,
     /// CATCH_UP_DATA_RATE: extra rate to work off the lag within catch-up.duration.
+    #[serde(serialize_with = "java_double_opt")]
     pub catch_up_data_rate: Option<f64>,
     /// LAG: pending records at the source.
+    #[serde(serialize_with = "java_double_opt")]
     pub lag: Option<f64>,
     /// EXPECTED_PROCESSING_RATE: the capacity the new parallelism should give.
+    #[serde(serialize_with = "java_double_opt")]
     pub expected_processing_rate: Option<f64>,
+    #[serde(serialize_with = "java_double_opt")]
     pub scale_up_threshold: Option<f64>,
+    #[serde(serialize_with = "java_double_opt")]
     pub scale_down_threshold: Option<f64>,
     /// MAX_PARALLELISM: the vertex's max parallelism (key groups, or partitions).
     pub max_parallelism: Option<i64>,
@@ -235,7 +285,6 @@ pub enum LimitKind {
     MaxParallelism,
     /// The vertex's max parallelism (its key groups, `pipeline.max-parallelism`).
     KeyGroups,
-    SourcePartitions,
     MinParallelism,
     ScaleUpMaxFactor,
     ScaleDownMaxFactor,
@@ -243,8 +292,14 @@ pub enum LimitKind {
     ScaleDownInterval,
     /// A `ScalingLimited` event for this change.
     ScalingLimited,
-    /// Adjusted for a reason that cannot be told from what the operator recorded.
-    Adjusted,
+    /// `observed-scalability.enabled`: the factor divided by the fitted coefficient.
+    ObservedScalability,
+    /// Not applied: every vertex within its utilization bounds.
+    WithinBounds,
+    /// Aligned to the key groups (`scaling.parallelism-alignment.mode`).
+    KeyGroupAlignment,
+    /// Aligned to the source partitions.
+    SourcePartitionAlignment,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

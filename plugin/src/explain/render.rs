@@ -40,6 +40,69 @@ fn origin(o: Origin, key: &str, option: &str) -> String {
     }
 }
 
+/// The what-if section: each setting, then per vertex current -> with the current
+/// settings -> would be, and the steps; then the TaskManagers.
+fn write_what_if(
+    out: &mut dyn Write,
+    w: &super::whatif::WhatIf,
+    charset: Charset,
+) -> io::Result<()> {
+    let g = |s: &str| glyphs(s, charset);
+    writeln!(out)?;
+    let set: Vec<String> = w
+        .settings
+        .iter()
+        .map(|s| {
+            format!(
+                "{}={} (was {})",
+                s.key,
+                s.value,
+                s.was.as_deref().unwrap_or("unset")
+            )
+        })
+        .collect();
+    writeln!(out, "What if {}", set.join(", "))?;
+    let show = |p: Option<i64>| p.map_or("?".to_string(), |p| p.to_string());
+    writeln!(
+        out,
+        "  From the newest evaluation the operator stored per vertex: the parallelism then, what it decided with the current settings, what it would decide with these."
+    )?;
+    writeln!(
+        out,
+        "  {:<32}  {:>3}  {:>4}  {:>7}  {:>8}  EVALUATED AT",
+        "VERTEX", "NOW", "THEN", "DECIDED", "WOULD BE"
+    )?;
+    for v in &w.vertices {
+        writeln!(
+            out,
+            "  {:<32}  {:>3}  {:>4}  {:>7}  {:>8}  {}",
+            v.id,
+            show(v.current),
+            show(v.evaluated_parallelism),
+            show(v.with_current_settings.as_ref().map(|c| c.parallelism)),
+            show(v.would_be_parallelism),
+            v.inputs_from
+        )?;
+        for l in &v.limits {
+            writeln!(out, "      {}", g(&l.message))?;
+        }
+    }
+    writeln!(
+        out,
+        "{}",
+        g(&format!(
+            "  TaskManagers ({} slots each): {} -> {}",
+            w.slots_per_task_manager,
+            show(w.task_managers),
+            show(w.task_managers_would_be)
+        ))
+    )?;
+    for n in &w.notes {
+        writeln!(out, "  note: {}", g(n))?;
+    }
+    Ok(())
+}
+
 /// Writes the text explanation.
 pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io::Result<()> {
     let g = |s: &str| glyphs(s, charset);
@@ -131,6 +194,10 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
         }
     }
 
+    if let Some(w) = &report.what_if {
+        write_what_if(out, w, charset)?;
+    }
+
     writeln!(out)?;
     writeln!(
         out,
@@ -179,6 +246,20 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
             c.value.as_deref().unwrap_or("-"),
             origin(c.origin, &c.key, &c.option)
         )?;
+    }
+
+    if !report.autoscaler_overrides.is_empty() || !report.autoscaler_removals.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Applied by the autoscaler on top (ConfigMap configOverrides, memory tuning)"
+        )?;
+        for (key, value) in &report.autoscaler_overrides {
+            writeln!(out, "  {key}: {value}")?;
+        }
+        for key in &report.autoscaler_removals {
+            writeln!(out, "  {key}: removed")?;
+        }
     }
 
     if !report.warnings.is_empty() {
@@ -259,7 +340,8 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 ///       "time": "2026-07-01T10:00:00Z",
 ///       "outcome": "scaled",             // "scaled" (ConfigMap history) | "reported"
 ///                                        // (ScalingReport not in the history) |
-///                                        // "recommended" (execution disabled)
+///                                        // "recommended" (execution disabled) |
+///                                        // "held" (kept by a ScalingLimited event)
 ///       "disabledBy": null,              // "<key>:<value>" for recommendations
 ///       "sources": ["config-map", "event"],
 ///       "vertices": [
@@ -267,28 +349,48 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 ///           "id": "bc764cd8ddf7a0cff126f51c16239658",
 ///           "from": 2, "to": 4,
 ///           "direction": "up",           // "up" | "down" | "unchanged"
-///           "rates": {                   // records/s; null when not recorded or not finite
+///           "rates": {                   // records/s; null when not recorded;
+///                                        // "Infinity" / "NaN" when not finite
 ///             "trueProcessingRate": 1000.0, "targetDataRate": 1000.0,
 ///             "catchUpDataRate": 500.0, "lag": 900000.0,
 ///             "expectedProcessingRate": 1929.0,
-///             "scaleUpThreshold": 1500.0, "scaleDownThreshold": 3500.0,
+///             "scaleUpThreshold": 1500.0, "scaleDownThreshold": "Infinity",
 ///             "maxParallelism": 128, "sourcePartitions": null
 ///           },
 ///           "utilization": {             // null without rates
 ///             "value": 1.0,              // target data rate / true processing rate
 ///             "withCatchUp": 1.5,        // counting the catch-up rate; null without lag
-///             "target": 0.7, "min": 0.4, "max": 1.0,
+///             "target": 0.7, "min": 0.4, "max": 1.0,   // the bounds in effect
 ///             "boundsFrom": "target 0.7 +/- boundary 0.3"
 ///           },
-///           "idealParallelism": 4,       // from x (expected / true processing rate)
+///           "idealParallelism": 5,       // ceil(scale factor before caps x from)
+///           "computation": {             // the operator's algorithm redone from the
+///                                        // recorded inputs (null when they are missing)
+///             "upperUtilization": 1.0, "lowerUtilization": 0.0,   // 1/0 on backlog
+///             "scaleUpThreshold": 1500.0, "scaleDownThreshold": "Infinity",
+///             "restartSeconds": 300, "targetCapacity": 2095.0,
+///             "scaleFactor": 2.095, "cappedScaleFactor": 2.095,
+///             "rawParallelism": 5,       // ceil(capped factor x from)
+///             "beforeAlignment": 5,      // after min/max parallelism and key groups
+///             "parallelism": 5,          // after alignment
+///             "outsideBounds": true, "scalingLimited": null,   // [expected, actual]
+///             "steps": [...]
+///           },
+///           "steps": [                   // every step that changed the number, in order
+///             {"what": "key-group-alignment",   // "scale-up-max-factor" |
+///                                        // "scale-down-max-factor" | "min-parallelism" |
+///                                        // "max-parallelism" | "key-groups-cap" |
+///                                        // "key-group-alignment" |
+///                                        // "source-partition-alignment" |
+///                                        // "scaling-limited" | "scale-down-interval"
+///              "from": 11, "to": 12,
+///              "option": "job.autoscaler.scaling.key-group.partitions.adjust.mode"}
+///           ],
 ///           "reasons": ["..."],          // the explanation, sentence by sentence
-///           "limits": [                  // what moved it away from idealParallelism
-///             {"kind": "key-groups",     // "max-parallelism" | "key-groups" |
-///                                        // "source-partitions" | "min-parallelism" |
-///                                        // "scale-up-max-factor" | "scale-down-max-factor" |
-///                                        // "scale-down-interval" | "scaling-limited" | "adjusted"
-///              "message": "..."}
-///           ]
+///           "limits": [                  // the steps and a ScalingLimited event, in words
+///             {"kind": "key-group-alignment", "message": "..."}
+///           ],
+///           "events": ["ScalingLimited at ...: ..."]   // events tied to this decision
 ///         }
 ///       ]
 ///     }
@@ -304,6 +406,8 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 ///      "origin": "deprecated-alias"}     // "explicit" | "deprecated-alias" |
 ///                                        // "old-prefix" | "default" | "unset"
 ///   ],
+///   "autoscalerOverrides": {"taskmanager.memory.process.size": "2901058543 bytes"},
+///   "autoscalerRemovals": ["..."],       // configOverrides (memory tuning)
 ///   "warnings": [                        // IneffectiveScaling, MemoryPressure,
 ///                                        // ResourceQuotaReached, ScalingVetoed and
 ///                                        // ScalingLimited events in the window
@@ -315,7 +419,19 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 ///     {"kind": "FlinkDeployment", "name": "orders", "rule": "autoscaler.unbounded",
 ///      "severity": "warn", "path": "...", "value": "true", "message": "..."}
 ///   ],
-///   "notes": ["..."]                     // what could not be read, and why
+///   "notes": ["..."],                    // what could not be read, and why
+///   "whatIf": {                          // only with --set
+///     "settings": [{"key": "...", "option": "...", "value": "0.8", "was": "0.7"}],
+///     "vertices": [
+///       {"id": "...", "inputsFrom": "2026-07-01T12:43:00Z",   // the evaluation used
+///        "current": 12, "evaluatedParallelism": 9,
+///        "withCurrentSettings": {...computation...},
+///        "wouldBe": {...computation...},
+///        "limits": [{"kind": "...", "message": "..."}]}
+///     ],
+///     "slotsPerTaskManager": 4, "taskManagers": 4, "taskManagersWouldBe": 3,
+///     "notes": ["..."]
+///   }
 /// }
 /// ```
 ///

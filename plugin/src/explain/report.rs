@@ -31,6 +31,12 @@ pub const CONFLICT_RULES: &[&str] = &[
     "vpa.memory-tuning-conflict",
 ];
 
+/// The operator's reconcile interval: how often it collects and evaluates.
+pub const RECONCILE_INTERVAL: &str = "kubernetes.operator.reconcile.interval";
+
+/// How long after `--now` an Event still belongs to the reconcile at `now`.
+pub const EVENT_GRACE: Duration = Duration::from_secs(60);
+
 /// What the caller decides: the clock, the window, the vertex, where it ran.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -40,6 +46,8 @@ pub struct Options {
     pub vertex: Option<String>,
     pub context: String,
     pub server: String,
+    /// `--set`: recompute every vertex with these settings.
+    pub what_if: Vec<super::whatif::Setting>,
 }
 
 fn str_at<'a>(o: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -85,7 +93,13 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         (true, true) => Mode::On,
         (true, false) => Mode::Advisor,
     };
-    let since = text::minus(o.now, o.since);
+    // The window starts no earlier than the deployment: before it existed there was
+    // no parallelism to chart.
+    let created = str_at(fd, "/metadata/creationTimestamp").and_then(|t| t.parse().ok());
+    let since = match created {
+        Some(c) if c > text::minus(o.now, o.since) && c <= o.now => c,
+        _ => text::minus(o.now, o.since),
+    };
     let prefix = o.vertex.as_ref().map(|v| v.trim().to_ascii_lowercase());
     let wanted = |v: &str| {
         prefix
@@ -94,7 +108,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     };
 
     // The ConfigMap.
-    let cm_name = crate::status::autoscaler_state::config_map_name(&name);
+    let cm_name = crate::cluster::autoscaler_configmap::config_map_name(&name);
     let (state, cm_availability) = match &inputs.config_map {
         Fetched::Found(cm) => (state::read(cm), Availability::Found),
         Fetched::Missing => {
@@ -116,8 +130,25 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     );
 
     // The events.
+    // Only this incarnation's events: a deployment deleted and created again under
+    // the same name keeps the old one's events until they expire.
+    let uid = fd.pointer("/metadata/uid").and_then(Value::as_str);
     let raw_events: Vec<Event> = match &inputs.events {
-        Fetched::Found(items) => items.iter().map(Event::from_json).collect(),
+        Fetched::Found(items) => items
+            .iter()
+            .map(Event::from_json)
+            .filter(|e| match (uid, e.uid.as_deref()) {
+                (Some(mine), Some(theirs)) => mine == theirs,
+                _ => true,
+            })
+            // With `--now` in the past: what had not happened yet is not known then
+            // (the operator stamps an evaluation's events a moment after its instant:
+            // those of the reconcile at `now` count).
+            .filter(|e| {
+                e.first
+                    .is_none_or(|first| first <= text::plus(o.now, EVENT_GRACE))
+            })
+            .collect(),
         Fetched::Missing => Vec::new(),
         Fetched::Unavailable(why) => {
             notes.push(format!("cannot list events: {why}"));
@@ -139,11 +170,17 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         } else if e.reason == events::SCALING_LIMITED
             && let Some(l) = events::parse_scaling_limited(&e.message)
         {
-            limited.push(TimedLimited { at, limited: l });
+            limited.push(TimedLimited {
+                at,
+                first: e.first.unwrap_or(at),
+                limited: l,
+                message: e.message.clone(),
+            });
         }
     }
 
-    let (all_decisions, _) = history::decisions(&state.history, &reports, &limited, &knobs);
+    let (all_decisions, _) =
+        history::decisions(&state.history, &reports, &limited, &knobs, &state.records);
     let history: Vec<Decision> = all_decisions
         .iter()
         .filter(|d| d.at >= since)
@@ -281,8 +318,15 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
             )
         },
     );
+    let reconcile = config
+        .get(RECONCILE_INTERVAL)
+        .and_then(|e| flink_autoscale_rules::values::parse_duration(e.raw.as_deref()?).ok())
+        .filter(|d| !d.is_zero())
+        .unwrap_or(Duration::from_secs(60));
     let situation = Situation {
         now: o.now,
+        next_evaluation: verdict::next_evaluation(&state.samples, o.now, reconcile),
+        reconcile,
         mode,
         session,
         enabled_setting,
@@ -319,8 +363,20 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         .map(|s| ConfigRow {
             option: s.option.to_string(),
             key: s.key.clone(),
-            value: s.raw.clone(),
-            origin: s.origin,
+            // A default as the user would write it (`1h`, not the table's `1 h`;
+            // `100000`, not Java's `100000.`); a set value as written.
+            value: match (&s.origin, &s.value) {
+                // The deprecated adjust mode applies only when set: its table default
+                // is not in effect (`ParallelismAligner#resolve`).
+                (Origin::Default, _) if s.option == knobs::ADJUST_MODE => None,
+                (Origin::Default, Some(v)) => Some(flink_syntax(v)),
+                _ => s.raw.clone(),
+            },
+            origin: if s.option == knobs::ADJUST_MODE && s.origin == Origin::Default {
+                Origin::Unset
+            } else {
+                s.origin
+            },
         })
         .collect();
     configuration.push(match config.get(knobs::PIPELINE_MAX) {
@@ -339,6 +395,8 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     });
 
     let parallelism = series(&all_decisions, &current, &vertex_ids, since, o.now, &wanted);
+    let what_if = (!o.what_if.is_empty())
+        .then(|| super::whatif::evaluate(&state, &current, (&config, &knobs), &o.what_if, &wanted));
 
     Report {
         kind: Report::KIND,
@@ -364,9 +422,23 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         history,
         parallelism,
         configuration,
+        autoscaler_overrides: state.config_overrides.clone(),
+        autoscaler_removals: state.config_removals.clone(),
         warnings,
         findings,
         notes,
+        what_if,
+    }
+}
+
+/// A value in Flink's configuration syntax.
+pub fn flink_syntax(v: &flink_autoscale_rules::values::Value) -> String {
+    use flink_autoscale_rules::values::{Value as V, format_duration, format_memory};
+    match v {
+        V::Duration(d) => format_duration(*d),
+        V::Memory(m) => format_memory(*m),
+        V::Double(x) => format!("{x}"),
+        other => other.to_string(),
     }
 }
 

@@ -28,15 +28,60 @@ pub fn pct(v: f64) -> String {
     }
 }
 
-/// A rate with two decimals, as the operator's events write it.
+/// A rate with two decimals, as the operator's events write it: Java's `%.2f` (also
+/// `Infinity` and `NaN` as Java prints them), which
+/// rounds the shortest decimal form of the double HALF_UP (23987.355 -> 23987.36,
+/// where Rust's `{:.2}` rounds the binary value, just below, to 23987.35).
 pub fn rate(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "inf" } else { "-inf" }.into()
+        if v > 0.0 { "Infinity" } else { "-Infinity" }.into()
     } else {
-        format!("{v:.2}")
+        java_fixed(v, 2)
     }
+}
+
+/// `String.format("%.<places>f", v)` for a finite `v`.
+pub fn java_fixed(v: f64, places: usize) -> String {
+    // Rust's Display is the shortest representation that reads back, never in
+    // E-notation: round that decimal string half up.
+    let shortest = format!("{}", v.abs());
+    let (int, frac) = shortest.split_once('.').unwrap_or((&shortest, ""));
+    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
+    let int_len = int.len();
+    let keep = int_len + places;
+    digits.resize(digits.len().max(keep + 1), 0);
+    let round_up = digits[keep] >= 5;
+    digits.truncate(keep);
+    if round_up {
+        let mut i = keep;
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if digits[i] == 9 {
+                digits[i] = 0;
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let int_digits = digits.len() - places;
+    let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+    let (i, f) = text.split_at(int_digits);
+    // Java keeps the sign of a negative number that rounds to zero (`-0.00`).
+    let negative = v < 0.0;
+    format!(
+        "{}{}{}{}",
+        if negative { "-" } else { "" },
+        i,
+        if places > 0 { "." } else { "" },
+        f
+    )
 }
 
 /// A count of records (lag): whole when whole.
@@ -123,7 +168,19 @@ mod tests {
         assert_eq!(pct(0.725), "72.5%");
         assert_eq!(pct(1.0 / 3.0), "33.3%");
         assert_eq!(rate(1234.5), "1234.50");
-        assert_eq!(rate(f64::INFINITY), "inf");
+        // Java's %.2f rounds HALF_UP from the shortest decimal form.
+        assert_eq!(rate(23_987.355), "23987.36");
+        assert_eq!(format!("{:.2}", 23_987.355), "23987.35");
+        assert_eq!(rate(0.125), "0.13");
+        // From the operator-produced `pending-eviction` fixture: the ScalingReport
+        // says 32490.98 and 32512.32 where Rust's {:.2} gives .97 and .31.
+        assert_eq!(rate(32_490.975), "32490.98");
+        assert_eq!(rate(32_512.315), "32512.32");
+        assert_eq!(rate(9.995), "10.00");
+        assert_eq!(rate(-1.005), "-1.01");
+        assert_eq!(rate(12_312_000.0), "12312000.00");
+        assert_eq!(rate(-0.001), "-0.00");
+        assert_eq!(rate(f64::INFINITY), "Infinity");
         assert_eq!(count(360_000.0), "360000");
         assert_eq!(factor(2.857), "2.86x");
     }

@@ -66,6 +66,11 @@ pub struct Advice {
 
 pub struct Situation<'a> {
     pub now: jiff::Timestamp,
+    /// When the operator evaluates next: its reconcile after the newest collected
+    /// sample (see [`next_evaluation`]); the verdict is what it will find then.
+    pub next_evaluation: jiff::Timestamp,
+    /// The operator's reconcile interval (`kubernetes.operator.reconcile.interval`).
+    pub reconcile: std::time::Duration,
     pub mode: Mode,
     pub session: bool,
     /// `job.autoscaler.enabled` as written (or its default) and where it came from.
@@ -223,7 +228,15 @@ pub fn judge(s: &Situation<'_>) -> Vec<Condition> {
     {
         out.push(c);
     }
-    if running {
+    // While the job stabilizes or the window fills the operator does not evaluate,
+    // and after a restart it clears the samples of the job that ran before.
+    let evaluating = !out.iter().any(|c| {
+        matches!(
+            c.kind,
+            VerdictKind::Stabilizing | VerdictKind::MetricsWindowFilling
+        )
+    });
+    if running && evaluating {
         bounds(s, &mut out);
     }
     if out.is_empty() {
@@ -331,7 +344,10 @@ fn metrics_window(s: &Situation<'_>, stable_at: jiff::Timestamp, out: &mut Vec<C
     match first {
         Some(first) => {
             let full = text::plus(first, window);
-            if s.now < full {
+            // The operator trims the samples to one window once it is full, so the
+            // first stored sample can be just inside it: what counts is whether the
+            // window is full at the next reconcile, not now.
+            if s.next_evaluation < full {
                 let c = condition(
                     VerdictKind::MetricsWindowFilling,
                     format!(
@@ -378,12 +394,21 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
         .iter()
         .filter_map(|v| Some((v.id.as_str(), v.parallelism?)))
         .collect();
-    let window_start = text::minus(s.now, interval);
     let mut details = Vec::new();
     let mut due_first: Option<jiff::Timestamp> = None;
     for d in s.delayed.iter().filter(|d| s.wanted(&d.vertex)) {
         let due = text::plus(d.first_trigger, interval);
-        // The highest recommendation within the interval is what will be applied.
+        // `DelayedScaleDown#getMaxRecommendedParallelism` at the reconcile that applies
+        // it: entries triggered before (that reconcile - interval) are evicted, the
+        // first remaining one is the highest.
+        // The first reconcile at or after the due time and after an excluded period
+        // that holds now (inside it the operator only reports).
+        let mut not_before = due;
+        if let Some(end) = s.excluded.as_ref().and_then(|i| i.until) {
+            not_before = not_before.max(end);
+        }
+        let applied_at = reconcile_at_or_after(s.next_evaluation, not_before, s.reconcile);
+        let window_start = text::minus(applied_at, interval);
         let recommended = d
             .recommendations
             .iter()
@@ -395,7 +420,7 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
             (None, Some(r)) => format!("to parallelism {r}"),
             _ => "scale-down".into(),
         };
-        let when = if due > s.now {
+        let mut when = if due > s.now {
             format!(
                 "due at {} ({} left)",
                 text::instant(due),
@@ -404,12 +429,18 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
         } else {
             "due at the next evaluation".into()
         };
+        if s.excluded.is_some() && applied_at > s.next_evaluation && applied_at > due {
+            when.push_str(&format!(
+                "; inside the excluded period the operator only reports it: applied at its first reconcile after the period, {}",
+                text::instant(applied_at)
+            ));
+        }
         details.push(format!(
             "{}: {change}, first recommended at {}, {when}",
             d.vertex,
             text::instant(d.first_trigger)
         ));
-        due_first = Some(due_first.map_or(due, |f: jiff::Timestamp| f.min(due)));
+        due_first = Some(due_first.map_or(applied_at, |f: jiff::Timestamp| f.min(applied_at)));
     }
     let due_first = due_first?;
     let n = details.len();
@@ -424,6 +455,43 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
     );
     c.details = details;
     Some(until(c, s.now, due_first.max(s.now)))
+}
+
+/// The first reconcile (every `interval` from `next`) at or after `t`.
+fn reconcile_at_or_after(
+    next: jiff::Timestamp,
+    t: jiff::Timestamp,
+    interval: std::time::Duration,
+) -> jiff::Timestamp {
+    if t <= next {
+        return next;
+    }
+    let step = i64::try_from(interval.as_secs()).unwrap_or(60).max(1);
+    let k = (text::seconds_between(next, t) + step - 1) / step;
+    text::plus(
+        next,
+        std::time::Duration::from_secs((k * step).unsigned_abs()),
+    )
+}
+
+/// When the operator evaluates next: the first reconcile (every `interval`, counted
+/// from the newest collected sample) after the newest sample that is not before `now`.
+pub fn next_evaluation(
+    samples: &[Sample],
+    now: jiff::Timestamp,
+    interval: std::time::Duration,
+) -> jiff::Timestamp {
+    let step = i64::try_from(interval.as_secs()).unwrap_or(60).max(1);
+    match samples.iter().filter_map(|x| x.at).max() {
+        Some(last) if last <= now => {
+            let k = text::seconds_between(last, now) / step + 1;
+            text::plus(
+                last,
+                std::time::Duration::from_secs((k * step).unsigned_abs()),
+            )
+        }
+        _ => now,
+    }
 }
 
 /// Average busy-time load per vertex over the samples of the last metrics window.
@@ -454,7 +522,7 @@ fn points(v: f64) -> String {
 /// At max parallelism, scaling due, or within bounds, from the busy-time load of the
 /// last window against the utilization bounds.
 fn bounds(s: &Situation<'_>, out: &mut Vec<Condition>) {
-    let loads = loads(s.samples, s.now, s.knobs.window);
+    let loads = loads(s.samples, s.next_evaluation, s.knobs.window);
     let upper = s.knobs.upper();
     let lower = s.knobs.lower();
     let (config_max, config_max_key) = s.knobs.max_parallelism();
@@ -616,6 +684,7 @@ mod tests {
             at: Some(at(t)),
             load: loads.iter().map(|(v, l)| ((*v).to_string(), *l)).collect(),
             lag: BTreeMap::new(),
+            metrics: BTreeMap::new(),
         }
     }
 
@@ -626,6 +695,8 @@ mod tests {
     ) -> Situation<'a> {
         Situation {
             now: at(NOW),
+            next_evaluation: at(NOW),
+            reconcile: std::time::Duration::from_secs(60),
             mode: Mode::On,
             session: false,
             enabled_setting: "true (explicit)".into(),
@@ -912,5 +983,44 @@ mod tests {
         let c = judge(&s);
         assert!(c[0].summary.contains(V1), "{}", c[0].summary);
         assert_eq!(c[0].details.len(), 1);
+    }
+
+    #[test]
+    fn the_next_reconcile_follows_the_newest_sample() {
+        let sample = |t: &str| Sample {
+            at: Some(at(t)),
+            ..Sample::default()
+        };
+        let minute = std::time::Duration::from_secs(60);
+        let samples = [
+            sample("2026-07-01T08:13:00Z"),
+            sample("2026-07-01T08:14:00Z"),
+        ];
+        // At the sample's own instant the operator has evaluated: the next is a minute on.
+        assert_eq!(
+            next_evaluation(&samples, at("2026-07-01T08:14:00Z"), minute),
+            at("2026-07-01T08:15:00Z")
+        );
+        assert_eq!(
+            next_evaluation(&samples, at("2026-07-01T08:16:30Z"), minute),
+            at("2026-07-01T08:17:00Z")
+        );
+        assert_eq!(next_evaluation(&[], at(NOW), minute), at(NOW));
+        assert_eq!(
+            reconcile_at_or_after(
+                at("2026-07-01T11:11:00Z"),
+                at("2026-07-01T11:20:01Z"),
+                minute
+            ),
+            at("2026-07-01T11:21:00Z")
+        );
+        assert_eq!(
+            reconcile_at_or_after(
+                at("2026-07-01T11:11:00Z"),
+                at("2026-07-01T11:00:00Z"),
+                minute
+            ),
+            at("2026-07-01T11:11:00Z")
+        );
     }
 }

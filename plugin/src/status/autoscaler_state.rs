@@ -1,43 +1,18 @@
-//! What the Flink autoscaler recorded in its ConfigMap `autoscaler-<name>`: the
-//! parallelism overrides it applies and its scaling history. Read as the operator's
-//! `KubernetesAutoScalerStateStore` reads them, so that the plugin shows what the
-//! operator will act on:
-//!
-//! - `parallelismOverrides`: plain `vertexId:parallelism,...`; entries whose
-//!   parallelism is not a positive integer are dropped, as the operator drops them.
-//! - `scalingHistory`: YAML, gzip-compressed, then base64. When that decoding fails
-//!   the value is taken as plain YAML (the operator's fallback for ConfigMaps written
-//!   before compression). A map vertexId -> instant -> `{currentParallelism,
-//!   newParallelism, metrics}`.
-//!
-//! Nothing here fails: a value that cannot be read is reported as a problem and left
-//! out, as the operator discards unreadable state.
+//! What `status` shows of the autoscaler's ConfigMap `autoscaler-<name>`: the
+//! parallelism overrides it applies and its newest scaling decision. Decoded by the
+//! shared [`crate::cluster::autoscaler_configmap`] (the same reading as `explain`:
+//! both forms of `parallelismOverrides`, compressed or plain history); what cannot be
+//! read is reported as a problem and left out, as the operator discards it.
 
-use base64::Engine;
-use serde::{Deserialize, Serialize};
+use crate::cluster::autoscaler_configmap::{self as configmap, RecordedChange};
+use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::io::Read;
 
-/// The ConfigMap keys read here.
-pub const OVERRIDES_KEY: &str = "parallelismOverrides";
-pub const HISTORY_KEY: &str = "scalingHistory";
-
-/// The operator refuses to decompress more than this (`MAX_DECOMPRESSED_BYTES`).
-const MAX_DECOMPRESSED_BYTES: u64 = 8 * 1024 * 1024;
-
-/// The name of the autoscaler's ConfigMap for a FlinkDeployment.
-pub fn config_map_name(deployment: &str) -> String {
-    format!("autoscaler-{deployment}")
-}
-
-/// One vertex's parallelism.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VertexParallelism {
-    /// The job vertex id (32 hex digits).
-    pub id: String,
-    pub parallelism: u32,
-}
+#[cfg(test)]
+pub(crate) use crate::cluster::autoscaler_configmap::compress;
+pub use crate::cluster::autoscaler_configmap::{
+    VertexParallelism, config_map_name, parse_overrides,
+};
 
 /// One vertex's change in a scaling decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -94,159 +69,26 @@ pub struct AutoscalerState {
     pub problems: Vec<String>,
 }
 
-/// Reads the autoscaler's ConfigMap.
+/// Reads the autoscaler's ConfigMap with the shared decoder, keeping what `status`
+/// shows: the overrides, the newest decision, and the decoder's notes as problems.
 pub fn read(config_map: &Value) -> AutoscalerState {
-    let data = |key: &str| {
-        config_map
-            .pointer(&format!("/data/{key}"))
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-    };
-    let mut state = AutoscalerState::default();
-    if let Some(raw) = data(OVERRIDES_KEY) {
-        let (overrides, dropped) = parse_overrides(raw);
-        state.overrides = overrides;
-        if !dropped.is_empty() {
-            state.problems.push(format!(
-                "{OVERRIDES_KEY}: ignored entries that are not vertexId:parallelism with a positive parallelism: {}",
-                dropped.join(", ")
-            ));
-        }
+    let decoded = configmap::read(config_map);
+    AutoscalerState {
+        last_decision: last_decision(&decoded.history),
+        overrides: decoded.overrides,
+        problems: decoded.notes,
     }
-    if let Some(raw) = data(HISTORY_KEY) {
-        match decode_compressed(raw).and_then(|yaml| parse_history(&yaml)) {
-            Ok(history) => state.last_decision = last_decision(&history),
-            Err(why) => state.problems.push(format!("{HISTORY_KEY}: {why}")),
-        }
-    }
-    state
 }
 
-/// `vertexId:parallelism,...` as Flink writes a `Map<String, String>` option. Returns
-/// the valid entries (sorted by id) and the rejected ones as written.
-pub fn parse_overrides(raw: &str) -> (Vec<VertexParallelism>, Vec<String>) {
-    let unquote = |s: &str| {
-        let s = s.trim();
-        s.strip_prefix('\'')
-            .and_then(|s| s.strip_suffix('\''))
-            .or_else(|| s.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
-            .unwrap_or(s)
-            .trim()
-            .to_string()
-    };
-    let mut valid = BTreeMap::new();
-    let mut dropped = Vec::new();
-    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let parsed = entry.rsplit_once(':').and_then(|(id, p)| {
-            let id = unquote(id);
-            let p = unquote(p).parse::<u32>().ok().filter(|p| *p > 0)?;
-            (!id.is_empty()).then_some((id, p))
-        });
-        match parsed {
-            Some((id, p)) => {
-                valid.insert(id, p);
-            }
-            None => dropped.push(entry.to_string()),
-        }
-    }
-    let valid = valid
-        .into_iter()
-        .map(|(id, parallelism)| VertexParallelism { id, parallelism })
-        .collect();
-    (valid, dropped)
-}
-
-/// base64, then gzip, as the operator's `compress` writes; anything that is not both
-/// is returned as it is, to be read as plain YAML (the operator's `decompress` does
-/// the same). Only an oversized payload is an error.
-pub fn decode_compressed(raw: &str) -> Result<String, String> {
-    let compact: String = raw.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) else {
-        return Ok(raw.to_string());
-    };
-    let mut text = Vec::new();
-    let mut decoder =
-        flate2::read::GzDecoder::new(bytes.as_slice()).take(MAX_DECOMPRESSED_BYTES + 1);
-    if decoder.read_to_end(&mut text).is_err() {
-        return Ok(raw.to_string());
-    }
-    if text.len() as u64 > MAX_DECOMPRESSED_BYTES {
-        return Err(format!(
-            "larger than {} MiB decompressed; the operator discards it",
-            MAX_DECOMPRESSED_BYTES >> 20
-        ));
-    }
-    String::from_utf8(text).map_err(|_| "decompressed to something that is not UTF-8 text".into())
-}
-
-/// One `ScalingSummary`; its metrics are not needed here and not read.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Summary {
-    current_parallelism: Option<i64>,
-    new_parallelism: Option<i64>,
-}
-
-/// vertexId -> instant (as written) -> summary.
-type History = BTreeMap<String, Option<BTreeMap<String, Option<Summary>>>>;
-
-fn parse_history(yaml: &str) -> Result<History, String> {
-    // A long history of a job with many vertices has many nodes; the size is
-    // already bounded by the decompression limit. Metrics may be NaN or infinite
-    // (`.nan`, `.inf`), which the parser refuses by default even in skipped values.
-    let options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_events: 50_000_000,
-            max_nodes: 10_000_000,
-        },
-        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
-    };
-    let history: Option<History> = serde_saphyr::from_str_with_options(yaml, options)
-        .map_err(|e| format!("not the autoscaler's YAML: {}", first_line(&e.to_string())))?;
-    Ok(history.unwrap_or_default())
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
-}
-
-/// Java's `Instant.toString()` (`2026-07-01T10:15:30.123Z`), or the decimal epoch
-/// seconds Jackson writes when timestamps are numeric (`1782900930.123000000`).
-pub fn parse_instant(raw: &str) -> Option<jiff::Timestamp> {
-    let raw = raw.trim();
-    if let Ok(t) = raw.parse::<jiff::Timestamp>() {
-        return Some(t);
-    }
-    let (secs, frac) = raw.split_once('.').unwrap_or((raw, ""));
-    let secs: i64 = secs.parse().ok()?;
-    if !frac.chars().all(|c| c.is_ascii_digit()) || frac.len() > 9 {
-        return None;
-    }
-    let nanos: i32 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<9}").parse().ok()?
-    };
-    jiff::Timestamp::new(secs, nanos).ok()
-}
-
-fn last_decision(history: &History) -> Option<LastDecision> {
-    let entries: Vec<(&String, jiff::Timestamp, Summary)> = history
+fn last_decision(history: &[RecordedChange]) -> Option<LastDecision> {
+    let newest = history.iter().map(|c| c.at).max()?;
+    let vertices: Vec<VertexChange> = history
         .iter()
-        .flat_map(|(vertex, by_time)| {
-            by_time.iter().flatten().filter_map(move |(at, summary)| {
-                Some((vertex, parse_instant(at)?, summary.unwrap_or_default()))
-            })
-        })
-        .collect();
-    let newest = entries.iter().map(|(_, at, _)| *at).max()?;
-    let vertices: Vec<VertexChange> = entries
-        .iter()
-        .filter(|(_, at, _)| *at == newest)
-        .map(|(id, _, s)| VertexChange {
-            id: (*id).clone(),
-            from: s.current_parallelism,
-            to: s.new_parallelism,
+        .filter(|c| c.at == newest)
+        .map(|c| VertexChange {
+            id: c.vertex.clone(),
+            from: c.summary.current_parallelism,
+            to: c.summary.new_parallelism,
         })
         .collect();
     let ups = vertices
@@ -270,18 +112,10 @@ fn last_decision(history: &History) -> Option<LastDecision> {
     })
 }
 
-/// As the operator's `compress`: gzip, then base64 (for tests of the reading side).
-#[cfg(test)]
-pub(crate) fn compress(text: &str) -> String {
-    use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(text.as_bytes()).expect("writing to memory");
-    base64::engine::general_purpose::STANDARD.encode(gz.finish().expect("writing to memory"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::autoscaler_configmap::{HISTORY_KEY, OVERRIDES_KEY};
     use serde_json::json;
 
     const V1: &str = "bc764cd8ddf7a0cff126f51c16239658";
@@ -352,7 +186,11 @@ mod tests {
         let state = read(&config_map(json!({HISTORY_KEY: "abcd"})));
         assert_eq!(state.last_decision, None);
         assert_eq!(state.problems.len(), 1, "{:?}", state.problems);
-        assert!(state.problems[0].starts_with("scalingHistory: not the autoscaler's YAML"));
+        assert!(
+            state.problems[0].starts_with("scalingHistory: base64, but not gzip"),
+            "{:?}",
+            state.problems
+        );
     }
 
     #[test]
@@ -421,23 +259,22 @@ mod tests {
     }
 
     #[test]
-    fn instants_in_both_jackson_spellings() {
-        let iso = parse_instant("2026-07-01T10:15:30.123Z").unwrap();
-        let epoch = parse_instant(&format!("{}.123000000", iso.as_second())).unwrap();
-        assert_eq!(iso, epoch);
+    fn standard_yaml_overrides_are_read_as_the_legacy_ones() {
+        let flow = read(&config_map(json!({OVERRIDES_KEY: format!(
+            "{{'{V2}': '18', {V1}: '4'}}"
+        )})));
+        let legacy = read(&config_map(
+            json!({OVERRIDES_KEY: format!("{V2}:18,{V1}:4")}),
+        ));
+        assert_eq!(flow, legacy);
         assert_eq!(
-            parse_instant("1782900930").map(|t| t.as_second()),
-            Some(1_782_900_930)
+            flow.overrides
+                .iter()
+                .map(|o| o.parallelism)
+                .collect::<Vec<_>>(),
+            [18, 4]
         );
-        assert_eq!(parse_instant("yesterday"), None);
-        assert_eq!(parse_instant("1.2x"), None);
-    }
-
-    #[test]
-    fn oversized_payloads_are_refused() {
-        let big = "a".repeat(usize::try_from(MAX_DECOMPRESSED_BYTES).unwrap() + 10);
-        let err = decode_compressed(&compress(&big)).unwrap_err();
-        assert!(err.contains("8 MiB"), "{err}");
+        assert!(flow.problems.is_empty(), "{:?}", flow.problems);
     }
 
     #[test]

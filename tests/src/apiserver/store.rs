@@ -495,7 +495,14 @@ impl Store {
                 "metadata.name: Required value: name or generateName is required",
             ));
         }
-        if !valid_name(&name) {
+        // core/v1 Events are validated only as path segments by the real API server, so
+        // it stores the operator's `Operator.2086033784` (upper case) as it is.
+        let event_name = res.group.is_empty()
+            && res.kind == "Event"
+            && !name.contains('/')
+            && name != "."
+            && name != "..";
+        if !valid_name(&name) && !event_name {
             return Err(Status::invalid(
                 res,
                 &name,

@@ -1,5 +1,6 @@
-//! Everything `explain` reads from the autoscaler's ConfigMap `autoscaler-<name>`,
-//! decoded as the operator's `KubernetesAutoScalerStateStore` decodes it:
+//! The one decoder of the autoscaler's ConfigMap `autoscaler-<name>`, used by `status`
+//! and `explain` alike (two copies had drifted apart), read as the operator's
+//! `KubernetesAutoScalerStateStore` reads it and every key as Jackson writes it:
 //!
 //! - `scalingHistory` (gzip + base64 YAML): vertexId -> instant -> ScalingSummary
 //!   `{currentParallelism, newParallelism, metrics: {METRIC: {current, average}}}`;
@@ -9,16 +10,21 @@
 //!   {restartDuration}}}`, one record per executed rescale;
 //! - `delayedScaleDown` (plain YAML): `{delayedVertices: {vertexId: {firstTriggerTime,
 //!   recommendedParallelisms: [{triggerTime, parallelism, outsideUtilizationBound}]}}}`;
-//! - `parallelismOverrides` (plain `vertexId:parallelism,...`).
+//! - `parallelismOverrides`: Flink's `ConfigurationUtils.convertValue(map, String)`,
+//!   the legacy `vertexId:parallelism,...` or, on Flink's standard `config.yaml`, a
+//!   YAML flow map `{vertexId: '18', ...}`;
+//! - `configOverrides` (plain YAML `ConfigChanges`): `{overrides: {key: value},
+//!   removals: [key]}` (memory tuning).
 //!
-//! When base64 or gzip fails the value is read as plain YAML, the operator's fallback.
-//! Nothing here fails: a value the operator would discard becomes a note that says
-//! which key and why, and is left out, so that `explain` always answers.
+//! Jackson quotes map keys that start with a digit, writes large doubles in E-notation,
+//! NaN/Infinity in Java or YAML spelling, Instants and Durations as decimal seconds: all
+//! read here. When base64 or gzip fails the value is read as plain YAML, the operator's
+//! fallback. Nothing here fails: a value the operator would discard becomes a note
+//! that says which key and why, and is left out.
 
-use crate::status::autoscaler_state::{VertexParallelism, parse_instant, parse_overrides};
 use base64::Engine;
-use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -29,6 +35,20 @@ pub const METRICS_KEY: &str = "collectedMetrics";
 pub const TRACKING_KEY: &str = "scalingTracking";
 pub const DELAYED_KEY: &str = "delayedScaleDown";
 pub const OVERRIDES_KEY: &str = "parallelismOverrides";
+pub const CONFIG_OVERRIDES_KEY: &str = "configOverrides";
+
+/// The name of the autoscaler's ConfigMap for a FlinkDeployment.
+pub fn config_map_name(deployment: &str) -> String {
+    format!("autoscaler-{deployment}")
+}
+
+/// One vertex's parallelism.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VertexParallelism {
+    /// The job vertex id (32 hex digits).
+    pub id: String,
+    pub parallelism: u32,
+}
 
 /// The operator refuses to decompress more than this (`MAX_DECOMPRESSED_BYTES`).
 const MAX_DECOMPRESSED_BYTES: u64 = 8 * 1024 * 1024;
@@ -161,10 +181,13 @@ pub struct RecordedChange {
     pub summary: Summary,
 }
 
-/// One sample of `collectedMetrics`: the per-vertex busy-time load and source lag.
+/// One sample of `collectedMetrics`: the per-vertex busy-time load and source lag, and
+/// every finite per-vertex metric by name.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sample {
     pub at: Option<jiff::Timestamp>,
+    /// vertexId -> metric name -> value (finite values only).
+    pub metrics: BTreeMap<String, BTreeMap<String, f64>>,
     /// vertexId -> LOAD (busy time ratio, 0..1).
     pub load: BTreeMap<String, f64>,
     /// vertexId -> LAG (pending records), sources only.
@@ -200,6 +223,10 @@ pub struct AutoscalerState {
     pub delayed: Vec<DelayedVertex>,
     /// Sorted by instant.
     pub records: Vec<ScalingRecord>,
+    /// `configOverrides.overrides`: option key -> value the autoscaler applies.
+    pub config_overrides: BTreeMap<String, String>,
+    /// `configOverrides.removals`: keys the autoscaler removes.
+    pub config_removals: Vec<String>,
     /// Whether `collectedMetrics` was present (even if unreadable).
     pub has_metrics_key: bool,
     /// One line per value that could not be read (`<key>: <why>`).
@@ -252,7 +279,115 @@ pub fn read(config_map: &Value) -> AutoscalerState {
             Err(why) => state.notes.push(format!("{DELAYED_KEY}: {why}")),
         }
     }
+    if let Some(raw) = data(CONFIG_OVERRIDES_KEY) {
+        match decode_yaml::<serde_json::Map<String, Value>>(raw) {
+            Ok(changes) => config_changes_of(&changes, &mut state),
+            Err(why) => state.notes.push(format!("{CONFIG_OVERRIDES_KEY}: {why}")),
+        }
+    }
     state
+}
+
+/// `ConfigChanges`: `overrides` (key -> string) and `removals` (keys).
+fn config_changes_of(changes: &serde_json::Map<String, Value>, state: &mut AutoscalerState) {
+    let scalar = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    match changes.get("overrides") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (key, value) in map {
+                match scalar(value) {
+                    Some(v) => {
+                        state.config_overrides.insert(key.clone(), v);
+                    }
+                    None => state.notes.push(format!(
+                        "{CONFIG_OVERRIDES_KEY}: overrides.{key} is not a scalar; ignored"
+                    )),
+                }
+            }
+        }
+        Some(_) => state.notes.push(format!(
+            "{CONFIG_OVERRIDES_KEY}: overrides is not a map of options; ignored"
+        )),
+    }
+    match changes.get("removals") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            state.config_removals = items.iter().filter_map(scalar).collect();
+            state.config_removals.sort();
+        }
+        Some(_) => state.notes.push(format!(
+            "{CONFIG_OVERRIDES_KEY}: removals is not a list of keys; ignored"
+        )),
+    }
+}
+
+/// `parallelismOverrides` as Flink writes a `Map<String, String>` option: the legacy
+/// `vertexId:parallelism,...`, or the YAML flow map `{vertexId: '18', ...}` of Flink's
+/// standard `config.yaml` (>= 1.19). Returns the valid entries (sorted by id) and the
+/// rejected ones as written; a parallelism that is not a positive integer is dropped,
+/// as the operator drops it.
+pub fn parse_overrides(raw: &str) -> (Vec<VertexParallelism>, Vec<String>) {
+    let unquote = |s: &str| {
+        let s = s.trim();
+        s.strip_prefix('\'')
+            .and_then(|s| s.strip_suffix('\''))
+            .or_else(|| s.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
+            .unwrap_or(s)
+            .trim()
+            .to_string()
+    };
+    let trimmed = raw.trim();
+    // The flow map: vertex ids are hex and parallelisms digits, so neither holds a
+    // comma or a colon and the entries split as in the legacy form.
+    let body = trimmed
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .unwrap_or(trimmed);
+    let mut valid = BTreeMap::new();
+    let mut dropped = Vec::new();
+    for entry in body.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let parsed = entry.rsplit_once(':').and_then(|(id, p)| {
+            let id = unquote(id);
+            let p = unquote(p).parse::<u32>().ok().filter(|p| *p > 0)?;
+            (!id.is_empty()).then_some((id, p))
+        });
+        match parsed {
+            Some((id, p)) => {
+                valid.insert(id, p);
+            }
+            None => dropped.push(entry.to_string()),
+        }
+    }
+    let valid = valid
+        .into_iter()
+        .map(|(id, parallelism)| VertexParallelism { id, parallelism })
+        .collect();
+    (valid, dropped)
+}
+
+/// Java's `Instant.toString()` (`2026-07-01T10:15:30.123Z`), or the decimal epoch
+/// seconds Jackson writes when timestamps are numeric (`1782900930.123000000`).
+pub fn parse_instant(raw: &str) -> Option<jiff::Timestamp> {
+    let raw = raw.trim();
+    if let Ok(t) = raw.parse::<jiff::Timestamp>() {
+        return Some(t);
+    }
+    let (secs, frac) = raw.split_once('.').unwrap_or((raw, ""));
+    let secs: i64 = secs.parse().ok()?;
+    if !frac.chars().all(|c| c.is_ascii_digit()) || frac.len() > 9 {
+        return None;
+    }
+    let nanos: i32 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<9}").parse().ok()?
+    };
+    jiff::Timestamp::new(secs, nanos).ok()
 }
 
 /// How a value was stored.
@@ -426,6 +561,12 @@ fn samples_of(collected: Collected, notes: &mut Vec<String>) -> Vec<Sample> {
         };
         for (vertex, metrics) in sample.and_then(|s| s.vertex_metrics).into_iter().flatten() {
             for (name, value) in metrics.into_iter().flatten() {
+                if value.0.is_finite() && KNOWN_METRICS.contains(&name.as_str()) {
+                    s.metrics
+                        .entry(vertex.clone())
+                        .or_default()
+                        .insert(name.clone(), value.0);
+                }
                 match name.as_str() {
                     "LOAD" if value.0.is_finite() => {
                         s.load.insert(vertex.clone(), value.0);
@@ -456,8 +597,14 @@ fn instant_value(v: &Value) -> Option<jiff::Timestamp> {
             if let Some(secs) = n.as_i64() {
                 return jiff::Timestamp::from_second(secs).ok();
             }
-            let secs = n.as_f64()?;
-            jiff::Timestamp::from_duration(jiff::SignedDuration::try_from_secs_f64(secs).ok()?).ok()
+            // Round to the millisecond: the operator's clock has no finer grain, and
+            // the decimal seconds went through a double.
+            let millis = (n.as_f64()? * 1000.0).round();
+            if !millis.is_finite() || millis.abs() > 1e17 {
+                return None;
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            jiff::Timestamp::from_millisecond(millis as i64).ok()
         }
         _ => None,
     }
@@ -745,6 +892,136 @@ mod tests {
         assert_eq!(parse_java_double(".inf"), Some(f64::INFINITY));
         assert_eq!(parse_java_double("12.5"), Some(12.5));
         assert_eq!(parse_java_double("many"), None);
+    }
+
+    /// The shapes Jackson's YAML mapper (the operator's `YAML_MAPPER`) writes: quoted
+    /// ids that start with a digit, unquoted ones, E-notation, Java and YAML NaN and
+    /// Infinity, decimal-seconds instants and durations.
+    #[test]
+    fn every_key_as_jackson_writes_it() {
+        let history = "---\n\
+            \"0a448493b4782967b150582570326227\":\n\
+            \x20 \"2026-07-01T10:00:00Z\":\n\
+            \x20   metrics:\n\
+            \x20     TARGET_DATA_RATE:\n\
+            \x20       current: .nan\n\
+            \x20       average: 2.398735E4\n\
+            \x20     LAG:\n\
+            \x20       current: 1.2312E7\n\
+            \x20       average: NaN\n\
+            \x20     SCALE_DOWN_RATE_THRESHOLD:\n\
+            \x20       current: Infinity\n\
+            \x20       average: .nan\n\
+            \x20   currentParallelism: 8\n\
+            \x20   newParallelism: 9\n\
+            bc764cd8ddf7a0cff126f51c16239658:\n\
+            \x20 \"2026-07-01T10:00:00Z\":\n\
+            \x20   currentParallelism: 16\n\
+            \x20   newParallelism: 8\n";
+        let tracking = "---\nscalingRecords:\n  \"2026-07-01T10:00:00Z\":\n    restartDuration: 52.000000000\n";
+        let delayed = "---\ndelayedVertices:\n  bc764cd8ddf7a0cff126f51c16239658:\n    firstTriggerTime: 1782900930.123000000\n    recommendedParallelisms:\n    - triggerTime: 1782900930.123000000\n      parallelism: 4\n      outsideUtilizationBound: false\n";
+        let overrides = "---\noverrides:\n  taskmanager.memory.process.size: 2 gb\n  taskmanager.memory.managed.fraction: \"0.0\"\nremovals:\n- taskmanager.memory.network.fraction\n";
+        let state = read(&cm(json!({
+            HISTORY_KEY: compress(history),
+            TRACKING_KEY: compress(tracking),
+            DELAYED_KEY: delayed,
+            CONFIG_OVERRIDES_KEY: overrides,
+            OVERRIDES_KEY: "{'0a448493b4782967b150582570326227': '9', bc764cd8ddf7a0cff126f51c16239658: '8'}",
+        })));
+        assert_eq!(state.notes, Vec::<String>::new());
+        let source = &state.history[0];
+        assert_eq!(source.vertex, V2);
+        assert_eq!(source.summary.average("TARGET_DATA_RATE"), Some(23_987.35));
+        assert_eq!(source.summary.current("LAG"), Some(12_312_000.0));
+        assert_eq!(
+            source.summary.current("SCALE_DOWN_RATE_THRESHOLD"),
+            Some(f64::INFINITY)
+        );
+        assert_eq!(state.history[1].vertex, V1);
+        assert_eq!(
+            state.records[0].restart,
+            Some(jiff::SignedDuration::from_secs(52))
+        );
+        assert_eq!(
+            state.delayed[0].first_trigger.to_string(),
+            "2026-07-01T10:15:30.123Z"
+        );
+        assert_eq!(
+            state
+                .overrides
+                .iter()
+                .map(|o| (o.id.as_str(), o.parallelism))
+                .collect::<Vec<_>>(),
+            [(V2, 9), (V1, 8)]
+        );
+        assert_eq!(
+            state
+                .config_overrides
+                .get("taskmanager.memory.process.size"),
+            Some(&"2 gb".to_string())
+        );
+        assert_eq!(
+            state.config_removals,
+            ["taskmanager.memory.network.fraction"]
+        );
+    }
+
+    #[test]
+    fn bad_overrides_and_config_changes_are_notes() {
+        let state = read(&cm(json!({
+            OVERRIDES_KEY: "{a: '0', b: x, c: '3'}",
+            CONFIG_OVERRIDES_KEY: "overrides: [1, 2]\nremovals: 5\n",
+        })));
+        assert_eq!(state.overrides.len(), 1);
+        assert_eq!(state.notes.len(), 3, "{:?}", state.notes);
+        assert!(state.notes[0].contains("a: '0', b: x"), "{:?}", state.notes);
+    }
+
+    /// Every ConfigMap the operator's own code wrote in the end-to-end fixtures
+    /// (`tests/fixtures/explain/operator/*/configmap-*.yaml`, see their README)
+    /// decodes without a note, both `parallelismOverrides` forms included.
+    #[test]
+    fn every_operator_written_config_map_decodes_cleanly() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/explain/operator");
+        let mut read_maps = 0;
+        let mut overrides_seen = 0;
+        let mut config_overrides_seen = 0;
+        for scenario in std::fs::read_dir(&root).expect("fixtures exist") {
+            let dir = scenario.expect("entry").path();
+            if !dir.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&dir).expect("scenario dir") {
+                let path = file.expect("entry").path();
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                if !(name.starts_with("configmap-") && name.ends_with(".yaml")) {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("reads");
+                let cm: Value = serde_saphyr::from_str(&text).expect("YAML");
+                let state = read(&cm);
+                assert_eq!(state.notes, Vec::<String>::new(), "{}", path.display());
+                let raw = cm
+                    .pointer("/data/parallelismOverrides")
+                    .and_then(Value::as_str);
+                if let Some(raw) = raw.filter(|r| !r.trim().is_empty()) {
+                    assert!(!state.overrides.is_empty(), "{}", path.display());
+                    assert!(
+                        state.overrides.iter().all(|o| o.id.len() == 32),
+                        "{}: {:?}",
+                        path.display(),
+                        state.overrides
+                    );
+                    assert_eq!(state.overrides.len(), raw.matches(':').count(), "{raw}");
+                    overrides_seen += 1;
+                }
+                config_overrides_seen += usize::from(!state.config_overrides.is_empty());
+                read_maps += 1;
+            }
+        }
+        assert!(read_maps >= 80, "{read_maps}");
+        assert!(overrides_seen > 10 && config_overrides_seen > 0);
     }
 
     #[test]
