@@ -73,13 +73,11 @@ async fn main() -> anyhow::Result<()> {
             "cannot connect to the cluster (in-cluster service account, or KUBECONFIG / \
              ~/.kube/config); run with --offline to serve without the cluster-aware rules",
         )?;
-        Some(cluster::start(client).await)
+        Some(cluster::start(client))
     };
     let state = Arc::new(AppState {
         rules: cli.rule_settings(),
-        cluster: reflectors
-            .as_ref()
-            .map(|r| r.view.clone() as Arc<dyn flink_autoscale_rules::ClusterState + Send + Sync>),
+        cluster: reflectors.as_ref().map(|r| r.view.clone()),
         metrics: metrics::Metrics::new(),
         readiness: Readiness::default(),
     });
