@@ -192,7 +192,11 @@ mod tests {
         assert_eq!(count("VerticalPodAutoscaler"), 20);
         assert_eq!(count("HorizontalPodAutoscaler"), 2);
         assert_eq!(items.len(), cached_objects(20));
-        assert!(items.iter().all(|o| o["metadata"]["namespace"] == NAMESPACE));
+        assert!(
+            items
+                .iter()
+                .all(|o| o["metadata"]["namespace"] == NAMESPACE)
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -553,7 +553,11 @@ fn cluster_targets(rows: &[ClusterRow]) {
 }
 
 /// Every review of the mix answered with the verdict it was built for.
-async fn check_verdicts(webhook: &Server, mix: &[Review], protocol: Protocol) -> anyhow::Result<()> {
+async fn check_verdicts(
+    webhook: &Server,
+    mix: &[Review],
+    protocol: Protocol,
+) -> anyhow::Result<()> {
     let mut ours = load::Connection::open(&webhook.target(protocol)?).await?;
     for review in mix {
         let (status, body) = ours.send("POST", review.path, review.body.clone()).await?;

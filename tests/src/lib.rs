@@ -2,6 +2,7 @@
 //! finds the shared fixtures.
 
 pub mod apiserver;
+pub mod webhook;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

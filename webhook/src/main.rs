@@ -134,7 +134,12 @@ async fn main() -> anyhow::Result<()> {
 
     let reload = reloader.map(|r| tokio::spawn(r.run(cli.cert_reload_interval())));
     running
-        .run_until(shutdown, server::SHUTDOWN_GRACE, &state)
+        .run_until(
+            shutdown,
+            cli.shutdown_delay(),
+            server::SHUTDOWN_GRACE,
+            &state,
+        )
         .await?;
     if let Some(task) = reload {
         task.abort();
