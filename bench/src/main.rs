@@ -5,11 +5,18 @@
 //! cargo run --release -p flink-autoscale-bench -- --concurrency 1,16,64 --duration 10s
 //! cargo run --release -p flink-autoscale-bench -- --soak            # 1 000 000 reviews
 //! cargo run --release -p flink-autoscale-bench -- --serve-noop      # the baseline alone
+//! cargo run --release -p flink-autoscale-bench -- --concurrency 64 --cluster 0,1000,10000
 //! ```
+//!
+//! Two baselines run beside the webhook: the no-op server (answers without reading)
+//! and the parse-and-answer server (parses the review and echoes its uid, the least
+//! any correct webhook does). `--cluster` adds the webhook online against the test
+//! API server holding N FlinkDeployments, N VPAs and N/10 HPAs.
 //!
 //! The exit code is 0 when every request was answered 200, whether or not the
 //! targets were met (it is a measurement); non-zero when something failed.
 
+mod cluster;
 mod load;
 mod noop;
 mod process;
@@ -80,21 +87,29 @@ struct Args {
     #[arg(long, value_name = "N")]
     decide_only: Option<u64>,
 
+    /// Also measure the webhook online against the test API server holding N
+    /// FlinkDeployments, N VPAs and N/10 HPAs in one namespace, for each N.
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
+    cluster: Vec<usize>,
+
+    /// The test API server binary for --cluster [default: built with cargo].
+    #[arg(long, value_name = "PATH")]
+    apiserver_bin: Option<PathBuf>,
+
     /// Run the no-op baseline server alone (until killed).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "serve_parse")]
     serve_noop: bool,
 
-    /// Address for --serve-noop.
-    #[arg(
-        long,
-        value_name = "ADDR",
-        default_value = "127.0.0.1:0",
-        requires = "serve_noop"
-    )]
+    /// Run the parse-and-answer baseline server alone (until killed).
+    #[arg(long)]
+    serve_parse: bool,
+
+    /// Address for --serve-noop / --serve-parse.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     listen: SocketAddr,
 
-    /// Where --serve-noop writes its CA certificate.
-    #[arg(long, value_name = "FILE", requires = "serve_noop")]
+    /// Where --serve-noop / --serve-parse writes its CA certificate.
+    #[arg(long, value_name = "FILE")]
     ca_out: Option<PathBuf>,
 }
 
@@ -106,12 +121,17 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let outcome = if let Some(passes) = args.decide_only {
         decide_only(&args, passes)
-    } else if args.serve_noop {
+    } else if args.serve_noop || args.serve_parse {
         let ca_out = args
             .ca_out
             .clone()
             .unwrap_or_else(|| std::env::temp_dir().join("flink-autoscale-bench-noop-ca.pem"));
-        noop::serve(args.listen, &ca_out).map(|()| true)
+        let baseline = if args.serve_parse {
+            noop::Baseline::ParseAndAnswer
+        } else {
+            noop::Baseline::NoOp
+        };
+        noop::serve(args.listen, &ca_out, baseline).map(|()| true)
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -200,19 +220,24 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
     );
 
     let self_exe = std::env::current_exe().context("locating this binary")?;
-    let noop_ca = dir.join("noop-ca.pem");
-    let noop = Server::spawn(
-        "no-op",
-        &self_exe,
-        &[
-            "--serve-noop".into(),
-            "--ca-out".into(),
-            noop_ca.display().to_string(),
-        ],
-        noop_ca,
-    )?;
+    let baseline = |name: &'static str, flag: &str| {
+        let ca = dir.join(format!("{flag}-ca.pem"));
+        Server::spawn(
+            name,
+            &self_exe,
+            &[
+                format!("--{flag}"),
+                "--ca-out".into(),
+                ca.display().to_string(),
+            ],
+            ca,
+        )
+    };
+    let noop = baseline("no-op", "serve-noop")?;
+    let parse = baseline("parse", "serve-parse")?;
     let webhook = spawn_webhook("load")?;
     noop.wait_ready().await?;
+    parse.wait_ready().await?;
     webhook.wait_ready().await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = webhook.memory()?;
@@ -223,7 +248,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         noop_idle.rss as f64 / MIB
     );
 
-    preflight(&webhook, &noop, &mix, protocol).await?;
+    preflight(&webhook, &[&noop, &parse], &mix, protocol).await?;
 
     println!(
         "\n{} keep-alive connections over {}, {} warm-up + {} measured per run; latency \
@@ -245,7 +270,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
     let mut all_ok = true;
     for &c in &args.concurrency {
         let mut pair = Vec::new();
-        for server in [&noop, &webhook] {
+        for server in [&noop, &parse, &webhook] {
             let sampler = RssSampler::start(server.pid(), Duration::from_millis(10));
             let result = load::run(
                 &server.target(protocol)?,
@@ -274,17 +299,18 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
             }
             pair.push((result, peak));
         }
-        let (ours, _) = &pair[1];
-        let (base, _) = &pair[0];
-        println!(
-            "{:>5}  {:<8} {:>8.2}x {:>7.2}x {:>7.2}x {:>7.2}x",
-            "",
-            "ratio",
-            ours.throughput() / base.throughput(),
-            ours.quantile_ms(0.5) / base.quantile_ms(0.5),
-            ours.quantile_ms(0.99) / base.quantile_ms(0.99),
-            ours.quantile_ms(0.999) / base.quantile_ms(0.999),
-        );
+        let (ours, _) = &pair[2];
+        for (label, (base, _)) in [("/no-op", &pair[0]), ("/parse", &pair[1])] {
+            println!(
+                "{:>5}  {:<8} {:>8.2}x {:>7.2}x {:>7.2}x {:>7.2}x",
+                "",
+                label,
+                ours.throughput() / base.throughput(),
+                ours.quantile_ms(0.5) / base.quantile_ms(0.5),
+                ours.quantile_ms(0.99) / base.quantile_ms(0.99),
+                ours.quantile_ms(0.999) / base.quantile_ms(0.999),
+            );
+        }
         rows.push((c, pair));
     }
     let loaded = webhook.memory()?;
@@ -304,12 +330,38 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         .find(|(c, _)| *c == 64)
         .or_else(|| rows.iter().max_by_key(|(c, _)| *c))
         .context("no run")?;
-    let (base, ours) = (&pair[0].0, &pair[1].0);
+    let (base, parsed, ours) = (&pair[0].0, &pair[1].0, &pair[2].0);
     let p99_ratio = ours.quantile_ms(0.99) / base.quantile_ms(0.99);
     let tput_ratio = ours.throughput() / base.throughput();
+    let cluster_rows = if args.cluster.is_empty() {
+        Vec::new()
+    } else {
+        let target_c = *c;
+        online(&args, &webhook_bin, &dir, mix.clone(), protocol, target_c).await?
+    };
     println!(
         "\ntargets (load average {} at the end):",
         process::load_average()
+    );
+    let parse_p99 = ours.quantile_ms(0.99) / parsed.quantile_ms(0.99);
+    let parse_tput = ours.throughput() / parsed.throughput();
+    check(
+        parse_tput >= 0.8,
+        format!(
+            "throughput at {c} connections: {:.0} req/s = {parse_tput:.2}x the parse-and-answer \
+             server's {:.0} (target >= 0.8x)",
+            ours.throughput(),
+            parsed.throughput()
+        ),
+    );
+    check(
+        parse_p99 <= 1.2,
+        format!(
+            "p99 latency at {c} connections: {:.3} ms = {parse_p99:.2}x the parse-and-answer \
+             server's {:.3} ms (target <= 1.2x)",
+            ours.quantile_ms(0.99),
+            parsed.quantile_ms(0.99)
+        ),
     );
     check(
         p99_ratio <= 1.5,
@@ -351,22 +403,193 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
             ready.len()
         ),
     );
+    cluster_targets(&cluster_rows);
     Ok(all_ok
         && rows
             .iter()
-            .all(|(_, p)| p.iter().all(|(r, _)| r.errors() == 0)))
+            .all(|(_, p)| p.iter().all(|(r, _)| r.errors() == 0))
+        && cluster_rows.iter().all(|r| r.result.errors() == 0))
+}
+
+/// One `--cluster` measurement.
+struct ClusterRow {
+    n: usize,
+    ready: Duration,
+    result: load::RunResult,
+    peak: u64,
+}
+
+/// The webhook online against the test API server, for each `--cluster` N, at
+/// `connections`.
+async fn online(
+    args: &Args,
+    webhook_bin: &std::path::Path,
+    dir: &std::path::Path,
+    mix: Arc<Vec<Review>>,
+    protocol: Protocol,
+    connections: usize,
+) -> anyhow::Result<Vec<ClusterRow>> {
+    let apiserver_bin = match &args.apiserver_bin {
+        Some(p) => p.clone(),
+        None => process::build("flink-autoscale-e2e", "flink-test-apiserver")?,
+    };
+    println!(
+        "\nonline: the webhook against the test API server holding N FlinkDeployments, N VPAs \
+         and N/10 HPAs in namespace {:?}; {connections} connections",
+        cluster::NAMESPACE
+    );
+    println!(
+        "{:>6} {:>8} {:>9} {:>9} {:>8} {:>8} {:>7} {:>10}",
+        "N", "cached", "ready ms", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS"
+    );
+    let mut rows = Vec::new();
+    for &n in &args.cluster {
+        let seed = cluster::write_seed(dir, n)?;
+        let apiserver = cluster::ApiServer::start(&apiserver_bin, &seed)?;
+        let ca = dir.join(format!("webhook-ca-online-{n}.pem"));
+        let mut argv: Vec<String> = ["--dev", "--listen", "127.0.0.1:0"]
+            .map(String::from)
+            .to_vec();
+        argv.push("--dev-ca-out".into());
+        argv.push(ca.display().to_string());
+        argv.extend(args.webhook_arg.iter().cloned());
+        let webhook = Server::spawn_with_env(
+            "online",
+            webhook_bin,
+            &argv,
+            ca,
+            &[("KUBECONFIG", apiserver.kubeconfig.as_path())],
+        )?;
+        let ready = webhook.wait_ready().await?;
+        check_verdicts(&webhook, &mix, protocol).await?;
+        let sampler = RssSampler::start(webhook.pid(), Duration::from_millis(10));
+        let result = load::run(
+            &webhook.target(protocol)?,
+            mix.clone(),
+            connections,
+            args.warmup,
+            args.duration,
+        )
+        .await?;
+        let _ = sampler.finish();
+        let peak = webhook.memory()?.hwm;
+        println!(
+            "{:>6} {:>8} {:>9} {:>9.0} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB",
+            n,
+            cluster::cached_objects(n),
+            ms(ready),
+            result.throughput(),
+            result.quantile_ms(0.5),
+            result.quantile_ms(0.99),
+            result.errors(),
+            peak as f64 / MIB
+        );
+        if let Some(e) = &result.first_error {
+            println!("       first error: {e}");
+        }
+        rows.push(ClusterRow {
+            n,
+            ready,
+            result,
+            peak,
+        });
+        drop(webhook);
+        drop(apiserver);
+        let _ = std::fs::remove_file(&seed);
+    }
+    Ok(rows)
+}
+
+/// The cluster-scale targets: the largest N against N = 0 (or the smallest).
+fn cluster_targets(rows: &[ClusterRow]) {
+    let (Some(small), Some(large)) = (
+        rows.iter().min_by_key(|r| r.n),
+        rows.iter().max_by_key(|r| r.n),
+    ) else {
+        return;
+    };
+    if large.n == small.n {
+        return;
+    }
+    let (n, n0) = (large.n, small.n);
+    let tput = large.result.throughput() / small.result.throughput();
+    check(
+        tput >= 0.8,
+        format!(
+            "online throughput at N = {n}: {:.0} req/s = {tput:.2}x N = {n0}'s {:.0} (target >= 0.8x)",
+            large.result.throughput(),
+            small.result.throughput()
+        ),
+    );
+    let p99 = large.result.quantile_ms(0.99) / small.result.quantile_ms(0.99);
+    check(
+        p99 <= 1.5,
+        format!(
+            "online p99 at N = {n}: {:.3} ms = {p99:.2}x N = {n0}'s {:.3} ms (target <= 1.5x)",
+            large.result.quantile_ms(0.99),
+            small.result.quantile_ms(0.99)
+        ),
+    );
+    for r in rows {
+        let cached = cluster::cached_objects(r.n);
+        let limit = 30.0 + 2.0 * cached as f64 / 1000.0;
+        check(
+            r.peak as f64 <= limit * MIB,
+            format!(
+                "online peak RSS at N = {}: {:.1} MiB for {cached} cached objects (target <= {limit:.1} \
+                 MiB: 30 + 2 per 1 000)",
+                r.n,
+                r.peak as f64 / MIB
+            ),
+        );
+    }
+    check(
+        large.ready <= Duration::from_secs(2),
+        format!(
+            "online ready at N = {n}: {} ms from spawn to /readyz 200, lists synced (target <= 2 s)",
+            ms(large.ready)
+        ),
+    );
+}
+
+/// Every review of the mix answered with the verdict it was built for.
+async fn check_verdicts(
+    webhook: &Server,
+    mix: &[Review],
+    protocol: Protocol,
+) -> anyhow::Result<()> {
+    let mut ours = load::Connection::open(&webhook.target(protocol)?).await?;
+    for review in mix {
+        let (status, body) = ours.send("POST", review.path, review.body.clone()).await?;
+        let answer: serde_json::Value = serde_json::from_slice(&body)
+            .with_context(|| format!("{}: the answer is not JSON", review.name))?;
+        if status != 200 || Expect::of_response(&answer) != Some(review.expect) {
+            bail!(
+                "{} ({} {}): expected 200 {}, got {status}: {}",
+                review.name,
+                webhook.name,
+                review.path,
+                review.expect.as_str(),
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Sends each review of the mix once: every answer must be 200, and the webhook's
 /// verdicts must be the ones the mix was built for.
 async fn preflight(
     webhook: &Server,
-    noop: &Server,
+    baselines: &[&Server],
     mix: &[Review],
     protocol: Protocol,
 ) -> anyhow::Result<()> {
     let mut ours = load::Connection::open(&webhook.target(protocol)?).await?;
-    let mut base = load::Connection::open(&noop.target(protocol)?).await?;
+    let mut bases = Vec::new();
+    for b in baselines {
+        bases.push((b.name, load::Connection::open(&b.target(protocol)?).await?));
+    }
     println!(
         "\nthe mix ({} reviews, each connection walks it from its own offset):",
         mix.len()
@@ -392,9 +615,11 @@ async fn preflight(
                 String::from_utf8_lossy(&body)
             );
         }
-        let (status, _) = base.send("POST", review.path, review.body.clone()).await?;
-        if status != 200 {
-            bail!("the no-op server answered {status} to {}", review.name);
+        for (name, base) in &mut bases {
+            let (status, _) = base.send("POST", review.path, review.body.clone()).await?;
+            if status != 200 {
+                bail!("the {name} server answered {status} to {}", review.name);
+            }
         }
     }
     Ok(())
@@ -495,11 +720,42 @@ fn decide_only(args: &Args, passes: u64) -> anyhow::Result<bool> {
             bytes += serde_json::to_vec(&admission::encode(decision.response))?.len();
         }
     }
+    let decided = started.elapsed();
     let n = passes * mix.len() as u64;
+    // The same reviews parsed into a JSON tree, and nothing else: the least any
+    // webhook does with them.
+    let started = std::time::Instant::now();
+    let mut uids = 0usize;
+    for _ in 0..passes {
+        for review in &mix {
+            let tree: serde_json::Value = serde_json::from_slice(&review.body)?;
+            uids += tree
+                .pointer("/request/uid")
+                .and_then(serde_json::Value::as_str)
+                .map_or(0, str::len);
+        }
+    }
+    let parsed = started.elapsed();
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / n.max(1) as f64;
     println!(
         "decision path: {n} reviews in {:.3} s: {:.1} us per review ({bytes} bytes answered)",
-        started.elapsed().as_secs_f64(),
-        started.elapsed().as_secs_f64() * 1e6 / n.max(1) as f64
+        decided.as_secs_f64(),
+        per(decided)
+    );
+    println!(
+        "parse only:    {n} reviews in {:.3} s: {:.1} us per review ({uids} uid bytes)",
+        parsed.as_secs_f64(),
+        per(parsed)
+    );
+    let ratio = decided.as_secs_f64() / parsed.as_secs_f64().max(1e-9);
+    check(
+        ratio <= 2.0,
+        format!(
+            "in-process decision: {:.1} us = {ratio:.2}x the parse of the same reviews ({:.1} us; \
+             target <= 2x)",
+            per(decided),
+            per(parsed)
+        ),
     );
     Ok(true)
 }

@@ -1,13 +1,18 @@
-//! The baseline: an HTTPS server on the same stack as the webhook (axum on
+//! The baselines: HTTPS servers on the same stack as the webhook (axum on
 //! axum-server, rustls with ring, ALPN h2 and http/1.1, an ECDSA P-256 certificate
-//! from a throwaway CA, as `--dev` makes) that answers every POST with one fixed
-//! "allowed" AdmissionReview without reading the request. What the webhook costs on
-//! top of it is decoding, judging and encoding.
+//! from a throwaway CA, as `--dev` makes).
+//!
+//! - no-op: answers every POST with one fixed "allowed" AdmissionReview without
+//!   reading the request. No correct webhook can reach it.
+//! - parse-and-answer: reads the body, parses it into a JSON tree and echoes the
+//!   review's uid, allowed: the least any correct webhook does. What the webhook
+//!   costs on top of it is judging, and decoding into what the rules read.
 
 use anyhow::Context;
 use axum::Router;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::body::Bytes;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
@@ -17,6 +22,7 @@ use rcgen::{
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use serde_json::{Value, json};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -28,9 +34,32 @@ async fn allowed() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], ALLOWED)
 }
 
+/// The least a webhook does: parse the review, answer its uid.
+async fn parse_and_answer(body: Bytes) -> Response {
+    let Ok(review) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "request body is not valid JSON\n").into_response();
+    };
+    let Some(uid) = review.pointer("/request/uid").and_then(Value::as_str) else {
+        return (StatusCode::BAD_REQUEST, "request.uid: missing\n").into_response();
+    };
+    axum::Json(json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "response": {"uid": uid, "allowed": true}
+    }))
+    .into_response()
+}
+
+/// Which baseline to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    NoOp,
+    ParseAndAnswer,
+}
+
 /// Serves until killed. Prints `listening on https://ADDR` once bound, as the webhook
 /// does, after writing the CA to `ca_out`.
-pub fn serve(listen: SocketAddr, ca_out: &Path) -> anyhow::Result<()> {
+pub fn serve(listen: SocketAddr, ca_out: &Path, baseline: Baseline) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -50,9 +79,15 @@ pub fn serve(listen: SocketAddr, ca_out: &Path) -> anyhow::Result<()> {
             .with_single_cert(chain, key)?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
 
-        let app = Router::new()
-            .route("/validate", post(allowed))
-            .route("/mutate", post(allowed))
+        let app = match baseline {
+            Baseline::NoOp => Router::new()
+                .route("/validate", post(allowed))
+                .route("/mutate", post(allowed)),
+            Baseline::ParseAndAnswer => Router::new()
+                .route("/validate", post(parse_and_answer))
+                .route("/mutate", post(parse_and_answer)),
+        };
+        let app = app
             .route("/readyz", get(|| async { "ok" }))
             .route("/healthz", get(|| async { "ok" }));
         let handle = axum_server::Handle::new();

@@ -34,9 +34,21 @@ impl Server {
         args: &[String],
         ca_file: PathBuf,
     ) -> anyhow::Result<Server> {
+        Self::spawn_with_env(name, program, args, ca_file, &[])
+    }
+
+    /// [`Server::spawn`] with extra environment variables (`KUBECONFIG`).
+    pub fn spawn_with_env(
+        name: &'static str,
+        program: &Path,
+        args: &[String],
+        ca_file: PathBuf,
+        env: &[(&str, &Path)],
+    ) -> anyhow::Result<Server> {
         let spawned = Instant::now();
         let mut child = Command::new(program)
             .args(args)
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
             // The webhook logs as it would in a pod (info unless RUST_LOG says
             // otherwise: a line per review), to a pipe drained below.
             .env("NO_COLOR", "1")
@@ -233,6 +245,11 @@ impl RssSampler {
 /// Builds the release webhook with cargo (a no-op when it is up to date) and returns
 /// the binary's path.
 pub fn build_webhook() -> anyhow::Result<PathBuf> {
+    build("flink-autoscale-webhook", "flink-autoscale-webhook")
+}
+
+/// Builds binary `bin` of `package` in release mode and returns its path.
+pub fn build(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut cmd = Command::new(cargo);
@@ -250,24 +267,22 @@ pub fn build_webhook() -> anyhow::Result<PathBuf> {
             "--release",
             "--message-format=json",
             "-p",
-            "flink-autoscale-webhook",
+            package,
             "--bin",
-            "flink-autoscale-webhook",
+            bin,
         ])
         .stderr(Stdio::inherit())
         .output()
         .context("running cargo build")?;
     if !out.status.success() {
-        bail!("cargo build --release -p flink-autoscale-webhook failed");
+        bail!("cargo build --release -p {package} --bin {bin} failed");
     }
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| {
-            m["reason"] == "compiler-artifact" && m["target"]["name"] == "flink-autoscale-webhook"
-        })
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .context("cargo reported no flink-autoscale-webhook executable")
+        .with_context(|| format!("cargo reported no {bin} executable"))
 }
 
 /// The machine's load averages, for the record.

@@ -1051,7 +1051,8 @@ fn cluster_rules(subject: &Subject<'_>, cluster: &dyn ClusterState, out: &mut Ve
     let Some(enabled) = eff.get(ENABLED) else {
         return;
     };
-    for hpa in cluster.hpas(subject.namespace) {
+    let ns = subject.namespace;
+    for hpa in ownership::targeting_taskmanagers(fd_name, |k, n| cluster.hpas_targeting(ns, k, n)) {
         let target = ownership::hpa_target(&hpa);
         if let Some(reach) = ownership::reach(target, fd_name)
             && reach != Reach::JobManagerDeployment
@@ -1073,16 +1074,17 @@ fn cluster_rules(subject: &Subject<'_>, cluster: &dyn ClusterState, out: &mut Ve
         }
     }
     // A VPA that sizes TaskManager cpu fights the autoscaler once it is switched on.
-    for vpa in cluster.vpas(subject.namespace) {
-        let target = ownership::vpa_target(&vpa);
+    let vpas = ownership::targeting_taskmanagers(fd_name, |k, n| cluster.vpas_targeting(ns, k, n));
+    for vpa in &vpas {
+        let target = ownership::vpa_target(vpa);
         let reaches_tm = matches!(
             ownership::reach(target, fd_name),
             Some(Reach::FlinkDeployment | Reach::TaskManagerDeployment)
         );
-        let cpu = ownership::vpa_controlled_resources(&vpa)
+        let cpu = ownership::vpa_controlled_resources(vpa)
             .iter()
             .any(|r| r == "cpu");
-        if reaches_tm && cpu && ownership::vpa_update_mode(&vpa) != "Off" {
+        if reaches_tm && cpu && ownership::vpa_update_mode(vpa) != "Off" {
             out.push(Finding::new(
                 crate::vpa_rules::ids::CONTROLS_CPU,
                 Severity::Deny,
@@ -1092,7 +1094,7 @@ fn cluster_rules(subject: &Subject<'_>, cluster: &dyn ClusterState, out: &mut Ve
                     "VerticalPodAutoscaler {}/{} controls TaskManager cpu (target {}), which \
                      fights the Flink autoscaler's parallelism decisions",
                     subject.namespace,
-                    object::name(&vpa),
+                    object::name(vpa),
                     ownership::target_label(target)
                 ),
                 "set the VPA's controlledResources to [memory] first",
@@ -1102,13 +1104,13 @@ fn cluster_rules(subject: &Subject<'_>, cluster: &dyn ClusterState, out: &mut Ve
     if eff.bool(MEMORY_TUNING) == Some(true)
         && let Some(tuning) = eff.get(MEMORY_TUNING)
     {
-        for vpa in cluster.vpas(subject.namespace) {
-            let target = ownership::vpa_target(&vpa);
+        for vpa in &vpas {
+            let target = ownership::vpa_target(vpa);
             let reaches_tm = matches!(
                 ownership::reach(target, fd_name),
                 Some(Reach::FlinkDeployment | Reach::TaskManagerDeployment)
             );
-            if reaches_tm && ownership::vpa_controls_memory(&vpa) {
+            if reaches_tm && ownership::vpa_controls_memory(vpa) {
                 out.push(Finding::new(
                     ids::MEMORY_TUNING_VPA_CONFLICT,
                     Severity::Deny,
@@ -1118,7 +1120,7 @@ fn cluster_rules(subject: &Subject<'_>, cluster: &dyn ClusterState, out: &mut Ve
                         "memory tuning owns TaskManager memory, but VerticalPodAutoscaler {}/{} \
                          also controls it (target {})",
                         subject.namespace,
-                        object::name(&vpa),
+                        object::name(vpa),
                         ownership::target_label(target)
                     ),
                     "turn memory tuning off, or set the VPA's controlledResources to [] / mode Off \

@@ -19,7 +19,7 @@ pub mod text;
 pub mod values;
 pub mod vpa_rules;
 
-pub use cluster::{ClusterState, ObjectSet};
+pub use cluster::{ClusterState, ObjectSet, SharedObject};
 pub use finding::{Finding, Severity};
 pub use mutation::{Mutation, mutate};
 pub use quantity::Quantity;

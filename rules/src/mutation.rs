@@ -88,7 +88,7 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
     };
     let tm_memory = ft
         .deployment
-        .as_ref()
+        .as_deref()
         .and_then(ownership::taskmanager_memory);
     let policy = ownership::main_container_policy(vpa);
     let bound = |field: &str| {

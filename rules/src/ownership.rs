@@ -136,7 +136,7 @@ pub struct FlinkTarget {
     pub fd_name: String,
     pub reach: Reach,
     /// The FlinkDeployment, when the cluster view has it.
-    pub deployment: Option<Value>,
+    pub deployment: Option<crate::cluster::SharedObject>,
 }
 
 /// Resolves a target reference to a Flink deployment. A FlinkDeployment target is
@@ -172,6 +172,20 @@ pub fn flink_target(
             deployment: Some(fd),
         })
     })
+}
+
+/// The autoscalers that may reach the TaskManagers of the FlinkDeployment `fd_name`:
+/// those targeting the FlinkDeployment itself and those targeting its
+/// `<name>-taskmanager` Deployment, from `targeting(kind, name)` (a
+/// [`ClusterState`](crate::ClusterState) lookup). Callers still check the target's
+/// group with [`reach`].
+pub fn targeting_taskmanagers(
+    fd_name: &str,
+    targeting: impl Fn(&str, &str) -> Vec<crate::cluster::SharedObject>,
+) -> Vec<crate::cluster::SharedObject> {
+    let mut found = targeting("FlinkDeployment", fd_name);
+    found.extend(targeting("Deployment", &format!("{fd_name}-taskmanager")));
+    found
 }
 
 /// `Kind/name` of an autoscaler's target, for messages.

@@ -1382,10 +1382,16 @@ fn webhook_deployment_is_hardened_and_probed() {
             );
         }
     }
-    for (probe, path) in [("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")] {
+    // Probes on the admin port by default: clients filling the HTTPS port's
+    // connections must not make the liveness probe restart the pod.
+    for (probe, path) in [
+        ("startupProbe", "/healthz"),
+        ("livenessProbe", "/healthz"),
+        ("readinessProbe", "/readyz"),
+    ] {
         assert_eq!(
             c[probe]["httpGet"],
-            json!({"path": path, "port": "https", "scheme": "HTTPS"}),
+            json!({"path": path, "port": "admin", "scheme": "HTTP"}),
             "{probe}"
         );
     }
@@ -1398,7 +1404,7 @@ fn webhook_deployment_is_hardened_and_probed() {
     assert_eq!(flag(&args, "--vpa-max-memory"), Some("2Gi"));
     assert_eq!(flag(&args, "--log-format"), Some("json"));
     assert_eq!(flag(&args, "--reconcile-interval"), Some("60s"));
-    assert!(!args.contains(&"--admin-listen".to_string()), "{args:?}");
+    assert_eq!(flag(&args, "--admin-listen"), Some("0.0.0.0:9090"));
 
     let pdb = named(&docs, "PodDisruptionBudget", WEBHOOK_SERVICE);
     assert_eq!(pdb["spec"]["minAvailable"], 1);

@@ -323,6 +323,28 @@ pub fn mutate(
     })
 }
 
+/// Longest warning line kubectl users should have to read.
+const WARNING_CHARS: usize = 160;
+
+/// Adds to the warnings why the cluster rules were skipped, when the view exists but
+/// cannot be trusted now (`problems`), and the rules said they needed it.
+pub fn explain_skipped(decision: &mut Decision, problems: &[String]) {
+    let Some(warnings) = decision.response.warnings.as_mut() else {
+        return;
+    };
+    if problems.is_empty() || !warnings.iter().any(|w| w == review::OFFLINE_NOTE) {
+        return;
+    }
+    for p in problems {
+        // kubectl prints each warning on a line; keep it to one.
+        let line: String = format!("cluster view unavailable: {p}")
+            .chars()
+            .take(WARNING_CHARS)
+            .collect();
+        warnings.push(line);
+    }
+}
+
 /// The object as the rules read it: JSON, with `apiVersion`/`kind` filled from the
 /// request when a client left them out (the rules classify objects by them).
 fn object_value(

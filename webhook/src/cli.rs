@@ -164,6 +164,18 @@ pub struct Cli {
     )]
     pub header_read_timeout: Option<Duration>,
 
+    /// After SIGTERM, keep serving this long (reporting not ready) before closing
+    /// the listeners and draining: endpoints and kube-proxy take a few seconds to
+    /// stop sending new connections to a terminating pod. Flink duration syntax
+    /// [default: 0s; the chart sets 5s].
+    #[arg(
+        long,
+        env = "FLINK_GUARD_SHUTDOWN_DELAY",
+        value_name = "DURATION",
+        value_parser = parse_flink_duration
+    )]
+    pub shutdown_delay: Option<Duration>,
+
     /// Memory minimum added to VPAs on Flink TaskManagers that set none (a Kubernetes
     /// quantity); raised to the TaskManager's process memory when it is known.
     #[arg(
@@ -459,6 +471,11 @@ impl Cli {
     pub fn cert_reload_interval(&self) -> Duration {
         self.cert_reload_interval
             .unwrap_or(DEFAULT_CERT_RELOAD_INTERVAL)
+    }
+
+    /// How long to keep serving after SIGTERM before draining.
+    pub fn shutdown_delay(&self) -> Duration {
+        self.shutdown_delay.unwrap_or(Duration::ZERO)
     }
 
     pub fn connection_limits(&self) -> ConnectionLimits {

@@ -1,49 +1,287 @@
-//! The cluster view behind the cluster-aware rules: kube reflectors (list + watch into
-//! an in-memory store) for FlinkDeployments, VPAs and HPAs, started at launch, so an
-//! admission never waits on an API request. A kind whose API is not served (no VPA
-//! CRD installed, say) is logged once and left out: its rules see no objects.
+//! The cluster view behind the cluster-aware rules: for FlinkDeployments, VPAs and
+//! HPAs, a list + watch per kind into an index ([`KindIndex`]), started at launch, so
+//! an admission never waits on an API request and touches only the objects it is
+//! about.
+//!
+//! Faults are retried, never given up on, as client-go informers and the VPA
+//! admission controller do: discovery and list/watch are retried with backoff while
+//! the API server is unreachable, a kind the API server does not serve (no VPA CRD)
+//! is looked for again every minute, and any watch error ends in a fresh list (so a
+//! version the server no longer knows, after an etcd restore or a reset, cannot
+//! leave the cache behind). What each kind's cache is worth right now is public
+//! ([`ClusterView::problems`]): responses and readiness say when a rule had to judge
+//! without it, and `/metrics` shows its health and age.
 
-use flink_autoscale_rules::ClusterState;
+use crate::cluster_index::{KindIndex, TargetField, cache_form};
+use crate::metrics::Metrics;
+use flink_autoscale_rules::{ClusterState, SharedObject};
 use futures::StreamExt;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
-use kube::runtime::reflector::{self, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::api::{Api, DynamicObject, GroupVersionKind};
+use kube::runtime::watcher::{self, Event};
 use kube::{Client, discovery};
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
+
+/// How long a watch may fail before the cached view counts as stale: readiness turns
+/// false and responses say the cluster rules were skipped. Short outages (an API
+/// server restart) pass unnoticed; a longer one does not go unsaid.
+pub const STALE_AFTER: Duration = Duration::from_secs(60);
+/// How often a kind the API server does not serve is looked for again (a CRD
+/// installed after the webhook started is picked up without a restart).
+const NOT_SERVED_RECHECK: Duration = Duration::from_secs(60);
+/// Retry delays after a failure: doubling from the first to the last.
+const RETRY_FIRST: Duration = Duration::from_millis(250);
+const RETRY_MAX: Duration = Duration::from_secs(15);
 
 /// The kinds the rules look at, by group/version/kind. Versions are the ones the
 /// rules read; `matchPolicy: Equivalent` sends other versions converted.
-const KINDS: [(&str, &str, &str); 3] = [
-    ("flink.apache.org", "v1beta1", "FlinkDeployment"),
-    ("autoscaling.k8s.io", "v1", "VerticalPodAutoscaler"),
-    ("autoscaling", "v2", "HorizontalPodAutoscaler"),
+const KINDS: [(&str, &str, &str, TargetField); 3] = [
+    (
+        "flink.apache.org",
+        "v1beta1",
+        "FlinkDeployment",
+        TargetField::None,
+    ),
+    (
+        "autoscaling.k8s.io",
+        "v1",
+        "VerticalPodAutoscaler",
+        TargetField::TargetRef,
+    ),
+    (
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        TargetField::ScaleTargetRef,
+    ),
 ];
 
-/// Reflector stores, one per kind the cluster serves.
-#[derive(Clone, Default)]
-pub struct ClusterView {
-    flink_deployments: Option<Store<DynamicObject>>,
-    vpas: Option<Store<DynamicObject>>,
-    hpas: Option<Store<DynamicObject>>,
+/// Milliseconds since the process's first look at a clock, for atomics.
+fn now_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
 }
 
-/// The running reflectors; dropping it does not stop them, `abort` does.
+/// One kind's cache and what it is worth.
+#[derive(Debug)]
+pub struct KindCache {
+    pub kind: &'static str,
+    group: &'static str,
+    version: &'static str,
+    index: RwLock<KindIndex>,
+    /// The API server does not serve the kind: no such objects exist, so an empty
+    /// cache is the truth.
+    not_served: AtomicBool,
+    /// A complete list has been loaded at least once.
+    synced: AtomicBool,
+    /// When the current run of failures began (`now_ms`), 0 while healthy.
+    failing_since: AtomicU64,
+    /// When the last complete list was loaded (`now_ms`).
+    listed_at: AtomicU64,
+    lists: AtomicU64,
+    errors: AtomicU64,
+    last_error: Mutex<String>,
+}
+
+impl KindCache {
+    fn new(group: &'static str, version: &'static str, kind: &'static str, t: TargetField) -> Self {
+        KindCache {
+            kind,
+            group,
+            version,
+            index: RwLock::new(KindIndex::new(t)),
+            not_served: AtomicBool::new(false),
+            synced: AtomicBool::new(false),
+            failing_since: AtomicU64::new(0),
+            listed_at: AtomicU64::new(0),
+            lists: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            last_error: Mutex::new(String::new()),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, KindIndex> {
+        // A writer that panicked left a complete index behind (every update is one
+        // call); reading it beats failing every review.
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, KindIndex> {
+        self.index.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn failed(&self, error: String) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        let _ =
+            self.failing_since
+                .compare_exchange(0, now_ms(), Ordering::Relaxed, Ordering::Relaxed);
+        *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = error;
+    }
+
+    fn healthy(&self) {
+        self.failing_since.store(0, Ordering::Relaxed);
+    }
+
+    fn listed(&self, objects: Vec<Value>) {
+        self.write().replace_all(objects);
+        self.not_served.store(false, Ordering::Relaxed);
+        self.listed_at.store(now_ms(), Ordering::Relaxed);
+        self.lists.fetch_add(1, Ordering::Relaxed);
+        self.synced.store(true, Ordering::SeqCst);
+        self.healthy();
+    }
+
+    fn mark_not_served(&self) {
+        self.write().replace_all([]);
+        self.not_served.store(true, Ordering::Relaxed);
+        self.synced.store(true, Ordering::SeqCst);
+        self.healthy();
+    }
+
+    /// For how long the watch has been failing, if it is.
+    fn failing_for(&self) -> Option<Duration> {
+        match self.failing_since.load(Ordering::Relaxed) {
+            0 => None,
+            since => Some(Duration::from_millis(now_ms().saturating_sub(since))),
+        }
+    }
+
+    /// Why this cache cannot be trusted now, if it cannot: never listed, or its
+    /// watch failing for `stale_after` or longer.
+    fn problem(&self, stale_after: Duration) -> Option<String> {
+        let error = || {
+            let e = self.last_error.lock().unwrap_or_else(|e| e.into_inner());
+            if e.is_empty() {
+                String::new()
+            } else {
+                format!(": {e}")
+            }
+        };
+        if !self.synced.load(Ordering::SeqCst) {
+            return Some(format!("{} cache not synced yet{}", self.kind, error()));
+        }
+        match self.failing_for() {
+            Some(d) if d >= stale_after => Some(format!(
+                "{} cache stale, watch failing for {} s{}",
+                self.kind,
+                d.as_secs(),
+                error()
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The three caches. Cloning the `Arc` shares them.
+#[derive(Debug)]
+pub struct ClusterView {
+    flink_deployments: KindCache,
+    vpas: KindCache,
+    hpas: KindCache,
+}
+
+impl Default for ClusterView {
+    fn default() -> Self {
+        let [fd, vpa, hpa] = KINDS.map(|(g, v, k, t)| KindCache::new(g, v, k, t));
+        ClusterView {
+            flink_deployments: fd,
+            vpas: vpa,
+            hpas: hpa,
+        }
+    }
+}
+
+impl ClusterView {
+    /// A view synced with `objects` (FlinkDeployments, VPAs and HPAs; others are
+    /// ignored): for tests and benchmarks of the decision path.
+    pub fn from_objects(objects: impl IntoIterator<Item = Value>) -> Self {
+        let view = ClusterView::default();
+        let mut by_kind: [Vec<Value>; 3] = Default::default();
+        for o in objects {
+            let kind = o.get("kind").and_then(Value::as_str).unwrap_or("");
+            if let Some(i) = view.caches().iter().position(|c| c.kind == kind) {
+                by_kind[i].push(cache_form(o));
+            }
+        }
+        for (cache, objects) in view.caches().into_iter().zip(by_kind) {
+            cache.listed(objects);
+        }
+        view
+    }
+
+    fn caches(&self) -> [&KindCache; 3] {
+        [&self.flink_deployments, &self.vpas, &self.hpas]
+    }
+
+    /// Whether every kind has been listed once (or is known not to be served).
+    pub fn synced(&self) -> bool {
+        self.caches()
+            .iter()
+            .all(|c| c.synced.load(Ordering::SeqCst))
+    }
+
+    /// Why the view cannot be trusted now, one line per kind; empty when it can.
+    pub fn problems(&self) -> Vec<String> {
+        self.caches()
+            .iter()
+            .filter_map(|c| c.problem(STALE_AFTER))
+            .collect()
+    }
+
+    /// Copies the caches' health into the metrics (called when they are scraped).
+    pub fn export(&self, metrics: &Metrics) {
+        for c in self.caches() {
+            let age = match c.listed_at.load(Ordering::Relaxed) {
+                0 => None,
+                at => Some(Duration::from_millis(now_ms().saturating_sub(at))),
+            };
+            metrics.cluster_cache(
+                c.kind,
+                crate::metrics::CacheHealth {
+                    objects: c.read().len() as i64,
+                    synced: c.synced.load(Ordering::SeqCst),
+                    served: !c.not_served.load(Ordering::Relaxed),
+                    watch_healthy: c.failing_for().is_none(),
+                    failing_seconds: c.failing_for().map_or(0.0, |d| d.as_secs_f64()),
+                    list_age_seconds: age.map_or(0.0, |d| d.as_secs_f64()),
+                    lists: c.lists.load(Ordering::Relaxed),
+                    errors: c.errors.load(Ordering::Relaxed),
+                },
+            );
+        }
+    }
+}
+
+impl ClusterState for ClusterView {
+    fn flink_deployment(&self, namespace: &str, name: &str) -> Option<SharedObject> {
+        self.flink_deployments.read().get(namespace, name)
+    }
+
+    fn vpas_targeting(&self, namespace: &str, kind: &str, name: &str) -> Vec<SharedObject> {
+        self.vpas.read().targeting(namespace, kind, name)
+    }
+
+    fn hpas_targeting(&self, namespace: &str, kind: &str, name: &str) -> Vec<SharedObject> {
+        self.hpas.read().targeting(namespace, kind, name)
+    }
+}
+
+/// The running watches; `abort` stops them.
 pub struct Reflectors {
     pub view: Arc<ClusterView>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Reflectors {
-    /// Resolves once every store has its initial list.
+    /// Resolves once every kind has its first list (or is known not to be served).
     pub fn synced(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let view = self.view.clone();
         async move {
-            for store in view.stores() {
-                // An error here means the writer was dropped: the task ended, which
-                // only happens on shutdown.
-                let _ = store.wait_until_ready().await;
+            while !view.synced() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
     }
@@ -55,99 +293,207 @@ impl Reflectors {
     }
 }
 
-impl ClusterView {
-    fn stores(&self) -> impl Iterator<Item = &Store<DynamicObject>> {
-        [&self.flink_deployments, &self.vpas, &self.hpas]
-            .into_iter()
-            .flatten()
+/// Starts one task per kind: discovery, then list + watch, each retried for as long
+/// as it takes. Returns at once; [`Reflectors::synced`] says when the lists are in.
+pub fn start(client: Client) -> Reflectors {
+    let view = Arc::new(ClusterView::default());
+    let tasks = (0..3)
+        .map(|i| {
+            let view = view.clone();
+            let client = client.clone();
+            tokio::spawn(async move { follow(client, view.caches()[i]).await })
+        })
+        .collect();
+    Reflectors { view, tasks }
+}
+
+/// Doubling delays, reset after a success.
+struct Backoff(Duration);
+
+impl Backoff {
+    fn new() -> Self {
+        Backoff(RETRY_FIRST)
+    }
+    fn next(&mut self) -> Duration {
+        let d = self.0;
+        self.0 = (self.0 * 2).min(RETRY_MAX);
+        d
+    }
+    fn reset(&mut self) {
+        self.0 = RETRY_FIRST;
     }
 }
 
-/// Finds which of the kinds the cluster serves and starts a reflector for each.
-pub async fn start(client: Client) -> Reflectors {
-    let mut view = ClusterView::default();
-    let mut tasks = Vec::new();
-    for (group, version, kind) in KINDS {
-        let gvk = GroupVersionKind::gvk(group, version, kind);
+/// Whether a discovery error means "this API is not served" (the server answered),
+/// rather than "the server could not be asked".
+fn not_served(error: &kube::Error) -> bool {
+    match error {
+        kube::Error::Api(status) => status.code == 404,
+        kube::Error::Discovery(_) => true,
+        _ => false,
+    }
+}
+
+/// Keeps one kind's cache current, forever.
+async fn follow(client: Client, cache: &KindCache) {
+    let gvk = GroupVersionKind::gvk(cache.group, cache.version, cache.kind);
+    let api_version = format!("{}/{}", cache.group, cache.version);
+    let mut backoff = Backoff::new();
+    let mut said_not_served = false;
+    loop {
         let resource = match discovery::pinned_kind(&client, &gvk).await {
-            Ok((resource, _caps)) => resource,
+            Ok((resource, _)) => resource,
+            Err(e) if not_served(&e) => {
+                if !said_not_served {
+                    said_not_served = true;
+                    tracing::warn!(
+                        kind = cache.kind,
+                        api = %api_version,
+                        error = %e,
+                        "kind not served by the cluster: its rules see no objects; looked for \
+                         again every {} s",
+                        NOT_SERVED_RECHECK.as_secs()
+                    );
+                }
+                cache.mark_not_served();
+                tokio::time::sleep(NOT_SERVED_RECHECK).await;
+                continue;
+            }
             Err(e) => {
-                tracing::warn!(
-                    kind,
-                    api = %format!("{group}/{version}"),
-                    error = %e,
-                    "kind not served by the cluster: rules about it are skipped until restart"
-                );
+                let delay = backoff.next();
+                tracing::warn!(kind = cache.kind, error = %e, retry_in_ms = delay.as_millis() as u64,
+                    "discovery failed; retrying");
+                cache.failed(format!("discovery failed: {e}"));
+                tokio::time::sleep(delay).await;
                 continue;
             }
         };
-        let (store, task) = reflect(client.clone(), &resource);
-        tasks.push(task);
-        match kind {
-            "FlinkDeployment" => view.flink_deployments = Some(store),
-            "VerticalPodAutoscaler" => view.vpas = Some(store),
-            _ => view.hpas = Some(store),
+        if said_not_served {
+            tracing::info!(kind = cache.kind, "kind now served by the cluster");
+            said_not_served = false;
+        }
+        let api = Api::<DynamicObject>::all_with(client.clone(), &resource);
+        watch(api, cache, &mut backoff).await;
+        // The watch ended in an error: wait, then discover and list afresh.
+        tokio::time::sleep(backoff.next()).await;
+    }
+}
+
+/// One list + watch, until its first error. A relist after any error costs one list
+/// and never leaves the cache on a version the server forgot.
+async fn watch(api: Api<DynamicObject>, cache: &KindCache, backoff: &mut Backoff) {
+    let mut stream = std::pin::pin!(watcher::watcher(api, watcher::Config::default()));
+    let mut listing: Option<Vec<Value>> = None;
+    while let Some(event) = stream.next().await {
+        match event {
+            Ok(Event::Init) => listing = Some(Vec::new()),
+            Ok(Event::InitApply(o)) => listing.get_or_insert_default().push(cached(o)),
+            Ok(Event::InitDone) => {
+                let objects = listing.take().unwrap_or_default();
+                let count = objects.len();
+                let first = !cache.synced.load(Ordering::SeqCst);
+                cache.listed(objects);
+                backoff.reset();
+                if first {
+                    tracing::info!(kind = cache.kind, objects = count, "cache listed");
+                } else {
+                    tracing::info!(kind = cache.kind, objects = count, "cache relisted");
+                }
+            }
+            Ok(Event::Apply(o)) => {
+                cache.write().upsert(cached(o));
+                cache.healthy();
+            }
+            Ok(Event::Delete(o)) => {
+                let namespace = o.metadata.namespace.unwrap_or_default();
+                let name = o.metadata.name.unwrap_or_default();
+                cache.write().remove(&namespace, &name);
+                cache.healthy();
+            }
+            Err(e) => {
+                tracing::warn!(kind = cache.kind, error = %e, "watch failed; relisting after a pause");
+                cache.failed(format!("watch failed: {e}"));
+                return;
+            }
         }
     }
-    Reflectors {
-        view: Arc::new(view),
-        tasks,
-    }
 }
 
-/// One reflector: watches every namespace and keeps the store current, retrying with
-/// kube's default backoff when the watch fails.
-fn reflect(client: Client, resource: &ApiResource) -> (Store<DynamicObject>, JoinHandle<()>) {
-    let api = Api::<DynamicObject>::all_with(client, resource);
-    let writer = reflector::store::Writer::new(resource.clone());
-    let reader = writer.as_reader();
-    let kind = resource.kind.clone();
-    let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()))
-        .default_backoff()
-        .touched_objects();
-    let task = tokio::spawn(async move {
-        stream
-            .for_each(|event| {
-                if let Err(e) = event {
-                    tracing::warn!(kind = %kind, error = %e, "watch failed; retrying");
-                }
-                std::future::ready(())
-            })
-            .await;
-    });
-    (reader, task)
+/// What the index keeps of a watched object: fields no rule reads are dropped before
+/// the object becomes JSON.
+fn cached(mut object: DynamicObject) -> Value {
+    object.metadata.managed_fields = None;
+    object.metadata.annotations = None;
+    object.metadata.labels = None;
+    object.metadata.owner_references = None;
+    if let Value::Object(map) = &mut object.data {
+        map.remove("status");
+    }
+    cache_form(serde_json::to_value(&object).unwrap_or(Value::Null))
 }
 
-fn in_namespace(store: Option<&Store<DynamicObject>>, namespace: &str) -> Vec<Value> {
-    store
-        .map(|s| {
-            s.state()
-                .iter()
-                .filter(|o| o.metadata.namespace.as_deref() == Some(namespace))
-                .filter_map(|o| serde_json::to_value(o.as_ref()).ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
 
-impl ClusterState for ClusterView {
-    fn flink_deployment(&self, namespace: &str, name: &str) -> Option<Value> {
-        let store = self.flink_deployments.as_ref()?;
-        store
-            .state()
-            .iter()
-            .find(|o| {
-                o.metadata.namespace.as_deref() == Some(namespace)
-                    && o.metadata.name.as_deref() == Some(name)
-            })
-            .and_then(|o| serde_json::to_value(o.as_ref()).ok())
+    #[test]
+    fn a_view_from_objects_answers_and_is_synced() {
+        let view = ClusterView::from_objects([
+            json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+                   "metadata": {"name": "orders", "namespace": "flink"}, "spec": {}}),
+            json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                   "metadata": {"name": "h", "namespace": "flink"},
+                   "spec": {"scaleTargetRef": {"kind": "FlinkDeployment", "name": "orders"}},
+                   "status": {"currentReplicas": 2}}),
+            json!({"kind": "ConfigMap", "metadata": {"name": "c"}}),
+        ]);
+        assert!(view.synced());
+        assert!(view.problems().is_empty());
+        assert!(view.flink_deployment("flink", "orders").is_some());
+        let hpas = view.hpas_targeting("flink", "FlinkDeployment", "orders");
+        assert_eq!(hpas.len(), 1);
+        assert!(hpas[0].get("status").is_none(), "status is not cached");
+        assert!(
+            view.vpas_targeting("flink", "FlinkDeployment", "orders")
+                .is_empty()
+        );
     }
 
-    fn vpas(&self, namespace: &str) -> Vec<Value> {
-        in_namespace(self.vpas.as_ref(), namespace)
+    #[test]
+    fn an_unsynced_or_long_failing_cache_is_a_problem_a_short_failure_is_not() {
+        let view = ClusterView::default();
+        assert!(!view.synced());
+        let problems = view.problems();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[1].starts_with("VerticalPodAutoscaler cache not synced yet"));
+
+        view.flink_deployments.listed(Vec::new());
+        view.vpas.mark_not_served();
+        view.hpas.listed(Vec::new());
+        assert!(view.synced());
+        assert!(view.problems().is_empty());
+
+        view.hpas.failed("watch failed: connection refused".into());
+        assert!(view.problems().is_empty(), "a fresh failure is tolerated");
+        let problem = view.hpas.problem(Duration::ZERO).unwrap_or_default();
+        assert!(
+            problem.starts_with("HorizontalPodAutoscaler cache stale, watch failing for")
+                && problem.ends_with(": watch failed: connection refused"),
+            "{problem}"
+        );
+        view.hpas.listed(Vec::new());
+        assert_eq!(view.hpas.problem(Duration::ZERO), None, "a relist heals it");
     }
 
-    fn hpas(&self, namespace: &str) -> Vec<Value> {
-        in_namespace(self.hpas.as_ref(), namespace)
+    #[test]
+    fn backoff_doubles_to_its_ceiling_and_resets() {
+        let mut b = Backoff::new();
+        let delays: Vec<Duration> = (0..10).map(|_| b.next()).collect();
+        assert_eq!(delays[0], RETRY_FIRST);
+        assert_eq!(delays[1], RETRY_FIRST * 2);
+        assert_eq!(*delays.last().unwrap(), RETRY_MAX);
+        b.reset();
+        assert_eq!(b.next(), RETRY_FIRST);
     }
 }

@@ -14,6 +14,7 @@ pub mod admission;
 pub mod certs;
 pub mod cli;
 pub mod cluster;
+pub mod cluster_index;
 pub mod dev_certificate;
 pub mod error;
 pub mod metrics;

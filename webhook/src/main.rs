@@ -73,13 +73,11 @@ async fn main() -> anyhow::Result<()> {
             "cannot connect to the cluster (in-cluster service account, or KUBECONFIG / \
              ~/.kube/config); run with --offline to serve without the cluster-aware rules",
         )?;
-        Some(cluster::start(client).await)
+        Some(cluster::start(client))
     };
     let state = Arc::new(AppState {
         rules: cli.rule_settings(),
-        cluster: reflectors
-            .as_ref()
-            .map(|r| r.view.clone() as Arc<dyn flink_autoscale_rules::ClusterState + Send + Sync>),
+        cluster: reflectors.as_ref().map(|r| r.view.clone()),
         metrics: metrics::Metrics::new(),
         readiness: Readiness::default(),
     });
@@ -136,7 +134,12 @@ async fn main() -> anyhow::Result<()> {
 
     let reload = reloader.map(|r| tokio::spawn(r.run(cli.cert_reload_interval())));
     running
-        .run_until(shutdown, server::SHUTDOWN_GRACE, &state)
+        .run_until(
+            shutdown,
+            cli.shutdown_delay(),
+            server::SHUTDOWN_GRACE,
+            &state,
+        )
         .await?;
     if let Some(task) = reload {
         task.abort();

@@ -9,6 +9,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 /// The content type of [`Metrics::encode`]'s output.
@@ -23,7 +24,9 @@ struct BuildInfoLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     endpoint: &'static str,
-    kind: String,
+    /// One of [`KIND_LABELS`] or `other`: clients choose the kind they send, and a
+    /// label per distinct value would let them grow `/metrics` without bound.
+    kind: &'static str,
     operation: &'static str,
     allowed: bool,
 }
@@ -45,6 +48,55 @@ struct BadRequestLabels {
     reason: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: &'static str,
+}
+
+/// The kinds the webhook judges (the values of the `kind` label); anything else is
+/// counted as `other`.
+pub const KIND_LABELS: [&str; 4] = [
+    "FlinkDeployment",
+    "FlinkSessionJob",
+    "VerticalPodAutoscaler",
+    "HorizontalPodAutoscaler",
+];
+
+/// The `kind` label for a request's kind: from a closed set.
+pub fn kind_label(kind: &str) -> &'static str {
+    KIND_LABELS
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or("other")
+}
+
+/// One cluster cache's state, as exported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CacheHealth {
+    pub objects: i64,
+    pub synced: bool,
+    pub served: bool,
+    pub watch_healthy: bool,
+    pub failing_seconds: f64,
+    pub list_age_seconds: f64,
+    pub lists: u64,
+    pub errors: u64,
+}
+
+/// Gauges of the cluster caches, by kind (set from the caches at each scrape).
+#[derive(Debug, Default)]
+struct CacheGauges {
+    objects: Family<KindLabels, Gauge>,
+    synced: Family<KindLabels, Gauge>,
+    served: Family<KindLabels, Gauge>,
+    watch_healthy: Family<KindLabels, Gauge>,
+    failing_seconds: Family<KindLabels, Gauge<f64, AtomicU64>>,
+    list_age_seconds: Family<KindLabels, Gauge<f64, AtomicU64>>,
+    lists: Family<KindLabels, Gauge>,
+    errors: Family<KindLabels, Gauge>,
+}
+
 type HistogramFamily = Family<EndpointLabels, Histogram, fn() -> Histogram>;
 
 #[derive(Debug)]
@@ -54,6 +106,8 @@ pub struct Metrics {
     duration: HistogramFamily,
     findings: Family<FindingLabels, Counter>,
     bad_requests: Family<BadRequestLabels, Counter>,
+    cache: CacheGauges,
+    cert_reload_failures: Counter,
 }
 
 fn duration_histogram() -> Histogram {
@@ -108,12 +162,67 @@ impl Metrics {
             "Version and git commit of the running webhook (always 1)",
             build_info,
         );
+        let cache = CacheGauges::default();
+        for (name, help, family) in [
+            (
+                "flink_guard_cluster_cache_objects",
+                "Objects in the cluster cache, by kind",
+                &cache.objects,
+            ),
+            (
+                "flink_guard_cluster_cache_synced",
+                "1 once the kind's cache has been listed (or the kind is not served)",
+                &cache.synced,
+            ),
+            (
+                "flink_guard_cluster_kind_served",
+                "1 when the API server serves the kind, 0 when it does not (no CRD)",
+                &cache.served,
+            ),
+            (
+                "flink_guard_cluster_watch_healthy",
+                "1 while the kind's list/watch works, 0 while it fails (the cache is stale)",
+                &cache.watch_healthy,
+            ),
+            (
+                "flink_guard_cluster_cache_lists",
+                "Complete lists loaded into the kind's cache (the first, then one per relist)",
+                &cache.lists,
+            ),
+            (
+                "flink_guard_cluster_watch_errors",
+                "Discovery, list and watch failures of the kind's cache",
+                &cache.errors,
+            ),
+        ] {
+            registry.register(name, help, family.clone());
+        }
+        registry.register(
+            "flink_guard_cluster_watch_failing_seconds",
+            "How long the kind's list/watch has been failing (0 while healthy)",
+            cache.failing_seconds.clone(),
+        );
+        registry.register(
+            "flink_guard_cluster_cache_list_age_seconds",
+            "Time since the kind's cache was last listed in full (it is kept current by the \
+             watch in between)",
+            cache.list_age_seconds.clone(),
+        );
+        let cert_reload_failures = Counter::default();
+        registry.register(
+            "flink_guard_certificate_reload_failures",
+            "Certificate files that were read but refused (unreadable, mismatched, expired or \
+             not yet valid); the previous certificate stays in use",
+            cert_reload_failures.clone(),
+        );
         Metrics {
             registry,
             requests,
             duration,
             findings,
             bad_requests,
+            cache,
+            cert_reload_failures,
         }
     }
 
@@ -128,7 +237,7 @@ impl Metrics {
         self.requests
             .get_or_create(&RequestLabels {
                 endpoint,
-                kind: kind.to_string(),
+                kind: kind_label(kind),
                 operation,
                 allowed,
             })
@@ -156,6 +265,31 @@ impl Metrics {
         self.duration
             .get_or_create(&EndpointLabels { endpoint })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records one cluster cache's state.
+    pub fn cluster_cache(&self, kind: &'static str, health: CacheHealth) {
+        let labels = KindLabels { kind };
+        let c = &self.cache;
+        c.objects.get_or_create(&labels).set(health.objects);
+        c.synced.get_or_create(&labels).set(health.synced.into());
+        c.served.get_or_create(&labels).set(health.served.into());
+        c.watch_healthy
+            .get_or_create(&labels)
+            .set(health.watch_healthy.into());
+        c.failing_seconds
+            .get_or_create(&labels)
+            .set(health.failing_seconds);
+        c.list_age_seconds
+            .get_or_create(&labels)
+            .set(health.list_age_seconds);
+        c.lists.get_or_create(&labels).set(health.lists as i64);
+        c.errors.get_or_create(&labels).set(health.errors as i64);
+    }
+
+    /// A certificate reload that was refused.
+    pub fn cert_reload_failed(&self) {
+        self.cert_reload_failures.inc();
     }
 
     /// OpenMetrics text exposition.
@@ -195,5 +329,21 @@ mod tests {
         ] {
             assert!(text.contains(expected), "missing {expected} in\n{text}");
         }
+    }
+
+    #[test]
+    fn kinds_clients_make_up_are_one_label() {
+        let m = Metrics::new();
+        for i in 0..1000 {
+            m.admission("validate", &format!("Made{i}Up"), "CREATE", true, &[]);
+        }
+        m.admission("validate", "VerticalPodAutoscaler", "CREATE", true, &[]);
+        let text = m.encode().unwrap();
+        assert!(
+            text.contains(r#"flink_guard_admission_requests_total{endpoint="validate",kind="other",operation="CREATE",allowed="true"} 1000"#),
+            "{text}"
+        );
+        assert!(text.contains(r#"kind="VerticalPodAutoscaler""#));
+        assert!(!text.contains("Made"), "{text}");
     }
 }

@@ -298,17 +298,30 @@ fn server_result(
 }
 
 impl RunningServer {
-    /// Serves until `shutdown` completes, then stops accepting, reports not ready and
-    /// waits up to `grace` for open requests. A listener that fails on its own is an
-    /// error.
+    /// Serves until `shutdown` completes; then reports not ready and keeps serving
+    /// for `delay` (while endpoints stop routing to the pod), then stops accepting
+    /// and waits up to `grace` for open requests. A listener that fails on its own
+    /// is an error.
     pub async fn run_until(
         mut self,
         shutdown: impl Future<Output = &'static str>,
+        delay: Duration,
         grace: Duration,
         state: &AppState,
     ) -> Result<(), Error> {
         tokio::select! {
             signal = shutdown => {
+                state.readiness.set_shutting_down();
+                if !delay.is_zero() {
+                    tracing::info!(signal, delay_ms = delay.as_millis() as u64,
+                        "shutting down: serving on while endpoints are updated");
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        Some(joined) = self.tasks.join_next() => {
+                            server_result(joined)?;
+                        }
+                    }
+                }
                 tracing::info!(signal, grace_seconds = grace.as_secs(), "shutting down: draining in-flight requests");
             }
             Some(joined) = self.tasks.join_next() => {

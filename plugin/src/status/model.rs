@@ -14,11 +14,13 @@ use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::EffectiveConfig;
 use flink_autoscale_rules::ownership::{self, Reach};
 use flink_autoscale_rules::{
-    ClusterState, Quantity, ReviewInput, RuleSettings, Severity, object, review, values,
+    ClusterState, Quantity, ReviewInput, RuleSettings, Severity, SharedObject, object, review,
+    values,
 };
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Why a kind's list is missing from the picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -452,13 +454,13 @@ fn by_target<'a>(
 struct DeploymentLookup<'i, 'a>(&'i Index<'a>);
 
 impl ClusterState for DeploymentLookup<'_, '_> {
-    fn flink_deployment(&self, namespace: &str, name: &str) -> Option<Value> {
-        self.0.deployment(namespace, name).cloned()
+    fn flink_deployment(&self, namespace: &str, name: &str) -> Option<SharedObject> {
+        self.0.deployment(namespace, name).cloned().map(Arc::new)
     }
-    fn vpas(&self, _: &str) -> Vec<Value> {
+    fn vpas_targeting(&self, _: &str, _: &str, _: &str) -> Vec<SharedObject> {
         Vec::new()
     }
-    fn hpas(&self, _: &str) -> Vec<Value> {
+    fn hpas_targeting(&self, _: &str, _: &str, _: &str) -> Vec<SharedObject> {
         Vec::new()
     }
 }
@@ -475,15 +477,33 @@ struct ReviewView<'i, 'a> {
 }
 
 impl ClusterState for ReviewView<'_, '_> {
-    fn flink_deployment(&self, namespace: &str, name: &str) -> Option<Value> {
-        self.index.deployment(namespace, name).cloned()
+    fn flink_deployment(&self, namespace: &str, name: &str) -> Option<SharedObject> {
+        self.index
+            .deployment(namespace, name)
+            .cloned()
+            .map(Arc::new)
     }
-    fn vpas(&self, _: &str) -> Vec<Value> {
-        self.vpas.iter().map(|(o, _)| (*o).clone()).collect()
+    fn vpas_targeting(&self, _: &str, kind: &str, name: &str) -> Vec<SharedObject> {
+        aimed_at(self.vpas, ownership::vpa_target, kind, name)
     }
-    fn hpas(&self, _: &str) -> Vec<Value> {
-        self.hpas.iter().map(|(o, _)| (*o).clone()).collect()
+    fn hpas_targeting(&self, _: &str, kind: &str, name: &str) -> Vec<SharedObject> {
+        aimed_at(self.hpas, ownership::hpa_target, kind, name)
     }
+}
+
+/// Those of `objects` (already the ones aimed at one deployment) whose target is
+/// `kind`/`name`.
+fn aimed_at(
+    objects: &[(&Value, Reach)],
+    target: fn(&Value) -> Option<&Value>,
+    kind: &str,
+    name: &str,
+) -> Vec<SharedObject> {
+    objects
+        .iter()
+        .filter(|(o, _)| flink_autoscale_rules::cluster::target_is(target(o), kind, name))
+        .map(|(o, _)| Arc::new((*o).clone()))
+        .collect()
 }
 
 fn str_at<'a>(o: &'a Value, pointer: &str) -> Option<&'a str> {

@@ -1,0 +1,393 @@
+//! The cached objects of one kind, indexed so that a review's cost does not grow with
+//! the cluster: FlinkDeployments by namespace/name, VPAs and HPAs also by the object
+//! their target reference names (namespace + kind + name). An admission asks for the
+//! handful of objects it is about and gets them shared ([`SharedObject`]), never
+//! copied nor re-serialized.
+//!
+//! Objects are cached in the form the rules read ([`cache_form`]): what no rule reads
+//! (`managedFields`, annotations, `status`, pod templates) is dropped when an event
+//! arrives, so memory per cached object stays small whatever the cluster's objects
+//! carry (kube-runtime's reflector docs advise the same for `managedFields`).
+
+use flink_autoscale_rules::SharedObject;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Which of an object's fields names the object it acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetField {
+    /// Not indexed by target (FlinkDeployments).
+    None,
+    /// `spec.targetRef` (VerticalPodAutoscaler).
+    TargetRef,
+    /// `spec.scaleTargetRef` (HorizontalPodAutoscaler).
+    ScaleTargetRef,
+}
+
+impl TargetField {
+    fn of(self, object: &Value) -> Option<&Value> {
+        match self {
+            TargetField::None => None,
+            TargetField::TargetRef => object.pointer("/spec/targetRef"),
+            TargetField::ScaleTargetRef => object.pointer("/spec/scaleTargetRef"),
+        }
+    }
+}
+
+/// One cached object and the target key it is filed under.
+#[derive(Debug, Clone)]
+struct Entry {
+    object: SharedObject,
+    target: Option<String>,
+}
+
+/// The objects of one kind. Keys are `namespace/name` and `namespace/kind/name`:
+/// none of the parts can contain a `/` (names and namespaces are DNS labels or
+/// subdomains, kinds are identifiers).
+#[derive(Debug)]
+pub struct KindIndex {
+    target_field: TargetField,
+    objects: HashMap<String, Entry>,
+    /// Target key → (object name → object), names in order for stable answers.
+    by_target: HashMap<String, BTreeMap<String, SharedObject>>,
+}
+
+fn object_key(namespace: &str, name: &str) -> String {
+    format!("{namespace}/{name}")
+}
+
+fn target_key(namespace: &str, kind: &str, name: &str) -> String {
+    format!("{namespace}/{kind}/{name}")
+}
+
+fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
+    object
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+impl KindIndex {
+    pub fn new(target_field: TargetField) -> Self {
+        KindIndex {
+            target_field,
+            objects: HashMap::new(),
+            by_target: HashMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    /// The object `namespace/name`.
+    pub fn get(&self, namespace: &str, name: &str) -> Option<SharedObject> {
+        self.objects
+            .get(&object_key(namespace, name))
+            .map(|e| e.object.clone())
+    }
+
+    /// The objects of `namespace` whose target names `kind`/`name`, in name order.
+    pub fn targeting(&self, namespace: &str, kind: &str, name: &str) -> Vec<SharedObject> {
+        self.by_target
+            .get(&target_key(namespace, kind, name))
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Adds or replaces an object (already in [`cache_form`]). An object whose target
+    /// changed moves to its new target's entry.
+    pub fn upsert(&mut self, object: Value) {
+        let namespace = str_at(&object, "/metadata/namespace").to_string();
+        let name = str_at(&object, "/metadata/name").to_string();
+        if name.is_empty() {
+            return;
+        }
+        let target = self.target_field.of(&object).and_then(|t| {
+            let kind = t.get("kind").and_then(Value::as_str)?;
+            let target_name = t.get("name").and_then(Value::as_str)?;
+            Some(target_key(&namespace, kind, target_name))
+        });
+        let object = Arc::new(object);
+        let key = object_key(&namespace, &name);
+        if let Some(old) = self.objects.remove(&key) {
+            self.unfile(old.target.as_deref(), &name);
+        }
+        if let Some(t) = &target {
+            self.by_target
+                .entry(t.clone())
+                .or_default()
+                .insert(name, object.clone());
+        }
+        self.objects.insert(key, Entry { object, target });
+    }
+
+    /// Removes `namespace/name`, if cached.
+    pub fn remove(&mut self, namespace: &str, name: &str) {
+        if let Some(old) = self.objects.remove(&object_key(namespace, name)) {
+            self.unfile(old.target.as_deref(), name);
+        }
+    }
+
+    /// Replaces everything with `objects` (a fresh list after a (re)connect: what
+    /// is not in it was deleted meanwhile).
+    pub fn replace_all(&mut self, objects: impl IntoIterator<Item = Value>) {
+        self.objects.clear();
+        self.by_target.clear();
+        for o in objects {
+            self.upsert(o);
+        }
+        self.objects.shrink_to_fit();
+        self.by_target.shrink_to_fit();
+    }
+
+    fn unfile(&mut self, target: Option<&str>, name: &str) {
+        let Some(t) = target else { return };
+        if let Some(names) = self.by_target.get_mut(t) {
+            names.remove(name);
+            if names.is_empty() {
+                self.by_target.remove(t);
+            }
+        }
+    }
+}
+
+/// Metadata fields a rule or the index reads; everything else (managedFields,
+/// annotations such as kubectl's last-applied-configuration, labels, owner
+/// references) is dropped before caching.
+const KEPT_METADATA: [&str; 5] = [
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "deletionTimestamp",
+];
+
+/// Pod templates under `spec` that no rule reads and that are most of a
+/// FlinkDeployment's size.
+const DROPPED_SPEC_PATHS: [&[&str]; 3] = [
+    &["podTemplate"],
+    &["jobManager", "podTemplate"],
+    &["taskManager", "podTemplate"],
+];
+
+/// The form an object is cached in: `apiVersion`, `kind`, the metadata of
+/// [`KEPT_METADATA`] and `spec` without pod templates. `status` is dropped: no rule
+/// reads another object's status.
+pub fn cache_form(object: Value) -> Value {
+    let Value::Object(mut map) = object else {
+        return object;
+    };
+    let mut out = Map::new();
+    for key in ["apiVersion", "kind"] {
+        if let Some(v) = map.remove(key) {
+            out.insert(key.into(), v);
+        }
+    }
+    if let Some(Value::Object(mut meta)) = map.remove("metadata") {
+        let kept: Map<String, Value> = KEPT_METADATA
+            .iter()
+            .filter_map(|k| meta.remove(*k).map(|v| ((*k).to_string(), v)))
+            .collect();
+        out.insert("metadata".into(), Value::Object(kept));
+    }
+    if let Some(mut spec) = map.remove("spec") {
+        for path in DROPPED_SPEC_PATHS {
+            remove_path(&mut spec, path);
+        }
+        out.insert("spec".into(), spec);
+    }
+    Value::Object(out)
+}
+
+fn remove_path(value: &mut Value, path: &[&str]) {
+    match path {
+        [] => {}
+        [last] => {
+            if let Value::Object(m) = value {
+                m.remove(*last);
+            }
+        }
+        [first, rest @ ..] => {
+            if let Some(child) = value.get_mut(*first) {
+                remove_path(child, rest);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn vpa(ns: &str, name: &str, kind: &str, target: &str) -> Value {
+        json!({"apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
+               "metadata": {"namespace": ns, "name": name},
+               "spec": {"targetRef": {"apiVersion": "apps/v1", "kind": kind, "name": target}}})
+    }
+
+    fn names(found: Vec<SharedObject>) -> Vec<String> {
+        found
+            .iter()
+            .map(|o| str_at(o, "/metadata/name").to_string())
+            .collect()
+    }
+
+    fn index_of(objects: &[Value]) -> KindIndex {
+        let mut index = KindIndex::new(TargetField::TargetRef);
+        for o in objects {
+            index.upsert(o.clone());
+        }
+        index
+    }
+
+    #[test]
+    fn objects_are_found_by_key_and_by_target_in_name_order() {
+        let index = index_of(&[
+            vpa("flink", "b", "Deployment", "orders-taskmanager"),
+            vpa("flink", "a", "Deployment", "orders-taskmanager"),
+            vpa("flink", "c", "FlinkDeployment", "orders"),
+            vpa("other", "a", "Deployment", "orders-taskmanager"),
+        ]);
+        assert_eq!(index.len(), 4);
+        assert_eq!(
+            names(index.targeting("flink", "Deployment", "orders-taskmanager")),
+            ["a", "b"]
+        );
+        assert_eq!(
+            names(index.targeting("flink", "FlinkDeployment", "orders")),
+            ["c"]
+        );
+        assert_eq!(
+            names(index.targeting("other", "Deployment", "orders-taskmanager")),
+            ["a"]
+        );
+        // Same name, another kind or namespace: not a match.
+        assert!(index.targeting("flink", "StatefulSet", "orders").is_empty());
+        assert!(
+            index
+                .targeting("nowhere", "FlinkDeployment", "orders")
+                .is_empty()
+        );
+        assert!(index.get("flink", "c").is_some());
+        assert!(index.get("other", "c").is_none());
+    }
+
+    #[test]
+    fn a_retargeted_object_moves_and_a_moved_one_leaves_its_namespace() {
+        let mut index = index_of(&[vpa("flink", "a", "Deployment", "orders-taskmanager")]);
+        index.upsert(vpa("flink", "a", "FlinkDeployment", "orders"));
+        assert!(
+            index
+                .targeting("flink", "Deployment", "orders-taskmanager")
+                .is_empty()
+        );
+        assert_eq!(
+            names(index.targeting("flink", "FlinkDeployment", "orders")),
+            ["a"]
+        );
+        assert_eq!(index.len(), 1);
+        // An update that drops the target reference unfiles it.
+        let mut untargeted = vpa("flink", "a", "FlinkDeployment", "orders");
+        untargeted["spec"] = json!({});
+        index.upsert(untargeted);
+        assert!(
+            index
+                .targeting("flink", "FlinkDeployment", "orders")
+                .is_empty()
+        );
+        assert!(index.get("flink", "a").is_some());
+        // "Moved" to another namespace: a delete there and a create here.
+        index.remove("flink", "a");
+        index.upsert(vpa("other", "a", "FlinkDeployment", "orders"));
+        assert!(index.get("flink", "a").is_none());
+        assert_eq!(
+            names(index.targeting("other", "FlinkDeployment", "orders")),
+            ["a"]
+        );
+    }
+
+    #[test]
+    fn deletes_and_an_emptied_namespace_leave_nothing_behind() {
+        let mut index = index_of(&[
+            vpa("flink", "a", "FlinkDeployment", "orders"),
+            vpa("flink", "b", "FlinkDeployment", "orders"),
+            vpa("flink", "c", "Deployment", "x-taskmanager"),
+        ]);
+        index.remove("flink", "a");
+        assert_eq!(
+            names(index.targeting("flink", "FlinkDeployment", "orders")),
+            ["b"]
+        );
+        index.remove("flink", "b");
+        index.remove("flink", "c");
+        index.remove("flink", "never-there");
+        assert!(index.is_empty());
+        assert!(index.by_target.is_empty(), "{:?}", index.by_target);
+    }
+
+    #[test]
+    fn a_relist_replaces_everything() {
+        let mut index = index_of(&[
+            vpa("flink", "gone", "FlinkDeployment", "orders"),
+            vpa("flink", "kept", "FlinkDeployment", "orders"),
+        ]);
+        index.replace_all([
+            vpa("flink", "kept", "FlinkDeployment", "orders"),
+            vpa("flink", "new", "FlinkDeployment", "orders"),
+        ]);
+        assert_eq!(
+            names(index.targeting("flink", "FlinkDeployment", "orders")),
+            ["kept", "new"]
+        );
+        assert!(index.get("flink", "gone").is_none());
+    }
+
+    #[test]
+    fn flink_deployments_are_not_indexed_by_target() {
+        let mut index = KindIndex::new(TargetField::None);
+        index.upsert(json!({"metadata": {"namespace": "flink", "name": "orders"},
+                            "spec": {"targetRef": {"kind": "X", "name": "y"}}}));
+        assert!(index.get("flink", "orders").is_some());
+        assert!(index.targeting("flink", "X", "y").is_empty());
+    }
+
+    #[test]
+    fn the_cache_form_keeps_what_the_rules_read_only() {
+        let fd = json!({
+            "apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+            "metadata": {"name": "orders", "namespace": "flink", "uid": "u", "resourceVersion": "7",
+                         "managedFields": [{"manager": "kubectl"}],
+                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{...}"},
+                         "labels": {"app": "orders"}},
+            "spec": {"mode": "standalone", "flinkVersion": "v1_20",
+                     "flinkConfiguration": {"job.autoscaler.enabled": "true"},
+                     "podTemplate": {"spec": {"containers": []}},
+                     "taskManager": {"resource": {"memory": "2048m"}, "podTemplate": {"x": 1}},
+                     "jobManager": {"podTemplate": {"x": 1}, "replicas": 1},
+                     "job": {"upgradeMode": "savepoint"}},
+            "status": {"reconciliationStatus": {"lastReconciledSpec": "{...huge...}"}}
+        });
+        let cached = cache_form(fd);
+        assert_eq!(
+            cached,
+            json!({
+                "apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+                "metadata": {"name": "orders", "namespace": "flink", "uid": "u", "resourceVersion": "7"},
+                "spec": {"mode": "standalone", "flinkVersion": "v1_20",
+                         "flinkConfiguration": {"job.autoscaler.enabled": "true"},
+                         "taskManager": {"resource": {"memory": "2048m"}},
+                         "jobManager": {"replicas": 1},
+                         "job": {"upgradeMode": "savepoint"}}
+            })
+        );
+        // Anything that is not an object is kept as it is.
+        assert_eq!(cache_form(json!(3)), json!(3));
+    }
+}
