@@ -13,6 +13,7 @@ pub mod mutation;
 pub mod object;
 pub mod options;
 pub mod ownership;
+pub mod periods;
 pub mod quantity;
 pub mod review;
 pub mod text;
