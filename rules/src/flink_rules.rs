@@ -90,6 +90,7 @@ pub fn check(input: &ReviewInput<'_>, settings: &RuleSettings) -> Vec<Finding> {
         return out;
     }
     utilization_rules(eff, &mut out);
+    crate::periods::check(eff, &mut out);
     parallelism_rules(&subject, &mut out);
     factor_rules(eff, &mut out);
     threshold_rules(eff, &mut out);

@@ -17,6 +17,10 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+mod rule;
+pub use rule::RULE;
+pub(crate) use rule::check;
+
 /// The operator's key for the option.
 pub const KEY: &str = "job.autoscaler.excluded.periods";
 
