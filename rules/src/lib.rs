@@ -19,6 +19,7 @@ pub mod review;
 pub mod text;
 pub mod values;
 pub mod vpa_rules;
+pub mod vpa_spec;
 
 pub use cluster::{ClusterState, ObjectSet};
 pub use finding::{Finding, Severity};
