@@ -107,7 +107,7 @@ fn update_policy(policy: &Value, out: &mut Vec<Finding>) {
         }
     }
     if let Some(min) = policy.get("minReplicas").filter(|m| !m.is_null())
-        && !min.as_i64().is_some_and(|m| m > 0)
+        && min.as_i64().is_none_or(|m| m <= 0)
     {
         out.push(deny(
             "spec.updatePolicy.minReplicas",
