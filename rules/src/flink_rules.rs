@@ -85,6 +85,9 @@ pub fn check(input: &ReviewInput<'_>, settings: &RuleSettings) -> Vec<Finding> {
     let own = own_config(input.object);
     config_rules(&own, &mut out);
 
+    if settings.operator_rules {
+        crate::operator_spec::check(input, &subject.config, &mut out);
+    }
     let eff = &subject.effective;
     if eff.bool(ENABLED) != Some(true) {
         return out;

@@ -11,6 +11,7 @@ pub mod flink_rules;
 pub mod hpa_rules;
 pub mod mutation;
 pub mod object;
+pub mod operator_spec;
 pub mod options;
 pub mod ownership;
 pub mod periods;

@@ -28,6 +28,9 @@ pub struct RuleSettings {
     /// Memory bounds given to VPAs on TaskManagers that set none (`vpa.default-bounds`).
     pub vpa_min_memory: Quantity,
     pub vpa_max_memory: Quantity,
+    /// Whether the `operator.*` rules (the operator's `DefaultValidator`) run; off
+    /// when the operator's own webhook already judges these.
+    pub operator_rules: bool,
 }
 
 impl Default for RuleSettings {
@@ -37,6 +40,7 @@ impl Default for RuleSettings {
             reconcile_interval: Duration::from_secs(60),
             vpa_min_memory: Quantity::from_units(256 << 20),
             vpa_max_memory: Quantity::from_units(2 << 30),
+            operator_rules: true,
         }
     }
 }
