@@ -198,6 +198,7 @@ pub fn run(
             .unwrap_or(RuleSettings::default().reconcile_interval),
         vpa_min_memory: args.vpa_min_memory,
         vpa_max_memory: args.vpa_max_memory,
+        operator_rules: args.operator_rules == crate::cli::Switch::On,
     };
     let report = judge(objects, namespace.unwrap_or(DEFAULT_NAMESPACE), &settings);
 
