@@ -438,7 +438,7 @@ fn every_object_of_every_file_and_document_is_reported() {
             "apiVersion": "flink.apache.org/v1beta1",
             "kind": "FlinkSessionJob",
             "metadata": {"name": "c", "namespace": "jobs"},
-            "spec": {"deploymentName": "a", "job": {"jarURI": "local:///job.jar", "parallelism": 1}}
+            "spec": {"deploymentName": "a", "job": {"jarURI": "https://repo.example.com/job.jar", "parallelism": 1}}
         }]
     })).expect("json"));
 
