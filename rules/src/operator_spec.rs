@@ -30,10 +30,10 @@ pub mod ids {
     pub const HA: &str = "operator.ha";
 }
 
-/// `FlinkVersion` constants: refused (no longer supported since operator 1.7),
-/// deprecated but accepted, and supported (`FlinkVersion.isSupported`: v1_15 or newer).
+/// `FlinkVersion` constants: refused (no longer supported since operator 1.7) and
+/// supported (`FlinkVersion.isSupported`: v1_15 or newer). v1_15 to v1_18 are
+/// `@Deprecated` in the enum but accepted without a word, so no finding here either.
 const UNSUPPORTED_VERSIONS: &[&str] = &["v1_13", "v1_14"];
-const DEPRECATED_VERSIONS: &[&str] = &["v1_15", "v1_16", "v1_17", "v1_18"];
 const SUPPORTED_VERSIONS: &[&str] = &[
     "v1_15", "v1_16", "v1_17", "v1_18", "v1_19", "v1_20", "v2_0", "v2_1", "v2_2", "v2_3", "v2_4",
 ];
@@ -211,17 +211,6 @@ fn flink_version(spec: &Value, out: &mut Vec<Finding>) {
                 SUPPORTED_VERSIONS.join(", ")
             ),
             fix,
-        ));
-    } else if DEPRECATED_VERSIONS.contains(&s) {
-        out.push(Finding::new(
-            ids::FLINK_VERSION,
-            Severity::Warn,
-            path,
-            Some(shown),
-            format!(
-                "FlinkVersion {s} is deprecated in the operator (accepted today, to be removed)"
-            ),
-            "plan an upgrade to v1_19 or newer",
         ));
     }
 }

@@ -504,6 +504,7 @@ jobs:
         memory: 4Gi
     flinkConfiguration:
       state.checkpoints.dir: file:///flink-data/checkpoints
+      state.savepoints.dir: file:///flink-data/savepoints
       jobmanager.scheduler: null
   - name: payments
     mode: standalone
@@ -511,6 +512,11 @@ jobs:
       jarURI: local:///opt/flink/usrlib/payments.jar
       parallelism: 2
       upgradeMode: savepoint
+    # The operator refuses savepoint upgrades without both directories
+    # (DefaultValidator.validateJobSpec).
+    flinkConfiguration:
+      state.checkpoints.dir: file:///flink-data/checkpoints
+      state.savepoints.dir: file:///flink-data/savepoints
   - name: sandbox
     taskManager:
       replicas: 2
