@@ -253,7 +253,11 @@ mod tests {
                     "metadata": {"name": "d", "namespace": "web"}})),
             ],
             "team",
-            &RuleSettings::default(),
+            // Empty specs: the operator.* rules would refuse them; this is about namespaces.
+            &RuleSettings {
+                operator_rules: false,
+                ..RuleSettings::default()
+            },
         );
         let seen: Vec<_> = report
             .objects
