@@ -89,6 +89,9 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
                     ));
                 }
             }
+            if let Some(ingress) = spec.get("ingress").filter(|i| !i.is_null()) {
+                ingress_rule(ingress, out);
+            }
             if let Some(job) = spec.get("job").filter(|j| !j.is_null()) {
                 job_rules(job, spec.get("taskManager"), config, out);
             }
@@ -244,6 +247,43 @@ fn ha_active(config: &FlinkConfig) -> bool {
     first_set(config, HA_MODE).is_some_and(|(_, v)| {
         !v.eq_ignore_ascii_case("none") && !v.eq_ignore_ascii_case("standalone")
     })
+}
+
+/// `DefaultValidator.validateIngress`: a template is required, and
+/// `IngressUtils.getIngressUrl` must make a URL of it (`http://` is prepended unless
+/// it starts with `http://` or `https://`); a port that is not a number is what
+/// `java.net.URL` refuses in practice.
+fn ingress_rule(ingress: &Value, out: &mut Vec<Finding>) {
+    let Some(template) = ingress.get("template").filter(|t| !t.is_null()).map(text) else {
+        out.push(deny(
+            ids::CONFIG,
+            "spec.ingress.template",
+            None,
+            "Ingress template must be defined (DefaultValidator.validateIngress)",
+            "e.g. template: \"{{name}}.{{namespace}}.flink.example.com\", or remove ingress",
+        ));
+        return;
+    };
+    let lower = template.to_ascii_lowercase();
+    let rest = ["http://", "https://"]
+        .iter()
+        .find_map(|p| lower.starts_with(p).then(|| &template[p.len()..]))
+        .unwrap_or(&template);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_end = authority.rfind(']').map_or(0, |i| i + 1);
+    if let Some((_, port)) = authority[host_end..].rsplit_once(':')
+        && !port.bytes().all(|b| b.is_ascii_digit())
+    {
+        out.push(deny(
+            ids::CONFIG,
+            "spec.ingress.template",
+            Some(template.clone()),
+            format!(
+                "Unable to process the Ingress template({template}): port \"{port}\" is not a number (IngressUtils.getIngressUrl via DefaultValidator.validateIngress)"
+            ),
+            "drop the port or make it a number, e.g. flink.example.com:8080/{{namespace}}/{{name}}",
+        ));
+    }
 }
 
 /// `DefaultValidator.validateFlinkDeploymentConfig`.

@@ -1,10 +1,10 @@
 //! Rule `vpa.spec` (deny, some warn): for the VPAs we guard, what the VPA admission
 //! controller's own validation refuses (`validateVPASpec` and its helpers in
 //! vertical-pod-autoscaler/pkg/admission-controller/resource/vpa/validation.go, and
-//! the enums of the VPA CRD), in the VPA's own wording followed by a fix. The checks
-//! that depend on the admission controller's feature gates (all off by default:
-//! `InPlace`, `PerVPAConfig`, `CPUStartupBoost`) warn, since the gates are not
-//! visible from here; values refused whatever the gates deny.
+//! the enums of the VPA CRD), in the VPA's own wording followed by a fix. Fields
+//! behind the admission controller's feature gates (`InPlace`, `PerVPAConfig`,
+//! `CPUStartupBoost`) are denied as the default VPA denies them: every gate is off
+//! by default.
 //!
 //! Two of VPA's checks live in `vpa_rules` already (`vpa.bounds-order`: maxAllowed
 //! below minAllowed, and quantities that do not parse) and are not repeated here.
@@ -253,7 +253,7 @@ fn container_policy(i: usize, p: &Value, out: &mut Vec<Finding>) {
 }
 
 /// Per-VPA settings behind the `PerVPAConfig` gate: a value below the minimum is
-/// refused whatever the gate; a valid one warns that the gate must be on.
+/// refused whatever the gate; a valid one is refused while the gate is off.
 fn per_vpa_number(
     obj: &Value,
     field: &str,
@@ -279,16 +279,21 @@ fn per_vpa_number(
     }
 }
 
+/// Refused by the VPA admission controller unless it runs with the feature gate,
+/// and every gate is off by default (versioned_features.go), so this denies as
+/// the default VPA does.
 fn gated(path: &str, what: &str, gate: &str) -> Finding {
     Finding::new(
         RULE,
-        Severity::Warn,
+        Severity::Deny,
         path,
         None,
         format!(
-            "Forbidden unless the VPA admission controller runs with feature gate {gate} (off by default): in order to use {what}, you must enable feature gate {gate} in the admission-controller args"
+            "Forbidden: in order to use {what}, you must enable feature gate {gate} in the admission-controller args (off by default)"
         ),
-        format!("check the admission controller's --feature-gates={gate}=true, or remove it"),
+        format!(
+            "remove it; if your VPA admission controller runs with --feature-gates={gate}=true, check with --enforcement warn"
+        ),
     )
 }
 

@@ -320,6 +320,30 @@ fn forbidden_keys_log_config_and_ha() {
 }
 
 #[test]
+fn ingress() {
+    // testValidationWithoutDefaultConfig: "Ingress template must be defined" and
+    // "Unable to process the Ingress template(example.com:port)".
+    one_denial(
+        &with(|v| v["spec"]["ingress"] = json!({})),
+        ids::CONFIG,
+        "Ingress template must be defined",
+    );
+    one_denial(
+        &with(|v| v["spec"]["ingress"] = json!({"template": "example.com:port"})),
+        ids::CONFIG,
+        "Unable to process the Ingress template(example.com:port)",
+    );
+    for ok in [
+        "{{name}}.{{namespace}}.example.com",
+        "example.com:8080/{{namespace}}/{{name}}(/|$)(.*)",
+        "https://[::1]:443/x",
+    ] {
+        let v = with(|v| v["spec"]["ingress"] = json!({"template": ok}));
+        assert!(denied(&v).is_empty(), "{ok}");
+    }
+}
+
+#[test]
 fn session_jobs() {
     // testJarUriSchemeValidation (default allowlist: https), testValidateSessionJob.
     let job = |uri: &str| {

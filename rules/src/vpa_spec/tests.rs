@@ -63,13 +63,14 @@ fn in_place_or_recreate_and_deprecated_auto_are_accepted() {
 
 #[test]
 fn in_place_needs_its_feature_gate() {
-    let out = findings(json!({"targetRef": target(), "updatePolicy": {"updateMode": "InPlace"}}));
-    assert_eq!(out.len(), 1);
-    assert_eq!(out[0].severity, Severity::Warn);
+    // "update-mode InPlace" with the gate off (its default).
+    let f = only_denial(json!({"targetRef": target(), "updatePolicy": {"updateMode": "InPlace"}}));
     assert!(
-        out[0].message.contains("feature gate InPlace"),
+        f.message.starts_with(
+            "Forbidden: in order to use UpdateMode InPlace, you must enable feature gate InPlace"
+        ),
         "{}",
-        out[0].message
+        f.message
     );
 }
 
@@ -190,10 +191,14 @@ fn per_vpa_settings_below_their_minimum() {
     let f = only_denial(json!({"targetRef": target(),
         "resourcePolicy": {"containerPolicies": [{"containerName": "c", "oomMinBumpUp": -1}]}}));
     assert!(f.message.starts_with("must be greater than or equal to 0"));
-    let out = findings(json!({"targetRef": target(),
+    // "per-vpa config disabled and used": valid values are refused with the gate off.
+    let f = only_denial(json!({"targetRef": target(),
         "updatePolicy": {"updateMode": "Initial", "evictAfterOOMSeconds": 60}}));
-    assert_eq!(out.len(), 1);
-    assert_eq!(out[0].severity, Severity::Warn, "valid but gated: {out:?}");
+    assert!(
+        f.message.contains("feature gate PerVPAConfig"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
