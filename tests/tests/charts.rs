@@ -1401,6 +1401,7 @@ fn webhook_deployment_is_hardened_and_probed() {
     assert_eq!(flag(&args, "--vpa-max-memory"), Some("2Gi"));
     assert_eq!(flag(&args, "--log-format"), Some("json"));
     assert_eq!(flag(&args, "--reconcile-interval"), Some("60s"));
+    assert_eq!(flag(&args, "--operator-rules"), Some("on"));
     assert!(!args.contains(&"--admin-listen".to_string()), "{args:?}");
 
     let pdb = named(&docs, "PodDisruptionBudget", WEBHOOK_SERVICE);
@@ -1466,11 +1467,12 @@ fn webhook_values_reach_the_flags_probes_and_configurations() {
             "--set",
             "vpa.minMemory=512Mi,vpa.maxMemory=8Gi,logFormat=text,excludedNamespaces={flink-operator}",
             "--set",
-            "serviceMonitor.enabled=true",
+            "serviceMonitor.enabled=true,operatorRules=false",
         ],
     );
     let args = args(&docs);
     assert_eq!(flag(&args, "--enforcement"), Some("warn"));
+    assert_eq!(flag(&args, "--operator-rules"), Some("off"));
     assert_eq!(flag(&args, "--admin-listen"), Some("0.0.0.0:9090"));
     assert_eq!(flag(&args, "--vpa-min-memory"), Some("512Mi"));
     assert_eq!(flag(&args, "--vpa-max-memory"), Some("8Gi"));
