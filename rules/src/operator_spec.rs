@@ -110,7 +110,17 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
         }
         Kind::FlinkSessionJob => {
             let deployment = spec.get("deploymentName").and_then(Value::as_str);
-            name_rule("spec.deploymentName", deployment.unwrap_or(""), out);
+            match deployment {
+                Some(d) => name_rule("spec.deploymentName", d, out),
+                // validateDeploymentName(null) throws: the operator's webhook fails.
+                None => out.push(deny(
+                    ids::NAME,
+                    "spec.deploymentName",
+                    None,
+                    "Required value: the session cluster's name (DefaultValidator.validateDeploymentName fails without it)",
+                    "name the FlinkDeployment that runs the session cluster",
+                )),
+            }
             let Some(job) = spec.get("job").filter(|j| !j.is_null()) else {
                 out.push(deny(
                     ids::JOB,

@@ -367,6 +367,9 @@ fn session_jobs() {
     let empty = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkSessionJob",
         "metadata": {"name": "j"}, "spec": {"deploymentName": "session"}});
     one_denial(&empty, ids::JOB, "The job spec should not be empty");
+    let nameless = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkSessionJob",
+        "metadata": {"name": "j"}, "spec": {"job": {"jarURI": "https://r/j.jar", "parallelism": 1}}});
+    one_denial(&nameless, ids::NAME, "Required value");
 }
 
 #[test]
@@ -387,4 +390,39 @@ fn the_flag_switches_them_off() {
         },
     );
     assert!(!off.findings.iter().any(|f| f.rule.starts_with("operator.")));
+}
+
+#[test]
+fn session_jobs_are_checked_against_their_cluster_when_it_is_known() {
+    // validateSessionJobWithCluster: validateJobSpec on the session cluster's
+    // configuration with the job's laid over it; offline the directories are unknown.
+    let session = |conf: Value| {
+        json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+            "metadata": {"name": "session", "namespace": "flink"},
+            "spec": {"flinkVersion": "v1_20", "flinkConfiguration": conf}})
+    };
+    let job = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkSessionJob",
+        "metadata": {"name": "j", "namespace": "flink"},
+        "spec": {"deploymentName": "session",
+                 "job": {"jarURI": "https://r/j.jar", "parallelism": 1, "upgradeMode": "last-state"}}});
+    let judge = |cluster: Option<&crate::ObjectSet>| {
+        let input = ReviewInput {
+            object: &job,
+            namespace: "flink",
+            cluster: cluster.map(|c| c as &dyn crate::ClusterState),
+        };
+        review(&input, &RuleSettings::default())
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == ids::UPGRADE_MODE)
+            .count()
+    };
+    assert_eq!(judge(None), 0, "offline: not judged");
+    let bare = crate::ObjectSet::new(vec![session(json!({}))], "flink");
+    assert_eq!(judge(Some(&bare)), 1);
+    let with_dir = crate::ObjectSet::new(
+        vec![session(json!({"state.checkpoints.dir": "s3://b/c"}))],
+        "flink",
+    );
+    assert_eq!(judge(Some(&with_dir)), 0);
 }
