@@ -91,7 +91,7 @@ pub fn parse(expression: &str) -> Result<Period, PeriodError> {
             (Ok(d), _) => parts.push(Part::Daily(d)),
             (Err(_), Ok(c)) => parts.push(Part::Cron(Box::new(c))),
             (Err(daily), Err(cron)) => {
-                let (problem, example) = neither(sub, &daily, &cron);
+                let (problem, example) = neither(sub, subs.len() == 1, &daily, &cron);
                 return Err(err(problem, example));
             }
         }
@@ -118,25 +118,26 @@ pub fn parse(expression: &str) -> Result<Period, PeriodError> {
     })
 }
 
-/// Chooses which of the two readings to explain: the one the piece looks like.
-fn neither(sub: &str, daily: &str, cron: &str) -> (String, &'static str) {
-    let shown = if sub.is_empty() { "(empty)" } else { sub };
-    let looks_cron = sub.split([' ', '\t']).filter(|t| !t.is_empty()).count() > 1;
-    let looks_daily = !looks_cron && sub.contains(':');
-    if looks_daily {
+/// Chooses which of the two readings to explain: the one the piece looks like (a
+/// colon means a time; crons have none). The piece is named only when the element
+/// has two, since the finding already quotes the element.
+fn neither(sub: &str, whole: bool, daily: &str, cron: &str) -> (String, &'static str) {
+    let piece = match (whole, sub.is_empty()) {
+        (true, _) => String::new(),
+        (false, true) => "the empty piece: ".to_string(),
+        (false, false) => format!("piece \"{sub}\": "),
+    };
+    if sub.contains(':') {
+        (format!("{piece}not a daily range: {daily}"), DAILY_EXAMPLE)
+    } else if sub.split([' ', '\t']).filter(|t| !t.is_empty()).count() > 1 {
         (
-            format!("\"{shown}\" is not a daily range: {daily}"),
-            DAILY_EXAMPLE,
-        )
-    } else if looks_cron {
-        (
-            format!("\"{shown}\" is not a Quartz cron expression: {cron}"),
+            format!("{piece}not a Quartz cron expression: {cron}"),
             CRON_EXAMPLE,
         )
     } else {
         (
             format!(
-                "\"{shown}\" is neither a daily range (H:MM-H:MM) nor a Quartz cron expression (sec min hour day-of-month month day-of-week [year])"
+                "{piece}neither a daily range (H:MM-H:MM) nor a Quartz cron expression (sec min hour day-of-month month day-of-week [year])"
             ),
             DAILY_EXAMPLE,
         )
@@ -187,6 +188,11 @@ fn java_is_whitespace(c: char) -> bool {
 /// Java's `Integer.parseInt` on ASCII digits: an optional sign, at least one digit,
 /// within `i32`.
 fn java_parse_int(s: &str) -> Result<i32, String> {
+    if s.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "\"{s}\" has a space, which Integer.parseInt refuses"
+        ));
+    }
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("\"{s}\" is not a number"));
@@ -267,9 +273,9 @@ const ALL_SPEC: i32 = 99;
 /// steps that start after it (`2200/2`), which Quartz refuses.
 const MAX_YEAR: i32 = 2126;
 const FIELD_NAMES: [&str; 7] = [
-    "second",
-    "minute",
-    "hour",
+    "seconds",
+    "minutes",
+    "hours",
     "day-of-month",
     "month",
     "day-of-week",
@@ -737,7 +743,7 @@ impl Cron {
 
 fn run_time_problem(field: &str) -> String {
     format!(
-        "the {field} field has no value (Quartz reads 'L' or an empty list there as nothing); the operator accepts it, but Quartz throws each time the autoscaler evaluates it"
+        "the cron's {field} field has no value (Quartz reads 'L' or an empty list there as nothing); the operator accepts it, but Quartz throws each time the autoscaler evaluates it"
     )
 }
 

@@ -84,13 +84,11 @@ fn update_policy(policy: &Value, out: &mut Vec<Finding>) {
         Some(mode) => {
             let shown = text(mode);
             if !mode.as_str().is_some_and(|m| UPDATE_MODES.contains(&m)) {
-                let fix = match UPDATE_MODES
-                    .iter()
-                    .find(|m| m.eq_ignore_ascii_case(&shown))
-                {
-                    Some(right) => format!("modes are case-sensitive: write {right}"),
-                    None => "use Initial for Flink TaskManagers (no evictions)".to_string(),
-                };
+                let fix = case_fix(
+                    mode,
+                    UPDATE_MODES,
+                    "use Initial for Flink TaskManagers (no evictions)",
+                );
                 out.push(deny(
                     "spec.updatePolicy.updateMode",
                     Some(shown),
@@ -148,9 +146,9 @@ fn container_policy(i: usize, p: &Value, out: &mut Vec<Finding>) {
             Some(text(m)),
             "Unsupported value: supported values: \"Auto\", \"Off\"",
             case_fix(
-                &text(m),
+                m,
                 SCALING_MODES,
-                "use Auto, or Off to leave the container alone",
+                "use Auto, or \"Off\" to leave the container alone",
             ),
         ));
     }
@@ -162,7 +160,7 @@ fn container_policy(i: usize, p: &Value, out: &mut Vec<Finding>) {
             format!("{base}.controlledValues"),
             Some(text(v)),
             "Unsupported value: supported values: \"RequestsAndLimits\", \"RequestsOnly\" (the VPA CRD's enum)",
-            case_fix(&text(v), CONTROLLED_VALUES, "use RequestsOnly or RequestsAndLimits"),
+            case_fix(v, CONTROLLED_VALUES, "use RequestsOnly or RequestsAndLimits"),
         ));
     }
     if mode.and_then(Value::as_str) == Some("Off")
@@ -306,8 +304,14 @@ fn deny(
     Finding::new(RULE, Severity::Deny, path, value, problem, fix)
 }
 
-fn case_fix(shown: &str, allowed: &[&str], otherwise: &str) -> String {
-    match allowed.iter().find(|a| a.eq_ignore_ascii_case(shown)) {
+/// The fix for a value outside an enum: the right spelling when only the case is
+/// wrong, and quotes when YAML read an unquoted `Off` as the boolean false.
+fn case_fix(v: &Value, allowed: &[&str], otherwise: &str) -> String {
+    if v.as_bool() == Some(false) && allowed.contains(&"Off") {
+        return "YAML reads an unquoted Off as false: write \"Off\" in quotes".to_string();
+    }
+    let shown = text(v);
+    match allowed.iter().find(|a| a.eq_ignore_ascii_case(&shown)) {
         Some(right) => format!("values are case-sensitive: write {right}"),
         None => otherwise.to_string(),
     }

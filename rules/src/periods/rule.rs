@@ -23,16 +23,14 @@ pub(crate) fn check(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
         let (problem, fix) = match super::parse(item) {
             Err(e) => (
                 format!(
-                    "element \"{item}\": {} (CalendarUtils.validateExcludedExpression refuses it)",
+                    "{} (CalendarUtils.validateExcludedExpression refuses it)",
                     e.problem
                 ),
                 format!("write it like {}", e.example),
             ),
             Ok(period) => match period.run_time_error() {
                 Some(why) => (
-                    format!(
-                        "element \"{item}\": {why}; denied though the operator's validator passes it"
-                    ),
+                    format!("{why}; denied though the operator's validator passes it"),
                     "give every cron field a value, e.g. \"* * 9-17 ? * MON-FRI\"".to_string(),
                 ),
                 None => continue,

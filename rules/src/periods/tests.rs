@@ -188,9 +188,13 @@ fn errors_name_the_piece_and_what_is_wrong() {
     assert_eq!(e.example, CRON_EXAMPLE);
     let e = parse("* * 25 ? * *").expect_err("hour");
     assert!(
-        e.problem.contains("hour values must be between 0 and 23"),
+        e.problem
+            .contains("hours field \"25\": hour values must be between 0 and 23"),
         "{e}"
     );
+    // DailyCalendar reads each field with Integer.parseInt: no spaces.
+    let e = parse("10:00 - 11:00").expect_err("spaces");
+    assert!(e.problem.contains("has a space"), "{e}");
     let e = parse("10:00-25:00").expect_err("hour");
     assert!(e.problem.contains("hour 25 is outside 0-23"), "{e}");
     let e = parse("sometimes").expect_err("nonsense");

@@ -48,6 +48,13 @@ fn bad_update_mode_and_lower_case() {
     );
     let f = only_denial(json!({"targetRef": target(), "updatePolicy": {"updateMode": "initial"}}));
     assert!(f.message.ends_with("write Initial"), "{}", f.message);
+    // `updateMode: Off` unquoted is the boolean false in YAML 1.1 (kubectl's YAML).
+    let f = only_denial(json!({"targetRef": target(), "updatePolicy": {"updateMode": false}}));
+    assert!(
+        f.message.ends_with("write \"Off\" in quotes"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
