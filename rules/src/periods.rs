@@ -272,6 +272,8 @@ const ALL_SPEC: i32 = 99;
 /// function has no clock, so this fixes it at 2026 + 100. It only matters for year
 /// steps that start after it (`2200/2`), which Quartz refuses.
 const MAX_YEAR: i32 = 2126;
+/// The most values a year field may expand to here (see `Cron::add`).
+const MAX_YEAR_VALUES: usize = 100_000;
 const FIELD_NAMES: [&str; 7] = [
     "seconds",
     "minutes",
@@ -665,6 +667,15 @@ impl Cron {
             stop += max;
         }
         let incr = usize::try_from(incr).unwrap_or(1).max(1);
+        // Years have no upper bound in Quartz: `1970-50000000` makes it build a set of
+        // fifty million Integers (OutOfMemoryError in a 256 MB JVM, which the
+        // operator's `catch (Exception e)` does not catch). Refuse what cannot be built.
+        let count = usize::try_from(i64::from(stop) - i64::from(start)).unwrap_or(0) / incr;
+        if count > MAX_YEAR_VALUES {
+            return Err(format!(
+                "the year range {start}-{stop} has {count} values; Quartz runs out of memory building it"
+            ));
+        }
         for i in (start..=stop).step_by(incr) {
             if max == -1 {
                 set.insert(i);

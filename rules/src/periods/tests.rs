@@ -144,6 +144,9 @@ fn cron_field_rules_of_quartz() {
     // addToSet's range checks let the marker values through: 99 (`*`) anywhere, 98
     // (`?`) in day-of-month, where it then counts as a second '?'.
     assert!(valid("0 0 99 ? * *"));
+    // A year range Quartz cannot build (OutOfMemoryError) is refused, not expanded.
+    assert!(!valid("0 0 0 ? * * 1970-2147483647"));
+    assert!(valid("0 0 0 ? * * 1970-3000"));
     assert!(!valid("0 0 98 ? * *"));
     assert!(!valid("0 0 0 98 * ?"));
 }
