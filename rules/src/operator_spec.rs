@@ -471,7 +471,11 @@ fn jar_uri(job: &Value, out: &mut Vec<Finding>) {
 }
 
 /// `ResourceConfigUtils.parseResourceMemoryString` then `MemorySize.parse`: Flink's
-/// memory syntax first, else a Kubernetes quantity of whole, non-negative bytes.
+/// memory syntax first; else the value is upper-cased (a trailing `B` dropped, `I`
+/// made `i`), read as a fabric8 `Quantity`, and its `getNumericalAmount()` (a
+/// `BigDecimal`) printed and parsed again by `MemorySize`, which takes only digits.
+/// So a fraction fails even when the bytes are whole: `1.5Gi` prints as
+/// `1610612736.0` (checked with Flink 1.20's `MemorySize`).
 fn memory_parses(raw: &str) -> bool {
     if values::parse_memory_size(raw).is_ok() {
         return true;
@@ -489,7 +493,42 @@ fn memory_parses(raw: &str) -> bool {
         k8s.pop();
         k8s.push('i');
     }
-    Quantity::parse(&k8s).is_ok_and(|q| q.is_whole_units() && q >= Quantity::from_units(0))
+    // fabric8 `Quantity.indexOfUnit`.
+    let unit_at = k8s
+        .find(|c: char| "eEinumkKMGTP".contains(c))
+        .unwrap_or(k8s.len());
+    let (amount, format) = k8s.split_at(unit_at);
+    let digits = amount.strip_prefix('+').unwrap_or(amount);
+    let whole = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    let multiple_is_whole = match format {
+        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "M" | "G" | "T" | "P" => true,
+        f => f
+            .strip_prefix('E')
+            .and_then(|e| values::parse_int(e).ok())
+            .is_some_and(|e| (0..=15).contains(&e)),
+    };
+    whole && multiple_is_whole
+}
+
+/// The fix for a memory the operator cannot parse: a fraction of a binary unit is
+/// the common case, and the same amount in whole MiB (or bytes) passes.
+fn memory_fix(raw: &str) -> String {
+    if raw.contains('.')
+        && let Ok(q) = Quantity::parse(raw)
+        && q.is_whole_units()
+        && q >= Quantity::from_units(0)
+    {
+        let bytes = q.units_ceil();
+        let same = if bytes % (1 << 20) == 0 {
+            format!("{}Mi", bytes >> 20)
+        } else {
+            bytes.to_string()
+        };
+        return format!(
+            "the operator reads {raw} as a decimal number of bytes and refuses the fraction: write {same}"
+        );
+    }
+    "use a Flink memory size such as 2048m or 2g, or a whole quantity such as 2Gi".to_string()
 }
 
 /// `validateJmSpec` / `validateTmSpec`: memory defined (in the spec, or as a process
@@ -556,7 +595,7 @@ fn memory_rules(
                 format!(
                     "{component} resource memory parse error (DefaultValidator.validateResources)"
                 ),
-                "use a Flink memory size such as 2048m or 2g, or a quantity such as 2Gi",
+                memory_fix(&text(m)),
             ));
         }
         if let Some(s) = r.get("ephemeralStorage").filter(|s| !s.is_null())
@@ -605,9 +644,9 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
                     out.push(deny(
                         ids::RESOURCES,
                         path,
-                        Some(raw),
+                        Some(raw.clone()),
                         format!("{component} resource requirements {section} memory parse error (DefaultValidator.validateQuantities)"),
-                        "use a quantity such as 2Gi",
+                        memory_fix(&raw),
                     ));
                     continue;
                 }

@@ -151,7 +151,7 @@ fn memory_must_be_defined_and_parse() {
         ids::RESOURCES,
         "JobManager resource memory must be defined",
     );
-    for ok in ["1G", "100", "1Gi", "2048m", "1.5Gi"] {
+    for ok in ["1G", "100", "1Gi", "2048m", "512Mi", "2gb", "1e9"] {
         let v = with(|v| v["spec"]["taskManager"]["resource"]["memory"] = json!(ok));
         assert!(denied(&v).is_empty(), "{ok}: {:?}", denied(&v));
     }
@@ -161,6 +161,22 @@ fn memory_must_be_defined_and_parse() {
         ids::RESOURCES,
         "TaskManager resource memory parse error",
     );
+    // parseResourceMemoryString: fabric8 turns 1.5Gi into the BigDecimal
+    // 1610612736.0, which MemorySize.parse refuses ("unit '.0'"); negatives too.
+    let half = with(|v| v["spec"]["taskManager"]["resource"]["memory"] = json!("1.5Gi"));
+    assert!(
+        findings(&half)[0].message.ends_with("write 1536Mi"),
+        "{:?}",
+        findings(&half)
+    );
+    for bad in ["1.5Gi", "0.5Gi", "1.0Mi", "-1Gi", "1e-3"] {
+        let v = with(|v| v["spec"]["taskManager"]["resource"]["memory"] = json!(bad));
+        one_denial(
+            &v,
+            ids::RESOURCES,
+            "TaskManager resource memory parse error",
+        );
+    }
     let storage = with(|v| v["spec"]["jobManager"]["resource"]["ephemeralStorage"] = json!("abc"));
     one_denial(
         &storage,
