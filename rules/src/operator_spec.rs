@@ -477,8 +477,14 @@ fn jar_uri(job: &Value, out: &mut Vec<Finding>) {
 /// So a fraction fails even when the bytes are whole: `1.5Gi` prints as
 /// `1610612736.0` (checked with Flink 1.20's `MemorySize`).
 fn memory_parses(raw: &str) -> bool {
-    if values::parse_memory_size(raw).is_ok() {
-        return true;
+    memory_bytes(raw).is_some()
+}
+
+/// The bytes the operator reads from a memory value (see [`memory_parses`]); Flink's
+/// units come first, so `2048m` is 2 GiB here, not 2.048 bytes.
+fn memory_bytes(raw: &str) -> Option<i128> {
+    if let Ok(bytes) = values::parse_memory_size(raw) {
+        return Some(i128::from(bytes));
     }
     let mut k8s: String = raw
         .trim()
@@ -507,7 +513,10 @@ fn memory_parses(raw: &str) -> bool {
             .and_then(|e| values::parse_int(e).ok())
             .is_some_and(|e| (0..=15).contains(&e)),
     };
-    whole && multiple_is_whole
+    if !(whole && multiple_is_whole) {
+        return None;
+    }
+    Quantity::parse(&k8s).ok().map(|q| q.units_ceil())
 }
 
 /// The fix for a memory the operator cannot parse: a fraction of a binary unit is
@@ -638,8 +647,11 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
             let path = format!("{base}.resources.{section}[{key}]");
             let raw = text(v);
             let q = if key == "memory" {
-                if memory_parses(&raw) {
-                    Quantity::parse(&raw).ok()
+                if let Some(bytes) = memory_bytes(&raw) {
+                    // Compared as the operator compares them (toComparableAmount).
+                    Some(Quantity::from_units(
+                        i64::try_from(bytes).unwrap_or(i64::MAX),
+                    ))
                 } else {
                     out.push(deny(
                         ids::RESOURCES,

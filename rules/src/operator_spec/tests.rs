@@ -215,6 +215,12 @@ fn resource_requirements() {
         ids::RESOURCES,
         "memory request must not exceed its limit",
     );
+    // toComparableAmount reads memory with Flink's units first: 2048m is 2 GiB.
+    one_denial(
+        &rr(json!({"requests": {"memory": "2048m"}, "limits": {"memory": "1Gi"}})),
+        ids::RESOURCES,
+        "memory request must not exceed its limit",
+    );
     assert!(
         denied(&rr(json!({"requests": {"memory": "1Gi", "cpu": "500m"},
                           "limits": {"memory": "2Gi", "cpu": "1"}})))
