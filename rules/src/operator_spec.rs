@@ -134,11 +134,20 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
             jar_uri(job, out);
             // The operator checks the job against the session cluster's configuration
             // only when it finds the cluster; offline, the directories are unknown.
-            let cluster_known = match (input.cluster, deployment) {
-                (Some(c), Some(d)) => c.flink_deployment(input.namespace, d).is_some(),
-                _ => false,
+            let session = match (input.cluster, deployment) {
+                (Some(c), Some(d)) => c.flink_deployment(input.namespace, d),
+                _ => None,
             };
-            if cluster_known {
+            if let Some(session) = session {
+                if session.pointer("/spec/job").is_some_and(|j| !j.is_null()) {
+                    out.push(deny(
+                        ids::JOB,
+                        "spec.deploymentName",
+                        deployment.map(str::to_string),
+                        "Can not submit session job to application cluster (DefaultValidator.validateNotApplicationCluster)",
+                        "name a FlinkDeployment without spec.job (a session cluster)",
+                    ));
+                }
                 job_rules(job, None, config, out);
             }
         }

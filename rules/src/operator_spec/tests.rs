@@ -447,4 +447,21 @@ fn session_jobs_are_checked_against_their_cluster_when_it_is_known() {
         "flink",
     );
     assert_eq!(judge(Some(&with_dir)), 0);
+    // testSessionJobWithSession: "Can not submit session job to application cluster".
+    let mut application = session(json!({"state.checkpoints.dir": "s3://b/c"}));
+    application["spec"]["job"] = json!({"jarURI": "local:///j.jar", "parallelism": 1});
+    let cluster = crate::ObjectSet::new(vec![application], "flink");
+    let input = ReviewInput {
+        object: &job,
+        namespace: "flink",
+        cluster: Some(&cluster),
+    };
+    let v = review(&input, &RuleSettings::default());
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.rule == ids::JOB && f.message.starts_with("Can not submit session job")),
+        "{:?}",
+        v.findings
+    );
 }
