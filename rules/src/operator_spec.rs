@@ -70,6 +70,9 @@ const JM_RECOVERY: &[&str] = &[
 /// cluster's when that is known).
 pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec<Finding>) {
     let object = input.object;
+    if is_canary(object) {
+        return;
+    }
     let spec = object.get("spec").unwrap_or(&Value::Null);
     match Kind::of_object(object) {
         Kind::FlinkDeployment => {
@@ -153,6 +156,16 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
         }
         _ => {}
     }
+}
+
+/// The operator's health-check canaries (label `flink.apache.org/canary: "true"`,
+/// any case) are not validated: `FlinkValidator.validate` returns first for
+/// `CanaryResourceManager.isCanaryResource`.
+fn is_canary(object: &Value) -> bool {
+    object
+        .pointer("/metadata/labels/flink.apache.org~1canary")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 fn deny(

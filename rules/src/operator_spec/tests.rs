@@ -465,3 +465,15 @@ fn session_jobs_are_checked_against_their_cluster_when_it_is_known() {
         v.findings
     );
 }
+
+#[test]
+fn canaries_are_not_validated() {
+    // The operator's examples/canary.yaml: no spec at all, and the operator's webhook
+    // skips it (FlinkValidator.validate, CanaryResourceManager.isCanaryResource).
+    let canary = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+        "metadata": {"name": "canary", "labels": {"flink.apache.org/canary": "TRUE"}}});
+    assert!(findings(&canary).is_empty());
+    let mut not_canary = canary.clone();
+    not_canary["metadata"]["labels"]["flink.apache.org/canary"] = json!("false");
+    assert!(!findings(&not_canary).is_empty());
+}
