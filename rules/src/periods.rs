@@ -106,7 +106,7 @@ pub fn parse(expression: &str) -> Result<Period, PeriodError> {
             };
             return Err(err(
                 format!(
-                    "{what} joined by &&; the operator joins one daily range with one cron expression (two of a kind never overlap usefully and are refused)"
+                    "{what} joined by &&; the operator accepts only one daily range && one cron expression"
                 ),
                 BOTH_EXAMPLE,
             ));
