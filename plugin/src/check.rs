@@ -199,6 +199,7 @@ pub fn run(
         vpa_min_memory: args.vpa_min_memory,
         vpa_max_memory: args.vpa_max_memory,
         operator_version: args.operator_version,
+        operator_rules: args.operator_rules == crate::cli::Switch::On,
     };
     let report = judge(objects, namespace.unwrap_or(DEFAULT_NAMESPACE), &settings);
 
@@ -253,7 +254,11 @@ mod tests {
                     "metadata": {"name": "d", "namespace": "web"}})),
             ],
             "team",
-            &RuleSettings::default(),
+            // Empty specs: the operator.* rules would refuse them; this is about namespaces.
+            &RuleSettings {
+                operator_rules: false,
+                ..RuleSettings::default()
+            },
         );
         let seen: Vec<_> = report
             .objects

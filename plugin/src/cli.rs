@@ -155,6 +155,18 @@ pub struct CheckArgs {
     /// Memory maximum given to VPAs on Flink TaskManagers that set none
     #[arg(long, value_name = "QUANTITY", default_value = "2Gi", value_parser = parse_quantity)]
     pub vpa_max_memory: Quantity,
+
+    /// `on` also checks what the Flink operator's own validator (DefaultValidator)
+    /// refuses outside the autoscaler (rules operator.*); mirrors the webhook's flag
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    pub operator_rules: Switch,
+}
+
+/// `--operator-rules`; mirrors the webhook's flag of the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +306,24 @@ mod tests {
         assert_eq!(args.output, OutputFormat::Json);
         assert_eq!(args.enforcement, EnforcementMode::Warn);
         assert_eq!(args.reconcile_interval, None);
+        assert_eq!(args.operator_rules, Switch::On);
+    }
+
+    #[test]
+    fn operator_rules_can_be_switched_off() {
+        let cli = Cli::try_parse_from([
+            "kubectl-flink",
+            "check",
+            "-f",
+            "a.yaml",
+            "--operator-rules",
+            "off",
+        ])
+        .unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!("expected check")
+        };
+        assert_eq!(args.operator_rules, Switch::Off);
     }
 
     #[test]

@@ -89,11 +89,15 @@ pub fn check(input: &ReviewInput<'_>, settings: &RuleSettings) -> Vec<Finding> {
     let own = own_config(input.object);
     config_rules(&own, settings.operator_version, &mut out);
 
+    if settings.operator_rules {
+        crate::operator_spec::check(input, &subject.config, &mut out);
+    }
     let eff = &subject.effective;
     if eff.bool(ENABLED) != Some(true) {
         return out;
     }
     utilization_rules(eff, &mut out);
+    crate::periods::check(eff, &mut out);
     parallelism_rules(&subject, &mut out);
     factor_rules(eff, &mut out);
     threshold_rules(eff, &mut out);

@@ -11,13 +11,16 @@ pub mod flink_rules;
 pub mod hpa_rules;
 pub mod mutation;
 pub mod object;
+pub mod operator_spec;
 pub mod options;
 pub mod ownership;
+pub mod periods;
 pub mod quantity;
 pub mod review;
 pub mod text;
 pub mod values;
 pub mod vpa_rules;
+pub mod vpa_spec;
 
 pub use cluster::{ClusterState, ObjectSet, SharedObject};
 pub use finding::{Finding, Severity};

@@ -86,6 +86,11 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
     let Some(spec) = vpa.get("spec").and_then(Value::as_object) else {
         return m;
     };
+    // A VPA the VPA admission controller refuses is left as written: the patch must
+    // neither hide the error nor add one, and `vpa.spec` names it.
+    if crate::vpa_spec::is_invalid(vpa) {
+        return m;
+    }
     let tm_memory = ft
         .deployment
         .as_deref()

@@ -40,6 +40,18 @@ impl Quantity {
         if self.nanos % NANO > 0 { q + 1 } else { q }
     }
 
+    /// Whether the quantity is a whole number of units (bytes): the VPA's
+    /// `validateMemoryResolution` (`AsScale(0)` keeps the precision).
+    pub fn is_whole_units(&self) -> bool {
+        self.nanos % NANO == 0
+    }
+
+    /// Whether the quantity is a whole number of milli-units: the VPA's
+    /// `validateCPUResolution` (`AsScale(Milli)` keeps the precision).
+    pub fn is_whole_milli(&self) -> bool {
+        self.nanos % 1_000_000 == 0
+    }
+
     /// Parses the Kubernetes quantity grammar:
     /// `[+-] digits [. digits] [Ki|Mi|Gi|Ti|Pi|Ei | n|u|m|k|M|G|T|P|E | (e|E)[+-]digits]`.
     pub fn parse(raw: &str) -> Result<Quantity, QuantityError> {

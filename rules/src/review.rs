@@ -32,6 +32,9 @@ pub struct RuleSettings {
     /// release does not know are findings, and renaming advice only points at keys it
     /// reads. `None`: advice says from which release a key works.
     pub operator_version: Option<crate::options::OperatorVersion>,
+    /// Whether the `operator.*` rules (the operator's `DefaultValidator`) run; off
+    /// when the operator's own webhook already judges these.
+    pub operator_rules: bool,
 }
 
 impl Default for RuleSettings {
@@ -42,6 +45,7 @@ impl Default for RuleSettings {
             vpa_min_memory: Quantity::from_units(256 << 20),
             vpa_max_memory: Quantity::from_units(2 << 30),
             operator_version: None,
+            operator_rules: true,
         }
     }
 }

@@ -66,6 +66,7 @@ pub fn check(input: &ReviewInput<'_>) -> Vec<Finding> {
         ));
         return out;
     }
+    crate::vpa_spec::check(vpa, &mut out);
     bounds_order(vpa, &mut out);
     evicting_mode(vpa, &mut out);
     if let Some(fd) = &ft.deployment {
@@ -211,10 +212,17 @@ fn bounds_order(vpa: &Value, out: &mut Vec<Finding>) {
     }
 }
 
+/// VPA's handler sets `updatePolicy: {updateMode: Recreate}` only when
+/// `updatePolicy` is absent; an `updatePolicy` without `updateMode` is refused
+/// (`vpa.spec`), not defaulted, so it gets no warning here.
 fn evicting_mode(vpa: &Value, out: &mut Vec<Finding>) {
+    let policy = vpa.pointer("/spec/updatePolicy").filter(|p| !p.is_null());
+    if policy.is_some_and(|p| p.get("updateMode").is_none_or(Value::is_null)) {
+        return;
+    }
     let mode = ownership::vpa_update_mode(vpa);
     if matches!(mode, "Auto" | "Recreate") {
-        let explicit = vpa.pointer("/spec/updatePolicy/updateMode").is_some();
+        let explicit = policy.is_some();
         out.push(Finding::new(
             ids::EVICTING_MODE,
             Severity::Warn,

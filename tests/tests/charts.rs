@@ -504,6 +504,7 @@ jobs:
         memory: 4Gi
     flinkConfiguration:
       state.checkpoints.dir: file:///flink-data/checkpoints
+      state.savepoints.dir: file:///flink-data/savepoints
       jobmanager.scheduler: null
   - name: payments
     mode: standalone
@@ -511,6 +512,11 @@ jobs:
       jarURI: local:///opt/flink/usrlib/payments.jar
       parallelism: 2
       upgradeMode: savepoint
+    # The operator refuses savepoint upgrades without both directories
+    # (DefaultValidator.validateJobSpec).
+    flinkConfiguration:
+      state.checkpoints.dir: file:///flink-data/checkpoints
+      state.savepoints.dir: file:///flink-data/savepoints
   - name: sandbox
     taskManager:
       replicas: 2
@@ -1405,6 +1411,7 @@ fn webhook_deployment_is_hardened_and_probed() {
     assert_eq!(flag(&args, "--log-format"), Some("json"));
     assert_eq!(flag(&args, "--reconcile-interval"), Some("60s"));
     assert_eq!(flag(&args, "--admin-listen"), Some("0.0.0.0:9090"));
+    assert_eq!(flag(&args, "--operator-rules"), Some("on"));
 
     let pdb = named(&docs, "PodDisruptionBudget", WEBHOOK_SERVICE);
     assert_eq!(pdb["spec"]["minAvailable"], 1);
@@ -1469,11 +1476,12 @@ fn webhook_values_reach_the_flags_probes_and_configurations() {
             "--set",
             "vpa.minMemory=512Mi,vpa.maxMemory=8Gi,logFormat=text,excludedNamespaces={flink-operator}",
             "--set",
-            "serviceMonitor.enabled=true",
+            "serviceMonitor.enabled=true,operatorRules=false",
         ],
     );
     let args = args(&docs);
     assert_eq!(flag(&args, "--enforcement"), Some("warn"));
+    assert_eq!(flag(&args, "--operator-rules"), Some("off"));
     assert_eq!(flag(&args, "--admin-listen"), Some("0.0.0.0:9090"));
     assert_eq!(flag(&args, "--vpa-min-memory"), Some("512Mi"));
     assert_eq!(flag(&args, "--vpa-max-memory"), Some("8Gi"));

@@ -271,6 +271,43 @@ fn warn_enforcement_reports_denials_as_warnings_and_exits_zero() {
     );
 }
 
+/// Issue 11's three objects the operator refuses outside the autoscaler: an
+/// unsupported Flink version, no service account, and a JobManager resource left
+/// empty by mis-indentation. `--operator-rules off` leaves them to the operator.
+#[test]
+fn what_the_operator_refuses_is_denied_unless_operator_rules_are_off() {
+    let dir = scratch("operator-rules");
+    let text = flink_deployment("old", "")
+        .replace("flinkVersion: v1_20", "flinkVersion: v1_13")
+        .replace("  serviceAccount: flink\n", "")
+        .replace(
+            "  jobManager:\n    resource: {memory: 2048m, cpu: 1}\n",
+            "  jobManager:\n    resource:\n  memory: 2048m\n",
+        );
+    let file = write(&dir, "old.yaml", &text);
+    let run = check(&["-f", &file, "-o", "json"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    let mut rules: Vec<String> = run.json()[0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "deny")
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+        .collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        [
+            "operator.flink-version",
+            "operator.resources",
+            "operator.service-account"
+        ],
+        "{run:#?}"
+    );
+    let off = check(&["-f", &file, "--operator-rules", "off"]);
+    assert_eq!(off.code, 0, "{off:#?}");
+}
+
 #[test]
 fn reads_standard_input() {
     let run = kubectl_flink(&["check", "-f", "-", "-o", "json"], Some(&broken()));
@@ -438,7 +475,7 @@ fn every_object_of_every_file_and_document_is_reported() {
             "apiVersion": "flink.apache.org/v1beta1",
             "kind": "FlinkSessionJob",
             "metadata": {"name": "c", "namespace": "jobs"},
-            "spec": {"deploymentName": "a", "job": {"jarURI": "local:///job.jar", "parallelism": 1}}
+            "spec": {"deploymentName": "a", "job": {"jarURI": "https://repo.example.com/job.jar", "parallelism": 1}}
         }]
     })).expect("json"));
 

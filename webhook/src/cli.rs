@@ -196,6 +196,17 @@ pub struct Cli {
         value_parser = parse_quantity
     )]
     pub vpa_max_memory: Quantity,
+
+    /// `on` also applies what the Flink operator's own validator (`DefaultValidator`)
+    /// refuses outside the autoscaler (rules `operator.*`); `off` when the operator's
+    /// webhook already runs in the cluster.
+    #[arg(
+        long,
+        env = "FLINK_GUARD_OPERATOR_RULES",
+        value_enum,
+        default_value_t = Switch::On
+    )]
+    pub operator_rules: Switch,
 }
 
 #[derive(Debug, Subcommand)]
@@ -364,6 +375,12 @@ pub enum EnforcementArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
@@ -465,6 +482,7 @@ impl Cli {
             vpa_min_memory: self.vpa_min_memory,
             vpa_max_memory: self.vpa_max_memory,
             operator_version: self.operator_version,
+            operator_rules: self.operator_rules == Switch::On,
         }
     }
 
@@ -534,6 +552,13 @@ mod tests {
     }
 
     #[test]
+    fn operator_rules_can_be_switched_off() {
+        let (cli, _) = parse_with_source(&["--dev", "--operator-rules", "off"]).unwrap();
+        assert!(!cli.rule_settings().operator_rules);
+        assert!(parse_with_source(&["--dev", "--operator-rules", "no"]).is_err());
+    }
+
+    #[test]
     fn flags_are_consistent() {
         Cli::command().debug_assert();
     }
@@ -562,6 +587,10 @@ mod tests {
         let settings = cli.rule_settings();
         assert_eq!(settings.enforcement, Enforcement::Deny);
         assert_eq!(settings.reconcile_interval, Duration::from_secs(60));
+        assert!(
+            settings.operator_rules,
+            "operator.* rules are on by default"
+        );
         assert_eq!(cli.cert_reload_interval(), Duration::from_secs(10));
         assert_eq!(cli.connection_limits(), ConnectionLimits::default());
         assert_eq!(cli.log_format, LogFormat::Text);

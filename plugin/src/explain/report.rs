@@ -582,7 +582,13 @@ fn judge_rules(
                 .is_some_and(|t| t.fd_name == name)
         })
         .collect();
-    let settings = RuleSettings::default();
+    // Objects in the cluster were already accepted by the operator (with its own
+    // default configuration, which may set what operator.* asks for): its
+    // validator's rules would only repeat a verdict that has been given.
+    let settings = RuleSettings {
+        operator_rules: false,
+        ..RuleSettings::default()
+    };
     let mut findings = Vec::new();
     let mut blocking = Vec::new();
     for obj in std::iter::once(fd).chain(aimed) {

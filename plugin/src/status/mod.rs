@@ -84,7 +84,13 @@ async fn run_async(
                 .unwrap_or_else(|| connection.default_namespace.clone()),
         )
     };
-    let settings = RuleSettings::default();
+    // Objects in the cluster were already accepted by the operator (with its own
+    // default configuration, which may set what operator.* asks for): its
+    // validator's rules would only repeat a verdict that has been given.
+    let settings = RuleSettings {
+        operator_rules: false,
+        ..RuleSettings::default()
+    };
     let mut frames: u64 = 0;
     let mut warned: Vec<String> = Vec::new();
     // Only --watch catches Ctrl-C (to end quietly, exit 0); a single listing keeps

@@ -209,3 +209,36 @@ proptest! {
         prop_assert!(m.patch.0.len() <= 3);
     }
 }
+
+#[test]
+fn a_vpa_the_vpa_refuses_is_not_patched() {
+    // The user's policy lacks containerName (VPA: "Required value"); a patch adding
+    // flink-main-container's policy would not fix it and must not hide it: the object
+    // stays as written and vpa.spec denies it.
+    let v = vpa(
+        "FlinkDeployment",
+        "orders",
+        json!({"resourcePolicy": {"containerPolicies": [{"mode": "Auto"}]}}),
+    );
+    assert!(mutation(&v, None).is_empty());
+    let mut lower = vpa("FlinkDeployment", "orders", json!({}));
+    lower["spec"]["updatePolicy"]["updateMode"] = json!("initial");
+    assert!(mutation(&lower, None).is_empty());
+    let mut fine = lower.clone();
+    fine["spec"]["updatePolicy"]["updateMode"] = json!("Initial");
+    assert!(!mutation(&fine, None).is_empty());
+}
+
+proptest! {
+    /// Whatever the user's memory bounds, the patch never turns a VPA that the VPA
+    /// accepts into one it refuses (validateVPASpec on the patched object).
+    #[test]
+    fn the_patch_never_makes_a_valid_vpa_invalid(min in 1u64..64, max in 1u64..64, unit in prop::sample::select(vec!["Mi", "Gi", "M"])) {
+        let v = vpa("FlinkDeployment", "orders", json!({"resourcePolicy": {"containerPolicies": [
+            {"containerName": "flink-main-container", "minAllowed": {"memory": format!("{min}{unit}")}},
+            {"containerName": "other", "maxAllowed": {"memory": format!("{max}{unit}")}}]}}));
+        prop_assume!(!crate::vpa_spec::is_invalid(&v));
+        let out = applied(&v, &mutation(&v, Some(&ObjectSet::new(vec![autoscaled("orders")], "flink"))));
+        prop_assert!(!crate::vpa_spec::is_invalid(&out), "{out}");
+    }
+}

@@ -211,6 +211,36 @@ fn evicting_update_modes_warn() {
         .find(|f| f.rule == ids::EVICTING_MODE)
         .expect("default mode evicts");
     assert_eq!(hit.value.as_deref(), Some("Recreate (default)"));
+    // VPA's handler defaults only an absent updatePolicy; one without updateMode is
+    // refused (validateVPASpecUpdatePolicy), so it is a vpa.spec denial, not a
+    // Recreate warning.
+    v["spec"]["updatePolicy"] = json!({});
+    let fs = judge(&v, &[autoscaled("orders")]);
+    assert!(!fs.iter().any(|f| f.rule == ids::EVICTING_MODE), "{fs:?}");
+    assert!(
+        fs.iter()
+            .any(|f| f.rule == crate::vpa_spec::RULE && f.severity == Severity::Deny),
+        "{fs:?}"
+    );
+}
+
+#[test]
+fn vpa_spec_errors_of_a_guarded_vpa_are_denied_in_vpa_words() {
+    let mut v = vpa("FlinkDeployment", "orders", memory_policy("2048m", "4Gi"));
+    v["spec"]["updatePolicy"]["updateMode"] = json!("initial");
+    let fs = judge(&v, &[autoscaled("orders")]);
+    let spec: Vec<_> = fs
+        .iter()
+        .filter(|f| f.rule == crate::vpa_spec::RULE)
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(
+        spec,
+        [
+            "spec.resourcePolicy.containerPolicies[0].minAllowed[memory]",
+            "spec.updatePolicy.updateMode"
+        ]
+    );
 }
 
 #[test]
