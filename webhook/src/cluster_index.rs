@@ -168,17 +168,28 @@ const KEPT_METADATA: [&str; 5] = [
     "deletionTimestamp",
 ];
 
-/// Pod templates under `spec` that no rule reads and that are most of a
-/// FlinkDeployment's size.
-const DROPPED_SPEC_PATHS: [&[&str]; 3] = [
-    &["podTemplate"],
-    &["jobManager", "podTemplate"],
-    &["taskManager", "podTemplate"],
+/// The `spec` fields a rule reads of another object: a FlinkDeployment's
+/// configuration, version, mode, job and TaskManager resources; a VPA's target,
+/// update policy and resource policy; an HPA's target. Everything else (pod
+/// templates, the JobManager, images, ingress, logging) is dropped.
+const KEPT_SPEC: [&str; 9] = [
+    "flinkConfiguration",
+    "flinkVersion",
+    "mode",
+    "job",
+    "taskManager",
+    "targetRef",
+    "updatePolicy",
+    "resourcePolicy",
+    "scaleTargetRef",
 ];
 
+/// Of `spec.taskManager`, only the resources are read (process memory).
+const KEPT_TASKMANAGER: [&str; 2] = ["resource", "resources"];
+
 /// The form an object is cached in: `apiVersion`, `kind`, the metadata of
-/// [`KEPT_METADATA`] and `spec` without pod templates. `status` is dropped: no rule
-/// reads another object's status.
+/// [`KEPT_METADATA`] and the `spec` fields of [`KEPT_SPEC`]. `status` is dropped: no
+/// rule reads another object's status.
 pub fn cache_form(object: Value) -> Value {
     let Value::Object(mut map) = object else {
         return object;
@@ -196,29 +207,27 @@ pub fn cache_form(object: Value) -> Value {
             .collect();
         out.insert("metadata".into(), Value::Object(kept));
     }
-    if let Some(mut spec) = map.remove("spec") {
-        for path in DROPPED_SPEC_PATHS {
-            remove_path(&mut spec, path);
+    match map.remove("spec") {
+        Some(Value::Object(mut spec)) => {
+            let mut kept = keep(&mut spec, &KEPT_SPEC);
+            if let Some(Value::Object(tm)) = kept.get_mut("taskManager") {
+                *tm = keep(tm, &KEPT_TASKMANAGER);
+            }
+            out.insert("spec".into(), Value::Object(kept));
         }
-        out.insert("spec".into(), spec);
+        Some(other) => {
+            out.insert("spec".into(), other);
+        }
+        None => {}
     }
     Value::Object(out)
 }
 
-fn remove_path(value: &mut Value, path: &[&str]) {
-    match path {
-        [] => {}
-        [last] => {
-            if let Value::Object(m) = value {
-                m.remove(*last);
-            }
-        }
-        [first, rest @ ..] => {
-            if let Some(child) = value.get_mut(*first) {
-                remove_path(child, rest);
-            }
-        }
-    }
+/// The members of `map` named in `keys`, moved out.
+fn keep(map: &mut Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|k| map.remove(*k).map(|v| ((*k).to_string(), v)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -371,6 +380,7 @@ mod tests {
                      "podTemplate": {"spec": {"containers": []}},
                      "taskManager": {"resource": {"memory": "2048m"}, "podTemplate": {"x": 1}},
                      "jobManager": {"podTemplate": {"x": 1}, "replicas": 1},
+                     "image": "flink:1.20", "logConfiguration": {"log4j.properties": "..."},
                      "job": {"upgradeMode": "savepoint"}},
             "status": {"reconciliationStatus": {"lastReconciledSpec": "{...huge...}"}}
         });
@@ -383,9 +393,21 @@ mod tests {
                 "spec": {"mode": "standalone", "flinkVersion": "v1_20",
                          "flinkConfiguration": {"job.autoscaler.enabled": "true"},
                          "taskManager": {"resource": {"memory": "2048m"}},
-                         "jobManager": {"replicas": 1},
                          "job": {"upgradeMode": "savepoint"}}
             })
+        );
+        let vpa = json!({"kind": "VerticalPodAutoscaler", "metadata": {"name": "v"},
+            "spec": {"targetRef": {"kind": "Deployment", "name": "x"},
+                     "updatePolicy": {"updateMode": "Initial"},
+                     "resourcePolicy": {"containerPolicies": []},
+                     "recommenders": [{"name": "r"}]},
+            "status": {"recommendation": {}}});
+        assert_eq!(
+            cache_form(vpa),
+            json!({"kind": "VerticalPodAutoscaler", "metadata": {"name": "v"},
+                "spec": {"targetRef": {"kind": "Deployment", "name": "x"},
+                         "updatePolicy": {"updateMode": "Initial"},
+                         "resourcePolicy": {"containerPolicies": []}}})
         );
         // Anything that is not an object is kept as it is.
         assert_eq!(cache_form(json!(3)), json!(3));

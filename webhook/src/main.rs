@@ -132,7 +132,12 @@ async fn main() -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    let reload = reloader.map(|r| tokio::spawn(r.run(cli.cert_reload_interval())));
+    let reload = reloader.map(|r| {
+        let state = state.clone();
+        tokio::spawn(r.run(cli.cert_reload_interval(), move || {
+            state.metrics.cert_reload_failed()
+        }))
+    });
     running
         .run_until(
             shutdown,

@@ -6,6 +6,7 @@ use crate::admission::{self, Decision};
 use crate::cluster::ClusterView;
 use crate::error::{BadReviewReason, Error};
 use crate::metrics::{self, Metrics};
+use crate::review_object::ReviewObject;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -14,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use flink_autoscale_rules::{ClusterState, RuleSettings};
 use http_body_util::BodyExt;
-use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, Operation};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -296,7 +296,7 @@ async fn decide(
     endpoint: Endpoint,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(AdmissionRequest<DynamicObject>, Decision), Error> {
+) -> Result<(AdmissionRequest<ReviewObject>, Decision), Error> {
     if let Err(e) = check_content_type(headers) {
         drain(body).await;
         return Err(e);
@@ -330,6 +330,23 @@ async fn decide(
 /// rather than guessed at; a request without one is read as JSON, as curl users
 /// forget the header.
 fn check_content_type(headers: &HeaderMap) -> Result<(), Error> {
+    // The API server never compresses a review; a compressed body is not JSON to us
+    // and gets the status that says so (415), not a parse error (400).
+    if let Some(encoding) = headers.get(header::CONTENT_ENCODING) {
+        let identity = encoding
+            .to_str()
+            .is_ok_and(|e| e.trim().eq_ignore_ascii_case("identity"));
+        if !identity {
+            return Err(Error::bad_review(
+                BadReviewReason::UnsupportedMediaType,
+                format!(
+                    "content-encoding: {:?} is not supported; send the AdmissionReview \
+                     uncompressed",
+                    String::from_utf8_lossy(encoding.as_bytes())
+                ),
+            ));
+        }
+    }
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(());
     };
