@@ -440,7 +440,15 @@ async fn online(
     );
     println!(
         "{:>6} {:>8} {:>9} {:>12} {:>9} {:>8} {:>8} {:>7} {:>10}",
-        "N", "cached", "ready ms", "RSS at ready", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS"
+        "N",
+        "cached",
+        "ready ms",
+        "RSS at ready",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "peak RSS"
     );
     let mut rows = Vec::new();
     for &n in &args.cluster {

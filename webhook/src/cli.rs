@@ -152,6 +152,17 @@ pub struct Cli {
     )]
     pub header_read_timeout: Option<Duration>,
 
+    /// How long the cluster view's list/watch may fail before the view counts as
+    /// stale: /readyz then fails and reviews are judged without it (saying so).
+    /// Flink duration syntax [default: 60s].
+    #[arg(
+        long,
+        env = "FLINK_GUARD_CACHE_STALE_AFTER",
+        value_name = "DURATION",
+        value_parser = parse_positive_flink_duration
+    )]
+    pub cache_stale_after: Option<Duration>,
+
     /// After SIGTERM, keep serving this long (reporting not ready) before closing
     /// the listeners and draining: endpoints and kube-proxy take a few seconds to
     /// stop sending new connections to a terminating pod. Flink duration syntax
@@ -458,6 +469,12 @@ impl Cli {
     pub fn cert_reload_interval(&self) -> Duration {
         self.cert_reload_interval
             .unwrap_or(DEFAULT_CERT_RELOAD_INTERVAL)
+    }
+
+    /// How long a failing watch is tolerated before the cluster view counts as stale.
+    pub fn cache_stale_after(&self) -> Duration {
+        self.cache_stale_after
+            .unwrap_or(crate::cluster::STALE_AFTER)
     }
 
     /// How long to keep serving after SIGTERM before draining.

@@ -25,9 +25,9 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
-/// How long a watch may fail before the cached view counts as stale: readiness turns
-/// false and responses say the cluster rules were skipped. Short outages (an API
-/// server restart) pass unnoticed; a longer one does not go unsaid.
+/// How long a watch may fail, by default, before the cached view counts as stale:
+/// readiness turns false and responses say the cluster rules were skipped. Short
+/// outages (an API server restart) pass unnoticed; a longer one does not go unsaid.
 pub const STALE_AFTER: Duration = Duration::from_secs(60);
 /// How often a kind the API server does not serve is looked for again (a CRD
 /// installed after the webhook started is picked up without a restart).
@@ -181,6 +181,8 @@ pub struct ClusterView {
     flink_deployments: KindCache,
     vpas: KindCache,
     hpas: KindCache,
+    /// How long a failing watch is tolerated before the view counts as stale.
+    stale_after: Duration,
 }
 
 impl Default for ClusterView {
@@ -190,6 +192,7 @@ impl Default for ClusterView {
             flink_deployments: fd,
             vpas: vpa,
             hpas: hpa,
+            stale_after: STALE_AFTER,
         }
     }
 }
@@ -227,7 +230,7 @@ impl ClusterView {
     pub fn problems(&self) -> Vec<String> {
         self.caches()
             .iter()
-            .filter_map(|c| c.problem(STALE_AFTER))
+            .filter_map(|c| c.problem(self.stale_after))
             .collect()
     }
 
@@ -295,8 +298,11 @@ impl Reflectors {
 
 /// Starts one task per kind: discovery, then list + watch, each retried for as long
 /// as it takes. Returns at once; [`Reflectors::synced`] says when the lists are in.
-pub fn start(client: Client) -> Reflectors {
-    let view = Arc::new(ClusterView::default());
+pub fn start(client: Client, stale_after: Duration) -> Reflectors {
+    let view = Arc::new(ClusterView {
+        stale_after,
+        ..ClusterView::default()
+    });
     let tasks = (0..3)
         .map(|i| {
             let view = view.clone();

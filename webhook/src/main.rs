@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
             "cannot connect to the cluster (in-cluster service account, or KUBECONFIG / \
              ~/.kube/config); run with --offline to serve without the cluster-aware rules",
         )?;
-        Some(cluster::start(client))
+        Some(cluster::start(client, cli.cache_stale_after()))
     };
     let state = Arc::new(AppState {
         rules: cli.rule_settings(),
