@@ -126,7 +126,14 @@ impl KindCache {
     }
 
     fn listed(&self, objects: Vec<Value>) {
-        self.write().replace_all(objects);
+        let mut index = self.read().empty_like();
+        index.replace_all(objects);
+        self.swap_in(index);
+    }
+
+    /// Replaces the index with a freshly listed one.
+    fn swap_in(&self, index: KindIndex) {
+        *self.write() = index;
         self.not_served.store(false, Ordering::Relaxed);
         self.listed_at.store(now_ms(), Ordering::Relaxed);
         self.lists.fetch_add(1, Ordering::Relaxed);
@@ -389,16 +396,20 @@ async fn follow(client: Client, cache: &KindCache) {
 /// and never leaves the cache on a version the server forgot.
 async fn watch(api: Api<DynamicObject>, cache: &KindCache, backoff: &mut Backoff) {
     let mut stream = std::pin::pin!(watcher::watcher(api, watcher::Config::default()));
-    let mut listing: Option<Vec<Value>> = None;
+    // A list is built into a new index as it arrives (each object compacted at
+    // once, so a list of thousands never exists as trees) and swapped in when done.
+    let mut listing: Option<KindIndex> = None;
     while let Some(event) = stream.next().await {
         match event {
-            Ok(Event::Init) => listing = Some(Vec::new()),
-            Ok(Event::InitApply(o)) => listing.get_or_insert_default().push(cached(o)),
+            Ok(Event::Init) => listing = Some(cache.read().empty_like()),
+            Ok(Event::InitApply(o)) => listing
+                .get_or_insert_with(|| cache.read().empty_like())
+                .upsert(cached(o)),
             Ok(Event::InitDone) => {
-                let objects = listing.take().unwrap_or_default();
-                let count = objects.len();
+                let index = listing.take().unwrap_or_else(|| cache.read().empty_like());
+                let count = index.len();
                 let first = !cache.synced.load(Ordering::SeqCst);
-                cache.listed(objects);
+                cache.swap_in(index);
                 backoff.reset();
                 if first {
                     tracing::info!(kind = cache.kind, objects = count, "cache listed");
