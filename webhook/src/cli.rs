@@ -152,6 +152,16 @@ pub struct Cli {
     )]
     pub header_read_timeout: Option<Duration>,
 
+    /// A connection with no request in flight for this long is closed (idle HTTP/2
+    /// connections, clients trickling headers). Flink duration syntax [default: 60s].
+    #[arg(
+        long,
+        env = "FLINK_GUARD_IDLE_TIMEOUT",
+        value_name = "DURATION",
+        value_parser = parse_positive_flink_duration
+    )]
+    pub idle_timeout: Option<Duration>,
+
     /// How long the cluster view's list/watch may fail before the view counts as
     /// stale: /readyz then fails and reviews are judged without it (saying so).
     /// Flink duration syntax [default: 60s].
@@ -488,6 +498,7 @@ impl Cli {
             header_read_timeout: self
                 .header_read_timeout
                 .unwrap_or(server::DEFAULT_HEADER_READ_TIMEOUT),
+            idle_timeout: self.idle_timeout.unwrap_or(server::DEFAULT_IDLE_TIMEOUT),
         }
     }
 }
@@ -872,6 +883,8 @@ mod tests {
             "8",
             "--header-read-timeout",
             "500 ms",
+            "--idle-timeout",
+            "2s",
         ])
         .unwrap();
         assert_eq!(
@@ -879,8 +892,10 @@ mod tests {
             ConnectionLimits {
                 max_connections: 8,
                 header_read_timeout: Duration::from_millis(500),
+                idle_timeout: Duration::from_secs(2),
             }
         );
+        assert!(parse(&["--dev", "--idle-timeout", "0s"]).is_err());
         assert!(parse(&["--dev", "--max-connections", "0"]).is_err());
         assert!(parse(&["--dev", "--header-read-timeout", "0 s"]).is_err());
     }

@@ -15,6 +15,7 @@ pub mod certs;
 pub mod cli;
 pub mod cluster;
 pub mod cluster_index;
+pub mod connections;
 pub mod dev_certificate;
 pub mod error;
 pub mod metrics;
