@@ -97,14 +97,19 @@ pub fn decode_checked(body: &[u8]) -> Result<AdmissionRequest<ReviewObject>, Err
     // Pruned as the fast path prunes: what no rule reads is skipped (at any depth)
     // and what is built is bounded, so a body that fails the fast path cannot cost
     // more memory here.
-    let value: Value = review_object::parse_pruned(body, review_object::SKIPPED_IN_REVIEW)
-        .map_err(|e| {
-            if e.to_string().contains(review_object::TOO_MANY_VALUES) {
-                bad(TooLarge, format!("request body {e}"))
-            } else {
-                bad(NotJson, format!("request body is not valid JSON: {e}"))
-            }
-        })?;
+    let value: Value = review_object::parse_pruned(
+        body,
+        review_object::SKIPPED_IN_REVIEW,
+        // Two objects and the envelope around them.
+        2 * review_object::MAX_VALUES + 10_000,
+    )
+    .map_err(|e| {
+        if e.to_string().contains(review_object::TOO_MANY_VALUES) {
+            bad(TooLarge, format!("request body {e}"))
+        } else {
+            bad(NotJson, format!("request body is not valid JSON: {e}"))
+        }
+    })?;
     let Value::Object(envelope) = &value else {
         return Err(bad(
             NotAnObject,
@@ -197,7 +202,9 @@ pub fn decode_checked(body: &[u8]) -> Result<AdmissionRequest<ReviewObject>, Err
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            if path == "." {
+            if inner.to_string().contains(review_object::TOO_MANY_VALUES) {
+                bad(TooLarge, format!("{path}: {inner}"))
+            } else if path == "." {
                 bad(InvalidField, inner.to_string())
             } else {
                 bad(InvalidField, format!("{path}: {inner}"))

@@ -52,6 +52,7 @@ pub const SKIPPED_IN_REVIEW: &[&[&str]] = &[
     &["request", "oldObject", "spec", "podTemplate"],
     &["request", "oldObject", "spec", "jobManager", "podTemplate"],
     &["request", "oldObject", "spec", "taskManager", "podTemplate"],
+    &["request", "options"],
 ];
 
 /// An object of an AdmissionRequest: the rules' JSON tree and the metadata the
@@ -170,9 +171,13 @@ impl Resource for ReviewObject {
 }
 
 /// Parses `bytes` into a tree without the `skipped` paths (from the root), building
-/// at most [`MAX_VALUES`] values.
-pub fn parse_pruned(bytes: &[u8], skipped: &[&[&str]]) -> Result<Value, serde_json::Error> {
-    let budget = Cell::new(MAX_VALUES);
+/// at most `max_values` values.
+pub fn parse_pruned(
+    bytes: &[u8],
+    skipped: &[&[&str]],
+    max_values: usize,
+) -> Result<Value, serde_json::Error> {
+    let budget = Cell::new(max_values);
     let mut d = serde_json::Deserializer::from_slice(bytes);
     let value = Pruned::root(skipped, &budget).deserialize(&mut d)?;
     d.end()?;
@@ -211,8 +216,8 @@ impl<'a> Pruned<'a> {
                 Ok(())
             }
             None => Err(E::custom(format!(
-                "{TOO_MANY_VALUES} (more than {MAX_VALUES} outside status, managedFields, \
-                 annotations and pod templates)"
+                "{TOO_MANY_VALUES} (more than {MAX_VALUES} per object outside status, \
+                 managedFields, annotations and pod templates)"
             ))),
         }
     }
@@ -387,14 +392,15 @@ mod tests {
         let body = json!({"request": {"uid": "u", "object": {"status": 1, "spec": {"a": 1}},
                                       "oldObject": {"metadata": {"annotations": {"x": "y"}}},
                                       "userInfo": {"status": "kept"}}});
-        let parsed = parse_pruned(body.to_string().as_bytes(), SKIPPED_IN_REVIEW).unwrap();
+        let parsed =
+            parse_pruned(body.to_string().as_bytes(), SKIPPED_IN_REVIEW, MAX_VALUES).unwrap();
         assert_eq!(
             parsed,
             json!({"request": {"uid": "u", "object": {"spec": {"a": 1}},
                                "oldObject": {"metadata": {}}, "userInfo": {"status": "kept"}}})
         );
         assert!(
-            parse_pruned(b"{} x", SKIPPED_IN_REVIEW).is_err(),
+            parse_pruned(b"{} x", SKIPPED_IN_REVIEW, MAX_VALUES).is_err(),
             "trailing bytes"
         );
     }

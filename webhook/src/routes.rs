@@ -31,6 +31,19 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 /// and the client may then never see the answer.
 const MAX_DRAIN_BYTES: usize = 16 * 1024 * 1024;
 const MAX_DRAIN_TIME: Duration = Duration::from_secs(2);
+/// Bodies larger than this (real reviews are a few KiB) are decoded at most
+/// [`LARGE_DECODES`] at a time.
+pub const LARGE_BODY_BYTES: usize = 256 * 1024;
+/// Concurrent decodes of large bodies: each may build trees of up to some 70 MiB
+/// from 3 MiB of the fields kube's envelope types keep, so two stay well under the
+/// chart's 256 MiB memory limit.
+pub const LARGE_DECODES: usize = 2;
+
+fn large_decodes() -> &'static tokio::sync::Semaphore {
+    static LARGE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    LARGE.get_or_init(|| tokio::sync::Semaphore::new(LARGE_DECODES))
+}
+
 /// The API server waits 10 s by default for a webhook; answering later is useless.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -302,6 +315,13 @@ async fn decide(
         return Err(e);
     }
     let bytes = read_body(headers, body, MAX_BODY_BYTES).await?;
+    // Large bodies are decoded a few at a time: what decoding one may cost is
+    // bounded (see `review_object`), what many at once cost is bounded here.
+    let _large = if bytes.len() > LARGE_BODY_BYTES {
+        Some(large_decodes().acquire().await)
+    } else {
+        None
+    };
     let request = admission::decode(&bytes)?;
     let span = tracing::Span::current();
     span.record("uid", request.uid.as_str());
