@@ -32,6 +32,8 @@ pub const STALE_AFTER: Duration = Duration::from_secs(60);
 /// How often a kind the API server does not serve is looked for again (a CRD
 /// installed after the webhook started is picked up without a restart).
 const NOT_SERVED_RECHECK: Duration = Duration::from_secs(60);
+/// Objects per list page.
+const LIST_PAGE_SIZE: u32 = 200;
 /// Retry delays after a failure: doubling from the first to the last.
 const RETRY_FIRST: Duration = Duration::from_millis(250);
 const RETRY_MAX: Duration = Duration::from_secs(15);
@@ -395,7 +397,11 @@ async fn follow(client: Client, cache: &KindCache) {
 /// One list + watch, until its first error. A relist after any error costs one list
 /// and never leaves the cache on a version the server forgot.
 async fn watch(api: Api<DynamicObject>, cache: &KindCache, backoff: &mut Backoff) {
-    let mut stream = std::pin::pin!(watcher::watcher(api, watcher::Config::default()));
+    // Pages of 200 (kube's default is 500): a page is decoded whole, with every
+    // field of every object, before the index keeps its compact part; smaller pages
+    // keep that transient memory (and what the allocator holds on to after it) low.
+    let config = watcher::Config::default().page_size(LIST_PAGE_SIZE);
+    let mut stream = std::pin::pin!(watcher::watcher(api, config));
     // A list is built into a new index as it arrives (each object compacted at
     // once, so a list of thousands never exists as trees) and swapped in when done.
     let mut listing: Option<KindIndex> = None;
