@@ -439,8 +439,16 @@ async fn online(
         cluster::NAMESPACE
     );
     println!(
-        "{:>6} {:>8} {:>9} {:>9} {:>8} {:>8} {:>7} {:>10}",
-        "N", "cached", "ready ms", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS"
+        "{:>6} {:>8} {:>9} {:>12} {:>9} {:>8} {:>8} {:>7} {:>10}",
+        "N",
+        "cached",
+        "ready ms",
+        "RSS at ready",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "peak RSS"
     );
     let mut rows = Vec::new();
     for &n in &args.cluster {
@@ -461,6 +469,7 @@ async fn online(
             &[("KUBECONFIG", apiserver.kubeconfig.as_path())],
         )?;
         let ready = webhook.wait_ready().await?;
+        let listed = webhook.memory()?;
         check_verdicts(&webhook, &mix, protocol).await?;
         let sampler = RssSampler::start(webhook.pid(), Duration::from_millis(10));
         let result = load::run(
@@ -474,10 +483,11 @@ async fn online(
         let _ = sampler.finish();
         let peak = webhook.memory()?.hwm;
         println!(
-            "{:>6} {:>8} {:>9} {:>9.0} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB",
+            "{:>6} {:>8} {:>9} {:>8.1} MiB {:>9.0} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB",
             n,
             cluster::cached_objects(n),
             ms(ready),
+            listed.rss as f64 / MIB,
             result.throughput(),
             result.quantile_ms(0.5),
             result.quantile_ms(0.99),

@@ -1,5 +1,5 @@
 //! The webhook's request path on arbitrary bytes: `admission::decode` (the
-//! envelope checks, then kube's typed AdmissionReview), `validate` and `mutate`
+//! envelope checks, then kube's typed AdmissionReview around the pruned object), `validate` and `mutate`
 //! offline and against a small cluster view, and `encode`. Malformed input must be
 //! refused with an error, never a panic; a patch must apply to the object it was
 //! made for, and applying it must leave nothing more to patch (idempotence). The
@@ -13,7 +13,7 @@
 
 use flink_autoscale_rules::{ClusterState, ObjectSet, ReviewInput, RuleSettings};
 use flink_autoscale_webhook::admission;
-use kube::core::DynamicObject;
+use flink_autoscale_webhook::review_object::ReviewObject;
 use kube::core::admission::AdmissionRequest;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -130,7 +130,7 @@ fuzz_target!(|data: &[u8]| {
 /// The patch the webhook sent applies to the object it was made for, and the
 /// patched object, reviewed again, needs no further patch.
 fn patch_is_sound(
-    request: &AdmissionRequest<DynamicObject>,
+    request: &AdmissionRequest<ReviewObject>,
     patch: &[u8],
     settings: &RuleSettings,
     cluster: Option<&dyn ClusterState>,
@@ -143,7 +143,7 @@ fn patch_is_sound(
     let mut value = serde_json::to_value(object).expect("the object serializes");
     json_patch::patch(&mut value, &patch)
         .unwrap_or_else(|e| panic!("the webhook's patch does not apply: {e}"));
-    let Ok(patched) = serde_json::from_value::<DynamicObject>(value) else {
+    let Ok(patched) = serde_json::from_value::<ReviewObject>(value) else {
         return;
     };
     let mut again = request.clone();

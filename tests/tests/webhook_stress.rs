@@ -453,53 +453,177 @@ async fn slow_loris_clients_neither_starve_others_nor_keep_their_slots() {
     );
 }
 
-/// At the limit, a new connection is not refused: it waits (in the listen backlog)
-/// until an open connection closes, then is served.
+/// At the limit a new connection is not refused nor left waiting behind idle ones:
+/// the connection idle the longest is closed for it. Only while every connection
+/// has a request in flight does it wait (in the listen backlog), until one of them
+/// has answered and gone idle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn at_the_connection_limit_new_connections_wait_for_a_free_slot() {
+async fn at_the_connection_limit_the_idlest_connection_makes_room() {
     let dir = tempfile::tempdir().unwrap();
-    // A long header timeout, so idle keep-alive connections keep their slots.
+    // Long header and idle timeouts: only the limit closes connections here.
     let (webhook, ca) = dev_webhook(
         dir.path(),
-        &["--max-connections", "2", "--header-read-timeout", "60s"],
+        &[
+            "--max-connections",
+            "2",
+            "--header-read-timeout",
+            "60s",
+            "--idle-timeout",
+            "60s",
+        ],
     )
     .await;
     let config = rustls_client(&ca);
     // The readiness probe's connection has been dropped; let the server see it close.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
+    // Two idle keep-alive connections hold both slots; a newcomer is served at once
+    // and the one idle the longest is closed for it.
     let mut first = tls_connect(webhook.port(), &config);
     healthz_on(&mut first);
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let mut second = tls_connect(webhook.port(), &config);
     healthz_on(&mut second);
-
+    tokio::time::sleep(Duration::from_millis(700)).await;
     let client = client_trusting(&[&ca]).build().unwrap();
-    let url = webhook.url("/validate");
-    let waiting = tokio::spawn(async move {
-        let sent = Instant::now();
-        post_review(&client, &url).await.map(|()| sent.elapsed())
-    });
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let sent = Instant::now();
+    post_review(&client, &webhook.url("/validate"))
+        .await
+        .expect("a newcomer is served at the limit");
     assert!(
-        !waiting.is_finished(),
-        "a third connection was served while two held both slots"
+        sent.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        sent.elapsed()
     );
     assert!(
         webhook.stderr().contains("connection limit reached"),
         "{}",
         webhook.stderr()
     );
-    // Both held connections still work.
-    healthz_on(&mut second);
+    assert!(is_closed(&mut first), "the idlest connection was kept");
+    drop(client);
 
-    drop(first);
-    let waited = tokio::time::timeout(Duration::from_secs(10), waiting)
+    // Both slots busy (a request in flight on each, its body still coming): the
+    // newcomer waits, and is served once one of them has answered and gone idle.
+    drop(second);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let body = review_body();
+    let head = format!(
+        "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut busy: Vec<TlsStream> = (0..2)
+        .map(|_| {
+            let mut tls = tls_connect(webhook.port(), &config);
+            tls.write_all(head.as_bytes()).unwrap();
+            tls.write_all(&body[..10]).unwrap();
+            tls.flush().unwrap();
+            tls
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = client_trusting(&[&ca]).build().unwrap();
+    let url = webhook.url("/validate");
+    let waiting = tokio::spawn(async move { post_review(&client, &url).await });
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a third connection was served while two requests were in flight"
+    );
+    let mut done = busy.remove(0);
+    done.write_all(&body[10..]).unwrap();
+    done.flush().unwrap();
+    let mut answer = [0u8; 12];
+    done.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 200");
+    tokio::time::timeout(Duration::from_secs(10), waiting)
         .await
-        .expect("served once a slot is free")
+        .expect("served once a connection went idle")
         .unwrap()
         .expect("the waiting review is answered");
-    assert!(waited >= Duration::from_millis(900), "{waited:?}");
-    healthz_on(&mut second);
+}
+
+/// Whether the server has closed the connection (a request on it gets no answer).
+fn is_closed(tls: &mut TlsStream) -> bool {
+    let _ = tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let _ = tls.flush();
+    let mut buf = [0u8; 64];
+    !matches!(tls.read(&mut buf), Ok(n) if n > 0)
+}
+
+/// Idle HTTP/2 connections (handshake, preface and settings, then nothing) at the
+/// limit: every newcomer is still served promptly, and idle ones are closed after
+/// the idle timeout. Bounded: a few seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_http2_connections_lock_no_client_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (webhook, ca) = dev_webhook(
+        dir.path(),
+        &["--max-connections", "16", "--idle-timeout", "3s"],
+    )
+    .await;
+    let mut h2 = rustls_client(&ca).as_ref().clone();
+    h2.alpn_protocols = vec![b"h2".to_vec()];
+    let h2 = Arc::new(h2);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every slot taken by an idle HTTP/2 connection.
+    let mut idle: Vec<TlsStream> = (0..16)
+        .map(|_| {
+            let mut tls = tls_connect(webhook.port(), &h2);
+            assert_eq!(tls.conn.alpn_protocol(), Some(b"h2".as_slice()));
+            tls.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
+            // An empty SETTINGS frame.
+            tls.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).unwrap();
+            tls.flush().unwrap();
+            tls
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Newcomers on fresh connections, one after another: each is served.
+    for i in 0..10 {
+        let client = client_trusting(&[&ca]).build().unwrap();
+        let sent = Instant::now();
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            post_review(&client, &webhook.url("/validate")),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("newcomer {i} timed out behind idle HTTP/2 connections"))
+        .unwrap_or_else(|e| panic!("newcomer {i}: {e}"));
+        assert!(
+            sent.elapsed() < Duration::from_secs(3),
+            "newcomer {i}: {:?}",
+            sent.elapsed()
+        );
+    }
+    // And the idle ones are closed after the idle timeout, shed or not.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for (i, tls) in idle.iter_mut().enumerate() {
+        tls.sock
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        let mut closed = false;
+        for _ in 0..20 {
+            match tls.read(&mut buf) {
+                Ok(0) => {
+                    closed = true;
+                    break;
+                }
+                Ok(_) => continue, // the server's SETTINGS and acks
+                Err(e) if is_timeout(&e) => break,
+                Err(_) => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        assert!(
+            closed,
+            "idle HTTP/2 connection {i} still open after the idle timeout"
+        );
+    }
 }
 
 /// A CA and a server certificate for localhost it signed, as PEM.

@@ -3,15 +3,17 @@
 //! names the field; [`validate`] and [`mutate`] decide, knowing nothing about HTTP.
 
 use crate::error::{BadReviewReason, Error};
+use crate::review_object::{self, ReviewObject};
 use flink_autoscale_rules::object::Kind;
 use flink_autoscale_rules::{
     ClusterState, Enforcement, Finding, ReviewInput, RuleSettings, review,
 };
+use kube::core::Status;
 use kube::core::admission::{
     AdmissionRequest, AdmissionResponse, AdmissionReview, META_API_VERSION_V1, META_KIND, Operation,
 };
-use kube::core::{DynamicObject, Status};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// The outcome of one admission request, with what the metrics and logs need.
 #[derive(Debug)]
@@ -23,7 +25,7 @@ pub struct Decision {
 }
 
 impl Decision {
-    fn untouched(request: &AdmissionRequest<DynamicObject>) -> Self {
+    fn untouched(request: &AdmissionRequest<ReviewObject>) -> Self {
         Decision {
             response: AdmissionResponse::from(request),
             findings: Vec::new(),
@@ -51,7 +53,7 @@ fn type_name(value: &Value) -> &'static str {
 /// Decodes an `admission.k8s.io/v1` AdmissionReview. The envelope is checked by hand
 /// first so the common mistakes get a plain message; the rest goes through kube's
 /// types, with the path of the offending field.
-pub fn decode(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, Error> {
+pub fn decode(body: &[u8]) -> Result<AdmissionRequest<ReviewObject>, Error> {
     match decode_well_formed(body) {
         Some(request) => Ok(request),
         None => decode_checked(body),
@@ -63,16 +65,16 @@ pub fn decode(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, Error> {
 /// refuse (it then says why); for what both accept they give the same request (the
 /// `admission_review` fuzz target checks that). The checked path builds a JSON tree
 /// first and tracks field paths, which costs about as much as the rules themselves.
-fn decode_well_formed(body: &[u8]) -> Option<AdmissionRequest<DynamicObject>> {
+fn decode_well_formed(body: &[u8]) -> Option<AdmissionRequest<ReviewObject>> {
     // serde_json skips the strings of fields kube's types ignore without checking
     // their UTF-8; the checked path refuses such bodies, so they go there (found by
     // the admission_review fuzz target).
     std::str::from_utf8(body).ok()?;
-    let review: AdmissionReview<DynamicObject> = serde_json::from_slice(body).ok()?;
+    let review: AdmissionReview<ReviewObject> = serde_json::from_slice(body).ok()?;
     if review.types.api_version != META_API_VERSION_V1 || review.types.kind != META_KIND {
         return None;
     }
-    let request: AdmissionRequest<DynamicObject> = review.try_into().ok()?;
+    let request: AdmissionRequest<ReviewObject> = review.try_into().ok()?;
     if matches!(request.operation, Operation::Create | Operation::Update)
         && request.object.is_none()
     {
@@ -84,7 +86,7 @@ fn decode_well_formed(body: &[u8]) -> Option<AdmissionRequest<DynamicObject>> {
 /// [`decode`] without the fast path: every check in turn, each failure with a
 /// message naming the field. Public for the fuzz target that compares the two.
 #[doc(hidden)]
-pub fn decode_checked(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, Error> {
+pub fn decode_checked(body: &[u8]) -> Result<AdmissionRequest<ReviewObject>, Error> {
     use BadReviewReason::*;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(bad(
@@ -92,8 +94,22 @@ pub fn decode_checked(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, Er
             "request body is empty; expected an AdmissionReview (admission.k8s.io/v1) as JSON",
         ));
     }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| bad(NotJson, format!("request body is not valid JSON: {e}")))?;
+    // Pruned as the fast path prunes: what no rule reads is skipped (at any depth)
+    // and what is built is bounded, so a body that fails the fast path cannot cost
+    // more memory here.
+    let value: Value = review_object::parse_pruned(
+        body,
+        review_object::SKIPPED_IN_REVIEW,
+        // Two objects and the envelope around them.
+        2 * review_object::MAX_VALUES + 10_000,
+    )
+    .map_err(|e| {
+        if e.to_string().contains(review_object::TOO_MANY_VALUES) {
+            bad(TooLarge, format!("request body {e}"))
+        } else {
+            bad(NotJson, format!("request body is not valid JSON: {e}"))
+        }
+    })?;
     let Value::Object(envelope) = &value else {
         return Err(bad(
             NotAnObject,
@@ -182,11 +198,13 @@ pub fn decode_checked(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, Er
             }
         }
     }
-    let review: AdmissionReview<DynamicObject> =
+    let review: AdmissionReview<ReviewObject> =
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            if path == "." {
+            if inner.to_string().contains(review_object::TOO_MANY_VALUES) {
+                bad(TooLarge, format!("{path}: {inner}"))
+            } else if path == "." {
                 bad(InvalidField, inner.to_string())
             } else {
                 bad(InvalidField, format!("{path}: {inner}"))
@@ -198,7 +216,7 @@ pub fn decode_checked(body: &[u8]) -> Result<AdmissionRequest<DynamicObject>, Er
 }
 
 /// The kind under review, from the request (the object may omit it).
-pub fn kind_of(request: &AdmissionRequest<DynamicObject>) -> Kind {
+pub fn kind_of(request: &AdmissionRequest<ReviewObject>) -> Kind {
     Kind::of(&request.kind.group, &request.kind.kind)
 }
 
@@ -213,7 +231,7 @@ pub fn kind_of(request: &AdmissionRequest<DynamicObject>) -> Kind {
 /// before a rule existed stay editable (labels, annotations, finalizers) and are told
 /// what to fix instead of being locked.
 pub fn validate(
-    request: &AdmissionRequest<DynamicObject>,
+    request: &AdmissionRequest<ReviewObject>,
     settings: &RuleSettings,
     cluster: Option<&dyn ClusterState>,
 ) -> Result<Decision, Error> {
@@ -273,7 +291,7 @@ pub fn validate(
 /// to `/validate`, so kubectl does not print each warning twice. Dry-run requests get
 /// the same answer: the patch is the whole effect.
 pub fn mutate(
-    request: &AdmissionRequest<DynamicObject>,
+    request: &AdmissionRequest<ReviewObject>,
     settings: &RuleSettings,
     cluster: Option<&dyn ClusterState>,
 ) -> Result<Decision, Error> {
@@ -345,32 +363,32 @@ pub fn explain_skipped(decision: &mut Decision, problems: &[String]) {
     }
 }
 
-/// The object as the rules read it: JSON, with `apiVersion`/`kind` filled from the
-/// request when a client left them out (the rules classify objects by them).
-fn object_value(
-    request: &AdmissionRequest<DynamicObject>,
-    object: &DynamicObject,
-) -> Result<Value, Error> {
-    let mut value = serde_json::to_value(object).map_err(|e| {
-        bad(
+/// The object as the rules read it: the decoded tree itself, or a copy with
+/// `apiVersion`/`kind` filled from the request when a client left them out (the
+/// rules classify objects by them; the API server always sends them).
+fn object_value<'o>(
+    request: &AdmissionRequest<ReviewObject>,
+    object: &'o ReviewObject,
+) -> Result<Cow<'o, Value>, Error> {
+    let Value::Object(map) = &object.value else {
+        return Err(bad(
             BadReviewReason::BadObject,
-            format!("request.object: cannot be read as JSON: {e}"),
-        )
-    })?;
-    if let Value::Object(map) = &mut value {
-        // Rules classify the object by its own apiVersion/kind; the API server always
-        // sends them, but fill them from the request if a client did not.
-        map.entry("apiVersion")
-            .or_insert_with(|| Value::String(request.kind.api_version()));
-        map.entry("kind")
-            .or_insert_with(|| Value::String(request.kind.kind.clone()));
+            "request.object: is not a JSON object",
+        ));
+    };
+    if map.contains_key("apiVersion") && map.contains_key("kind") {
+        return Ok(Cow::Borrowed(&object.value));
     }
-
-    Ok(value)
+    let mut map = map.clone();
+    map.entry("apiVersion")
+        .or_insert_with(|| Value::String(request.kind.api_version()));
+    map.entry("kind")
+        .or_insert_with(|| Value::String(request.kind.kind.clone()));
+    Ok(Cow::Owned(Value::Object(map)))
 }
 
 /// The namespace the object lives in: the request's, else the object's own.
-fn namespace_of(request: &AdmissionRequest<DynamicObject>, object: &DynamicObject) -> String {
+fn namespace_of(request: &AdmissionRequest<ReviewObject>, object: &ReviewObject) -> String {
     request
         .namespace
         .clone()
@@ -398,7 +416,7 @@ pub fn encode(response: AdmissionResponse) -> Value {
 
 /// The name for messages: the request's, else the object's, else its generateName
 /// prefix (a CREATE with generateName has no name yet).
-fn object_name(request: &AdmissionRequest<DynamicObject>) -> String {
+fn object_name(request: &AdmissionRequest<ReviewObject>) -> String {
     if !request.name.is_empty() {
         return request.name.clone();
     }
@@ -408,9 +426,11 @@ fn object_name(request: &AdmissionRequest<DynamicObject>) -> String {
         .unwrap_or_else(|| "<unnamed>".into())
 }
 
-fn spec_unchanged(request: &AdmissionRequest<DynamicObject>) -> bool {
+fn spec_unchanged(request: &AdmissionRequest<ReviewObject>) -> bool {
     match (&request.object, &request.old_object) {
-        (Some(new), Some(old)) => new.data.get("spec") == old.data.get("spec"),
+        // Compared as the rules read them (pod templates are not decoded): an
+        // update that changes only what no rule reads cannot change a finding.
+        (Some(new), Some(old)) => new.value.get("spec") == old.value.get("spec"),
         _ => false,
     }
 }
@@ -429,11 +449,11 @@ mod tests {
         serde_json::from_str(&text).unwrap()
     }
 
-    fn decode_value(v: &Value) -> Result<AdmissionRequest<DynamicObject>, Error> {
+    fn decode_value(v: &Value) -> Result<AdmissionRequest<ReviewObject>, Error> {
         decode(&serde_json::to_vec(v).unwrap())
     }
 
-    fn reason(result: Result<AdmissionRequest<DynamicObject>, Error>) -> (BadReviewReason, String) {
+    fn reason(result: Result<AdmissionRequest<ReviewObject>, Error>) -> (BadReviewReason, String) {
         match result {
             Err(Error::BadReview { reason, message }) => (reason, message),
             other => panic!("expected a bad review, got {other:?}"),

@@ -164,6 +164,27 @@ pub struct Cli {
     )]
     pub header_read_timeout: Option<Duration>,
 
+    /// A connection with no request in flight for this long is closed (idle HTTP/2
+    /// connections, clients trickling headers). Flink duration syntax [default: 60s].
+    #[arg(
+        long,
+        env = "FLINK_GUARD_IDLE_TIMEOUT",
+        value_name = "DURATION",
+        value_parser = parse_positive_flink_duration
+    )]
+    pub idle_timeout: Option<Duration>,
+
+    /// How long the cluster view's list/watch may fail before the view counts as
+    /// stale: /readyz then fails and reviews are judged without it (saying so).
+    /// Flink duration syntax [default: 60s].
+    #[arg(
+        long,
+        env = "FLINK_GUARD_CACHE_STALE_AFTER",
+        value_name = "DURATION",
+        value_parser = parse_positive_flink_duration
+    )]
+    pub cache_stale_after: Option<Duration>,
+
     /// After SIGTERM, keep serving this long (reporting not ready) before closing
     /// the listeners and draining: endpoints and kube-proxy take a few seconds to
     /// stop sending new connections to a terminating pod. Flink duration syntax
@@ -491,6 +512,12 @@ impl Cli {
             .unwrap_or(DEFAULT_CERT_RELOAD_INTERVAL)
     }
 
+    /// How long a failing watch is tolerated before the cluster view counts as stale.
+    pub fn cache_stale_after(&self) -> Duration {
+        self.cache_stale_after
+            .unwrap_or(crate::cluster::STALE_AFTER)
+    }
+
     /// How long to keep serving after SIGTERM before draining.
     pub fn shutdown_delay(&self) -> Duration {
         self.shutdown_delay.unwrap_or(Duration::ZERO)
@@ -502,6 +529,7 @@ impl Cli {
             header_read_timeout: self
                 .header_read_timeout
                 .unwrap_or(server::DEFAULT_HEADER_READ_TIMEOUT),
+            idle_timeout: self.idle_timeout.unwrap_or(server::DEFAULT_IDLE_TIMEOUT),
         }
     }
 }
@@ -919,6 +947,8 @@ mod tests {
             "8",
             "--header-read-timeout",
             "500 ms",
+            "--idle-timeout",
+            "2s",
         ])
         .unwrap();
         assert_eq!(
@@ -926,8 +956,10 @@ mod tests {
             ConnectionLimits {
                 max_connections: 8,
                 header_read_timeout: Duration::from_millis(500),
+                idle_timeout: Duration::from_secs(2),
             }
         );
+        assert!(parse(&["--dev", "--idle-timeout", "0s"]).is_err());
         assert!(parse(&["--dev", "--max-connections", "0"]).is_err());
         assert!(parse(&["--dev", "--header-read-timeout", "0 s"]).is_err());
     }

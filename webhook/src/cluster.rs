@@ -25,13 +25,15 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
-/// How long a watch may fail before the cached view counts as stale: readiness turns
-/// false and responses say the cluster rules were skipped. Short outages (an API
-/// server restart) pass unnoticed; a longer one does not go unsaid.
+/// How long a watch may fail, by default, before the cached view counts as stale:
+/// readiness turns false and responses say the cluster rules were skipped. Short
+/// outages (an API server restart) pass unnoticed; a longer one does not go unsaid.
 pub const STALE_AFTER: Duration = Duration::from_secs(60);
 /// How often a kind the API server does not serve is looked for again (a CRD
 /// installed after the webhook started is picked up without a restart).
 const NOT_SERVED_RECHECK: Duration = Duration::from_secs(60);
+/// Objects per list page.
+const LIST_PAGE_SIZE: u32 = 200;
 /// Retry delays after a failure: doubling from the first to the last.
 const RETRY_FIRST: Duration = Duration::from_millis(250);
 const RETRY_MAX: Duration = Duration::from_secs(15);
@@ -126,7 +128,14 @@ impl KindCache {
     }
 
     fn listed(&self, objects: Vec<Value>) {
-        self.write().replace_all(objects);
+        let mut index = self.read().empty_like();
+        index.replace_all(objects);
+        self.swap_in(index);
+    }
+
+    /// Replaces the index with a freshly listed one.
+    fn swap_in(&self, index: KindIndex) {
+        *self.write() = index;
         self.not_served.store(false, Ordering::Relaxed);
         self.listed_at.store(now_ms(), Ordering::Relaxed);
         self.lists.fetch_add(1, Ordering::Relaxed);
@@ -181,6 +190,8 @@ pub struct ClusterView {
     flink_deployments: KindCache,
     vpas: KindCache,
     hpas: KindCache,
+    /// How long a failing watch is tolerated before the view counts as stale.
+    stale_after: Duration,
 }
 
 impl Default for ClusterView {
@@ -190,6 +201,7 @@ impl Default for ClusterView {
             flink_deployments: fd,
             vpas: vpa,
             hpas: hpa,
+            stale_after: STALE_AFTER,
         }
     }
 }
@@ -227,7 +239,7 @@ impl ClusterView {
     pub fn problems(&self) -> Vec<String> {
         self.caches()
             .iter()
-            .filter_map(|c| c.problem(STALE_AFTER))
+            .filter_map(|c| c.problem(self.stale_after))
             .collect()
     }
 
@@ -295,8 +307,11 @@ impl Reflectors {
 
 /// Starts one task per kind: discovery, then list + watch, each retried for as long
 /// as it takes. Returns at once; [`Reflectors::synced`] says when the lists are in.
-pub fn start(client: Client) -> Reflectors {
-    let view = Arc::new(ClusterView::default());
+pub fn start(client: Client, stale_after: Duration) -> Reflectors {
+    let view = Arc::new(ClusterView {
+        stale_after,
+        ..ClusterView::default()
+    });
     let tasks = (0..3)
         .map(|i| {
             let view = view.clone();
@@ -382,17 +397,25 @@ async fn follow(client: Client, cache: &KindCache) {
 /// One list + watch, until its first error. A relist after any error costs one list
 /// and never leaves the cache on a version the server forgot.
 async fn watch(api: Api<DynamicObject>, cache: &KindCache, backoff: &mut Backoff) {
-    let mut stream = std::pin::pin!(watcher::watcher(api, watcher::Config::default()));
-    let mut listing: Option<Vec<Value>> = None;
+    // Pages of 200 (kube's default is 500): a page is decoded whole, with every
+    // field of every object, before the index keeps its compact part; smaller pages
+    // keep that transient memory (and what the allocator holds on to after it) low.
+    let config = watcher::Config::default().page_size(LIST_PAGE_SIZE);
+    let mut stream = std::pin::pin!(watcher::watcher(api, config));
+    // A list is built into a new index as it arrives (each object compacted at
+    // once, so a list of thousands never exists as trees) and swapped in when done.
+    let mut listing: Option<KindIndex> = None;
     while let Some(event) = stream.next().await {
         match event {
-            Ok(Event::Init) => listing = Some(Vec::new()),
-            Ok(Event::InitApply(o)) => listing.get_or_insert_default().push(cached(o)),
+            Ok(Event::Init) => listing = Some(cache.read().empty_like()),
+            Ok(Event::InitApply(o)) => listing
+                .get_or_insert_with(|| cache.read().empty_like())
+                .upsert(cached(o)),
             Ok(Event::InitDone) => {
-                let objects = listing.take().unwrap_or_default();
-                let count = objects.len();
+                let index = listing.take().unwrap_or_else(|| cache.read().empty_like());
+                let count = index.len();
                 let first = !cache.synced.load(Ordering::SeqCst);
-                cache.listed(objects);
+                cache.swap_in(index);
                 backoff.reset();
                 if first {
                     tracing::info!(kind = cache.kind, objects = count, "cache listed");

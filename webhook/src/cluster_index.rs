@@ -1,8 +1,12 @@
 //! The cached objects of one kind, indexed so that a review's cost does not grow with
 //! the cluster: FlinkDeployments by namespace/name, VPAs and HPAs also by the object
 //! their target reference names (namespace + kind + name). An admission asks for the
-//! handful of objects it is about and gets them shared ([`SharedObject`]), never
-//! copied nor re-serialized.
+//! handful of objects it is about; only those are turned into trees for the rules.
+//!
+//! Objects are held as compact JSON text, not as trees: a `serde_json` map allocates
+//! a B-tree node of some 600 bytes however few members it has, so a small VPA as a
+//! tree costs 3 KiB and as text 300 bytes. Parsing the one or two objects a review
+//! reads costs microseconds.
 //!
 //! Objects are cached in the form the rules read ([`cache_form`]): what no rule reads
 //! (`managedFields`, annotations, `status`, pod templates) is dropped when an event
@@ -35,10 +39,10 @@ impl TargetField {
     }
 }
 
-/// One cached object and the target key it is filed under.
+/// One cached object (compact JSON) and the target key it is filed under.
 #[derive(Debug, Clone)]
 struct Entry {
-    object: SharedObject,
+    object: Arc<str>,
     target: Option<String>,
 }
 
@@ -50,7 +54,12 @@ pub struct KindIndex {
     target_field: TargetField,
     objects: HashMap<String, Entry>,
     /// Target key → (object name → object), names in order for stable answers.
-    by_target: HashMap<String, BTreeMap<String, SharedObject>>,
+    by_target: HashMap<String, BTreeMap<String, Arc<str>>>,
+}
+
+/// The tree of a cached object (its text was written by `serde_json`).
+fn tree(text: &str) -> Option<SharedObject> {
+    serde_json::from_str(text).ok().map(Arc::new)
 }
 
 fn object_key(namespace: &str, name: &str) -> String {
@@ -77,6 +86,11 @@ impl KindIndex {
         }
     }
 
+    /// An empty index of the same kind, to fill with a fresh list.
+    pub fn empty_like(&self) -> Self {
+        KindIndex::new(self.target_field)
+    }
+
     pub fn len(&self) -> usize {
         self.objects.len()
     }
@@ -89,14 +103,14 @@ impl KindIndex {
     pub fn get(&self, namespace: &str, name: &str) -> Option<SharedObject> {
         self.objects
             .get(&object_key(namespace, name))
-            .map(|e| e.object.clone())
+            .and_then(|e| tree(&e.object))
     }
 
     /// The objects of `namespace` whose target names `kind`/`name`, in name order.
     pub fn targeting(&self, namespace: &str, kind: &str, name: &str) -> Vec<SharedObject> {
         self.by_target
             .get(&target_key(namespace, kind, name))
-            .map(|m| m.values().cloned().collect())
+            .map(|m| m.values().filter_map(|o| tree(o)).collect())
             .unwrap_or_default()
     }
 
@@ -113,7 +127,8 @@ impl KindIndex {
             let target_name = t.get("name").and_then(Value::as_str)?;
             Some(target_key(&namespace, kind, target_name))
         });
-        let object = Arc::new(object);
+        // Serializing a tree of strings and numbers cannot fail.
+        let object: Arc<str> = serde_json::to_string(&object).unwrap_or_default().into();
         let key = object_key(&namespace, &name);
         if let Some(old) = self.objects.remove(&key) {
             self.unfile(old.target.as_deref(), &name);
@@ -168,17 +183,28 @@ const KEPT_METADATA: [&str; 5] = [
     "deletionTimestamp",
 ];
 
-/// Pod templates under `spec` that no rule reads and that are most of a
-/// FlinkDeployment's size.
-const DROPPED_SPEC_PATHS: [&[&str]; 3] = [
-    &["podTemplate"],
-    &["jobManager", "podTemplate"],
-    &["taskManager", "podTemplate"],
+/// The `spec` fields a rule reads of another object: a FlinkDeployment's
+/// configuration, version, mode, job and TaskManager resources; a VPA's target,
+/// update policy and resource policy; an HPA's target. Everything else (pod
+/// templates, the JobManager, images, ingress, logging) is dropped.
+const KEPT_SPEC: [&str; 9] = [
+    "flinkConfiguration",
+    "flinkVersion",
+    "mode",
+    "job",
+    "taskManager",
+    "targetRef",
+    "updatePolicy",
+    "resourcePolicy",
+    "scaleTargetRef",
 ];
 
+/// Of `spec.taskManager`, only the resources are read (process memory).
+const KEPT_TASKMANAGER: [&str; 2] = ["resource", "resources"];
+
 /// The form an object is cached in: `apiVersion`, `kind`, the metadata of
-/// [`KEPT_METADATA`] and `spec` without pod templates. `status` is dropped: no rule
-/// reads another object's status.
+/// [`KEPT_METADATA`] and the `spec` fields of [`KEPT_SPEC`]. `status` is dropped: no
+/// rule reads another object's status.
 pub fn cache_form(object: Value) -> Value {
     let Value::Object(mut map) = object else {
         return object;
@@ -196,29 +222,27 @@ pub fn cache_form(object: Value) -> Value {
             .collect();
         out.insert("metadata".into(), Value::Object(kept));
     }
-    if let Some(mut spec) = map.remove("spec") {
-        for path in DROPPED_SPEC_PATHS {
-            remove_path(&mut spec, path);
+    match map.remove("spec") {
+        Some(Value::Object(mut spec)) => {
+            let mut kept = keep(&mut spec, &KEPT_SPEC);
+            if let Some(Value::Object(tm)) = kept.get_mut("taskManager") {
+                *tm = keep(tm, &KEPT_TASKMANAGER);
+            }
+            out.insert("spec".into(), Value::Object(kept));
         }
-        out.insert("spec".into(), spec);
+        Some(other) => {
+            out.insert("spec".into(), other);
+        }
+        None => {}
     }
     Value::Object(out)
 }
 
-fn remove_path(value: &mut Value, path: &[&str]) {
-    match path {
-        [] => {}
-        [last] => {
-            if let Value::Object(m) = value {
-                m.remove(*last);
-            }
-        }
-        [first, rest @ ..] => {
-            if let Some(child) = value.get_mut(*first) {
-                remove_path(child, rest);
-            }
-        }
-    }
+/// The members of `map` named in `keys`, moved out.
+fn keep(map: &mut Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|k| map.remove(*k).map(|v| ((*k).to_string(), v)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -371,6 +395,7 @@ mod tests {
                      "podTemplate": {"spec": {"containers": []}},
                      "taskManager": {"resource": {"memory": "2048m"}, "podTemplate": {"x": 1}},
                      "jobManager": {"podTemplate": {"x": 1}, "replicas": 1},
+                     "image": "flink:1.20", "logConfiguration": {"log4j.properties": "..."},
                      "job": {"upgradeMode": "savepoint"}},
             "status": {"reconciliationStatus": {"lastReconciledSpec": "{...huge...}"}}
         });
@@ -383,9 +408,21 @@ mod tests {
                 "spec": {"mode": "standalone", "flinkVersion": "v1_20",
                          "flinkConfiguration": {"job.autoscaler.enabled": "true"},
                          "taskManager": {"resource": {"memory": "2048m"}},
-                         "jobManager": {"replicas": 1},
                          "job": {"upgradeMode": "savepoint"}}
             })
+        );
+        let vpa = json!({"kind": "VerticalPodAutoscaler", "metadata": {"name": "v"},
+            "spec": {"targetRef": {"kind": "Deployment", "name": "x"},
+                     "updatePolicy": {"updateMode": "Initial"},
+                     "resourcePolicy": {"containerPolicies": []},
+                     "recommenders": [{"name": "r"}]},
+            "status": {"recommendation": {}}});
+        assert_eq!(
+            cache_form(vpa),
+            json!({"kind": "VerticalPodAutoscaler", "metadata": {"name": "v"},
+                "spec": {"targetRef": {"kind": "Deployment", "name": "x"},
+                         "updatePolicy": {"updateMode": "Initial"},
+                         "resourcePolicy": {"containerPolicies": []}}})
         );
         // Anything that is not an object is kept as it is.
         assert_eq!(cache_form(json!(3)), json!(3));

@@ -73,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
             "cannot connect to the cluster (in-cluster service account, or KUBECONFIG / \
              ~/.kube/config); run with --offline to serve without the cluster-aware rules",
         )?;
-        Some(cluster::start(client))
+        Some(cluster::start(client, cli.cache_stale_after()))
     };
     let state = Arc::new(AppState {
         rules: cli.rule_settings(),
@@ -132,7 +132,12 @@ async fn main() -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    let reload = reloader.map(|r| tokio::spawn(r.run(cli.cert_reload_interval())));
+    let reload = reloader.map(|r| {
+        let state = state.clone();
+        tokio::spawn(r.run(cli.cert_reload_interval(), move || {
+            state.metrics.cert_reload_failed()
+        }))
+    });
     running
         .run_until(
             shutdown,

@@ -6,6 +6,7 @@ use crate::admission::{self, Decision};
 use crate::cluster::ClusterView;
 use crate::error::{BadReviewReason, Error};
 use crate::metrics::{self, Metrics};
+use crate::review_object::ReviewObject;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -14,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use flink_autoscale_rules::{ClusterState, RuleSettings};
 use http_body_util::BodyExt;
-use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, Operation};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +31,19 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 /// and the client may then never see the answer.
 const MAX_DRAIN_BYTES: usize = 16 * 1024 * 1024;
 const MAX_DRAIN_TIME: Duration = Duration::from_secs(2);
+/// Bodies larger than this (real reviews are a few KiB) are decoded at most
+/// [`LARGE_DECODES`] at a time.
+pub const LARGE_BODY_BYTES: usize = 256 * 1024;
+/// Concurrent decodes of large bodies: each may build trees of up to some 70 MiB
+/// from 3 MiB of the fields kube's envelope types keep, so two stay well under the
+/// chart's 256 MiB memory limit.
+pub const LARGE_DECODES: usize = 2;
+
+fn large_decodes() -> &'static tokio::sync::Semaphore {
+    static LARGE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    LARGE.get_or_init(|| tokio::sync::Semaphore::new(LARGE_DECODES))
+}
+
 /// The API server waits 10 s by default for a webhook; answering later is useless.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -296,12 +309,19 @@ async fn decide(
     endpoint: Endpoint,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(AdmissionRequest<DynamicObject>, Decision), Error> {
+) -> Result<(AdmissionRequest<ReviewObject>, Decision), Error> {
     if let Err(e) = check_content_type(headers) {
         drain(body).await;
         return Err(e);
     }
     let bytes = read_body(headers, body, MAX_BODY_BYTES).await?;
+    // Large bodies are decoded a few at a time: what decoding one may cost is
+    // bounded (see `review_object`), what many at once cost is bounded here.
+    let _large = if bytes.len() > LARGE_BODY_BYTES {
+        Some(large_decodes().acquire().await)
+    } else {
+        None
+    };
     let request = admission::decode(&bytes)?;
     let span = tracing::Span::current();
     span.record("uid", request.uid.as_str());
@@ -330,6 +350,23 @@ async fn decide(
 /// rather than guessed at; a request without one is read as JSON, as curl users
 /// forget the header.
 fn check_content_type(headers: &HeaderMap) -> Result<(), Error> {
+    // The API server never compresses a review; a compressed body is not JSON to us
+    // and gets the status that says so (415), not a parse error (400).
+    if let Some(encoding) = headers.get(header::CONTENT_ENCODING) {
+        let identity = encoding
+            .to_str()
+            .is_ok_and(|e| e.trim().eq_ignore_ascii_case("identity"));
+        if !identity {
+            return Err(Error::bad_review(
+                BadReviewReason::UnsupportedMediaType,
+                format!(
+                    "content-encoding: {:?} is not supported; send the AdmissionReview \
+                     uncompressed",
+                    String::from_utf8_lossy(encoding.as_bytes())
+                ),
+            ));
+        }
+    }
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(());
     };

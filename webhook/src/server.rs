@@ -3,12 +3,15 @@
 //! lets in-flight reviews finish, so a rolling update never fails an admission.
 //!
 //! Each listener also bounds what clients can hold: a fixed number of open
-//! connections (beyond it the listener stops accepting, as Go's `LimitListener`
-//! does, and new clients wait in the kernel's backlog), and a deadline for the TLS
-//! handshake, the first request and each request's headers, so a client that opens
-//! connections and trickles bytes (slow-loris) gives its slots back instead of
-//! starving the API server's own connections.
+//! connections, a deadline for the TLS handshake, the first request and each
+//! request's headers, and an idle timeout (no request in flight). At the limit the
+//! connection idle the longest is closed to admit the newcomer
+//! ([`connections`](crate::connections)); only when every connection has a request
+//! in flight (each bounded by the request timeout) do new clients wait in the
+//! kernel's backlog. So sockets opened and left idle, or fed a byte at a time
+//! (slow-loris), cost memory, never the service.
 
+use crate::connections::{Connection, InFlight, Registry, ServesConnection, TrackingAcceptor};
 use crate::error::Error;
 use crate::routes::{self, AppState};
 use axum::Router;
@@ -26,6 +29,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio::task::JoinSet;
+
+/// While every connection is busy and a newcomer waits, how often to look for one
+/// that became idle.
+const SHED_RETRY: Duration = Duration::from_millis(100);
 
 /// Longest wait for in-flight requests after SIGTERM: under Kubernetes' default 30 s
 /// termination grace period, with room to spare.
@@ -46,6 +53,9 @@ pub struct ConnectionLimits {
     /// headers of every request. HTTP/1.1 counts the wait for the next request on a
     /// keep-alive connection too, so idle connections are closed after it.
     pub header_read_timeout: Duration,
+    /// A connection with no request in flight for this long is closed (HTTP/2
+    /// connections between reviews, clients trickling headers).
+    pub idle_timeout: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -53,9 +63,15 @@ impl Default for ConnectionLimits {
         ConnectionLimits {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 }
+
+/// Under Go's HTTP client default for idle connections (90 s), so the API server
+/// rarely sends on a connection we are closing; over the pause between reviews of a
+/// busy cluster, so its connections are reused.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The API server opens a handful of connections per replica (HTTP/2 multiplexes
 /// reviews over them); 256 leaves ample room and bounds memory (a TLS connection's
@@ -71,6 +87,8 @@ pub struct RunningServer {
     pub admin_addr: Option<SocketAddr>,
     control: Control,
     tasks: JoinSet<(SocketAddr, std::io::Result<()>)>,
+    /// The idle-connection reapers, stopped with the server.
+    reapers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Binds the listeners and starts serving. Returns once every listener is bound, so
@@ -88,12 +106,19 @@ pub async fn start(
     let handle = Handle::with_control(control.clone());
     let app = routes::webhook_router(state.clone());
     // No Nagle delay: an answer is small and must leave at once.
+    let registry = Arc::new(Registry::default());
+    let mut reapers = vec![tokio::spawn(
+        registry.clone().reap_idle(limits.idle_timeout),
+    )];
     let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(tls))
         .handshake_timeout(limits.header_read_timeout)
-        .acceptor(NoDelayAcceptor::new());
+        .acceptor(TrackingAcceptor::new(
+            NoDelayAcceptor::new(),
+            registry.clone(),
+        ));
     let server =
         bounded(axum_server::bind(listen).acceptor(acceptor), limits).handle(handle.clone());
-    let slots = ConnectionSlots::new(app, limits.max_connections, "webhook");
+    let slots = ConnectionSlots::new(app, limits.max_connections, "webhook", registry);
     tasks.spawn(async move { (listen, server.serve(slots).await) });
     let webhook_addr = bound(&handle, &mut tasks, listen).await?;
 
@@ -101,12 +126,19 @@ pub async fn start(
         Some(addr) => {
             let handle = Handle::with_control(control.clone());
             let app = routes::admin_router(state);
+            let registry = Arc::new(Registry::default());
+            reapers.push(tokio::spawn(
+                registry.clone().reap_idle(limits.idle_timeout),
+            ));
             let server = bounded(
-                axum_server::bind(addr).acceptor(NoDelayAcceptor::new()),
+                axum_server::bind(addr).acceptor(TrackingAcceptor::new(
+                    NoDelayAcceptor::new(),
+                    registry.clone(),
+                )),
                 limits,
             )
             .handle(handle.clone());
-            let slots = ConnectionSlots::new(app, limits.max_connections, "admin");
+            let slots = ConnectionSlots::new(app, limits.max_connections, "admin", registry);
             tasks.spawn(async move { (addr, server.serve(slots).await) });
             Some(bound(&handle, &mut tasks, addr).await?)
         }
@@ -118,6 +150,7 @@ pub async fn start(
         admin_addr,
         control,
         tasks,
+        reapers,
     })
 }
 
@@ -141,14 +174,16 @@ fn bounded<A>(
 }
 
 /// Hands out at most `max` connection slots. The server's accept loop asks for a
-/// slot (`poll_ready`) after each accept and before accepting the next, so at the
-/// limit it stops accepting; the slot travels with the connection's service and is
-/// given back when the connection ends.
+/// slot (`poll_ready`) after each accept and before accepting the next. At the
+/// limit the connection idle the longest is closed, and its slot goes to the
+/// newcomer; with none idle, accepting waits for a slot. The slot travels with the
+/// connection's service and is given back when the connection ends.
 struct ConnectionSlots {
     router: Router,
     slots: Arc<Semaphore>,
     max: usize,
     listener: &'static str,
+    registry: Arc<Registry>,
     /// The slot taken by `poll_ready` for the next connection.
     ready: Option<OwnedSemaphorePermit>,
     waiting: Option<Pin<Box<dyn Future<Output = Option<OwnedSemaphorePermit>> + Send>>>,
@@ -158,12 +193,13 @@ struct ConnectionSlots {
 }
 
 impl ConnectionSlots {
-    fn new(router: Router, max: usize, listener: &'static str) -> Self {
+    fn new(router: Router, max: usize, listener: &'static str, registry: Arc<Registry>) -> Self {
         ConnectionSlots {
             router,
             slots: Arc::new(Semaphore::new(max)),
             max,
             listener,
+            registry,
             ready: None,
             waiting: None,
             saturated: false,
@@ -179,6 +215,7 @@ impl Clone for ConnectionSlots {
             slots: self.slots.clone(),
             max: self.max,
             listener: self.listener,
+            registry: self.registry.clone(),
             ready: None,
             waiting: None,
             saturated: self.saturated,
@@ -203,16 +240,31 @@ impl<T> tower::Service<T> for ConnectionSlots {
                     return Poll::Ready(Ok(()));
                 }
                 Err(TryAcquireError::NoPermits | TryAcquireError::Closed) => {
+                    let shed = self.registry.shed_idlest();
                     if !self.saturated {
                         self.saturated = true;
                         tracing::warn!(
                             listener = self.listener,
                             max_connections = self.max,
-                            "connection limit reached: new connections wait until one closes"
+                            shed_idle = shed,
+                            "connection limit reached: the connection idle the longest is closed \
+                             for each new one; with none idle, new connections wait"
                         );
                     }
+                    // Waiting, connections that finish their requests become idle:
+                    // keep looking for one to shed.
                     let slots = self.slots.clone();
-                    self.waiting = Some(Box::pin(async move { slots.acquire_owned().await.ok() }));
+                    let registry = self.registry.clone();
+                    self.waiting = Some(Box::pin(async move {
+                        loop {
+                            tokio::select! {
+                                permit = slots.clone().acquire_owned() => return permit.ok(),
+                                _ = tokio::time::sleep(SHED_RETRY) => {
+                                    registry.shed_idlest();
+                                }
+                            }
+                        }
+                    }));
                 }
             }
         }
@@ -235,6 +287,7 @@ impl<T> tower::Service<T> for ConnectionSlots {
         std::future::ready(Ok(SlotService {
             router: self.router.clone(),
             _slot: self.ready.take().map(Arc::new),
+            conn: None,
         }))
     }
 }
@@ -246,22 +299,37 @@ impl<T> tower::Service<T> for ConnectionSlots {
 struct SlotService {
     router: Router,
     _slot: Option<Arc<OwnedSemaphorePermit>>,
+    /// The connection, for counting its requests in flight (it is not idle then).
+    conn: Option<Arc<Connection>>,
+}
+
+impl ServesConnection for SlotService {
+    fn serve_connection(&mut self, conn: Arc<Connection>) {
+        self.conn = Some(conn);
+    }
 }
 
 impl<B> tower::Service<Request<B>> for SlotService
 where
     Router: tower::Service<Request<B>>,
+    <Router as tower::Service<Request<B>>>::Future: Send + 'static,
 {
     type Response = <Router as tower::Service<Request<B>>>::Response;
     type Error = <Router as tower::Service<Request<B>>>::Error;
-    type Future = <Router as tower::Service<Request<B>>>::Future;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         tower::Service::<Request<B>>::poll_ready(&mut self.router, cx)
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        self.router.call(request)
+        let in_flight: Option<InFlight> = self.conn.as_ref().map(|c| c.request());
+        let response = self.router.call(request);
+        Box::pin(async move {
+            let out = response.await;
+            drop(in_flight);
+            out
+        })
     }
 }
 
@@ -334,6 +402,9 @@ impl RunningServer {
         self.control.graceful_shutdown(Some(grace));
         while let Some(joined) = self.tasks.join_next().await {
             server_result(joined)?;
+        }
+        for reaper in &self.reapers {
+            reaper.abort();
         }
         tracing::info!("stopped");
         Ok(())

@@ -234,6 +234,11 @@ impl CertReloader {
             pem_named(&key, key_path),
             &provider,
         )?;
+        // At start there is nothing better to serve: say so loudly, and serve it (a
+        // rotation fixes it without a restart).
+        if let Some(problem) = validity_problem(&certified, time::OffsetDateTime::now_utc()) {
+            tracing::error!(cert = %cert_path.display(), "{problem}");
+        }
         Ok(CertReloader {
             cert_path: cert_path.to_path_buf(),
             key_path: key_path.to_path_buf(),
@@ -263,6 +268,15 @@ impl CertReloader {
             pem_named(&pair.1, &self.key_path),
             &self.provider,
         );
+        let loaded = loaded.and_then(|certified| {
+            match validity_problem(&certified, time::OffsetDateTime::now_utc()) {
+                None => Ok(certified),
+                Some(problem) => Err(Error::TlsMaterial {
+                    source_name: self.cert_path.display().to_string(),
+                    problem,
+                }),
+            }
+        });
         match loaded {
             Ok(certified) => {
                 self.store.replace(certified);
@@ -277,8 +291,9 @@ impl CertReloader {
         }
     }
 
-    /// Polls every `interval` until the task is dropped.
-    pub async fn run(mut self, interval: Duration) {
+    /// Polls every `interval` until the task is dropped; `refused` is called for
+    /// every pair that changed but was refused (for the metric).
+    pub async fn run(mut self, interval: Duration, refused: impl Fn() + Send + 'static) {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await; // the first tick is immediate; we just loaded
@@ -293,12 +308,41 @@ impl CertReloader {
                     key = %self.key_path.display(),
                     "serving certificate reloaded"
                 ),
-                ReloadOutcome::Refused(e) => tracing::warn!(
-                    error = %e,
-                    "certificate files changed but cannot be used; still serving the previous certificate"
-                ),
+                ReloadOutcome::Refused(e) => {
+                    refused();
+                    tracing::error!(
+                        error = %e,
+                        "certificate files changed but cannot be used; still serving the previous certificate"
+                    )
+                }
             }
         }
+    }
+}
+
+/// Why the served (first) certificate of `key` cannot be used at `now`: expired or
+/// not yet valid. Swapping one in would fail every handshake, so a reload refuses it
+/// and keeps the certificate that works.
+pub fn validity_problem(key: &CertifiedKey, now: time::OffsetDateTime) -> Option<String> {
+    let leaf = key.cert.first()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(leaf.as_ref()).ok()?;
+    let validity = cert.validity();
+    let (from, to) = (
+        validity.not_before.to_datetime(),
+        validity.not_after.to_datetime(),
+    );
+    if now < from {
+        Some(format!(
+            "the certificate is not valid yet (valid from {from} to {to}; now {now}); \
+             check the issuer's clock, the previous certificate stays in use"
+        ))
+    } else if now > to {
+        Some(format!(
+            "the certificate expired (valid from {from} to {to}; now {now}); renew it, the \
+             previous certificate stays in use"
+        ))
+    } else {
+        None
     }
 }
 
@@ -663,7 +707,7 @@ mod tests {
         let reloader = CertReloader::load(&volume.cert(), &volume.key(), provider()).unwrap();
         let store = reloader.store();
         let before = store.current().cert[0].as_ref().to_vec();
-        let task = tokio::spawn(reloader.run(Duration::from_millis(20)));
+        let task = tokio::spawn(reloader.run(Duration::from_millis(20), || {}));
 
         let (cert2, key2, _) = cert_and_key();
         volume.update(&cert2, &key2);
@@ -676,6 +720,44 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         task.abort();
+    }
+
+    #[test]
+    fn an_expired_or_future_rotation_is_refused_and_the_old_certificate_kept() {
+        let (cert1, key1, _) = cert_and_key();
+        let mut volume = SecretVolume::new(&cert1, &key1);
+        let mut reloader = CertReloader::load(&volume.cert(), &volume.key(), provider()).unwrap();
+        let before = reloader.store().current().cert[0].as_ref().to_vec();
+        let now = time::OffsetDateTime::now_utc();
+        for (from, to, expected) in [
+            (
+                now - time::Duration::days(10),
+                now - time::Duration::days(1),
+                "expired",
+            ),
+            (
+                now + time::Duration::days(1),
+                now + time::Duration::days(10),
+                "not valid yet",
+            ),
+        ] {
+            let key = KeyPair::generate().unwrap();
+            let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+            params.not_before = from;
+            params.not_after = to;
+            let cert = params.self_signed(&key).unwrap();
+            volume.update(&cert.pem(), &key.serialize_pem());
+            match reloader.poll() {
+                ReloadOutcome::Refused(e) => {
+                    assert!(e.to_string().contains(expected), "{e}");
+                }
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+            assert_eq!(
+                reloader.store().current().cert[0].as_ref(),
+                before.as_slice()
+            );
+        }
     }
 
     #[test]
