@@ -18,6 +18,7 @@ pub mod cluster_index;
 pub mod dev_certificate;
 pub mod error;
 pub mod metrics;
+pub mod plain_http;
 pub mod routes;
 pub mod server;
 pub mod tls;

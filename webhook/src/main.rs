@@ -151,10 +151,14 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Logs go to stderr, leaving stdout to the few lines meant for people and scripts.
+/// Colours only when stderr is a terminal: a file, a pipe or a container log keeps
+/// plain text (tracing-subscriber would otherwise write ANSI escapes everywhere).
 fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

@@ -90,7 +90,10 @@ pub async fn start(
     // No Nagle delay: an answer is small and must leave at once.
     let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(tls))
         .handshake_timeout(limits.header_read_timeout)
-        .acceptor(NoDelayAcceptor::new());
+        .acceptor(crate::plain_http::RefusePlainHttp::new(
+            NoDelayAcceptor::new(),
+            limits.header_read_timeout,
+        ));
     let server =
         bounded(axum_server::bind(listen).acceptor(acceptor), limits).handle(handle.clone());
     let slots = ConnectionSlots::new(app, limits.max_connections, "webhook");
