@@ -3,6 +3,7 @@
 
 pub mod apiserver;
 pub mod helm;
+pub mod readme;
 pub mod webhook_process;
 pub mod webhook;
 use std::path::{Path, PathBuf};
