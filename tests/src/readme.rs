@@ -55,11 +55,12 @@ pub fn examples(readme: &str) -> Vec<Example> {
             output.push(lines[i].to_string());
             i += 1;
         }
+        let command_lines = i - start - output.len();
         out.push(Example {
             command,
             output,
             line: start,
-            command_lines: i - start - output.len(),
+            command_lines,
         });
     }
     out
@@ -136,8 +137,9 @@ pub fn matches(shown: &[String], actual: &str) -> bool {
 
 /// The output to show for `actual`, keeping the shape of `shown`: without `...` the
 /// whole output; a leading segment (before the first `...`) as many first lines as it
-/// had, a trailing one (after the last `...`) as many last lines, segments in between
-/// kept as they are.
+/// had, a trailing one (after the last `...`) as many last lines; a segment between
+/// two `...` is the paragraph of `actual` (up to an empty line) that starts with the
+/// same word as the segment did, or is kept as it was when there is none.
 pub fn reshaped(shown: &[String], actual: &str) -> Vec<String> {
     let actual: Vec<String> = trimmed(&actual.lines().map(str::to_string).collect::<Vec<_>>());
     let shown = trimmed(shown);
@@ -148,7 +150,30 @@ pub fn reshaped(shown: &[String], actual: &str) -> Vec<String> {
     let head = first_gap.min(actual.len());
     let tail = (shown.len() - last_gap - 1).min(actual.len() - head);
     let mut out: Vec<String> = actual[..head].to_vec();
-    out.extend(shown[first_gap..=last_gap].iter().cloned());
+    let middle = &shown[first_gap..=last_gap];
+    let mut i = 0;
+    while i < middle.len() {
+        if is_gap(&middle[i]) {
+            out.push(middle[i].clone());
+            i += 1;
+            continue;
+        }
+        let end = (i..middle.len()).find(|&j| is_gap(&middle[j])).unwrap_or(middle.len());
+        let first_word = middle[i].split_whitespace().next().unwrap_or_default();
+        let found = actual[head..actual.len() - tail]
+            .iter()
+            .position(|l| l.split_whitespace().next() == Some(first_word));
+        match found {
+            Some(at) => out.extend(
+                actual[head + at..actual.len() - tail]
+                    .iter()
+                    .take_while(|l| !l.is_empty())
+                    .cloned(),
+            ),
+            None => out.extend(middle[i..end].iter().cloned()),
+        }
+        i = end;
+    }
     out.extend(actual[actual.len() - tail..].iter().cloned());
     out
 }
@@ -205,6 +230,10 @@ mod tests {
         assert_eq!(reshaped(&shown, "A\nb\nZ\n"), v(&["A", "...", "Z"]));
         assert_eq!(reshaped(&v(&["...", "y", "z"]), "a\nb\nY\nZ"), v(&["...", "Y", "Z"]));
         assert_eq!(reshaped(&v(&["x"]), "p\nq"), v(&["p", "q"]));
+        assert_eq!(
+            reshaped(&v(&["...", "What if 1", "old", "..."]), "a\nWhat if 2\nnew\n\nb"),
+            v(&["...", "What if 2", "new", "..."])
+        );
     }
 
     #[test]
