@@ -19,6 +19,7 @@ pub mod dev_certificate;
 pub mod error;
 pub mod metrics;
 pub mod plain_http;
+pub mod report;
 pub mod routes;
 pub mod server;
 pub mod tls;
