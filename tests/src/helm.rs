@@ -70,8 +70,8 @@ pub fn install(dir: &Path) -> Result<PathBuf, String> {
     }
     fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let lock_path = dir.join(".helm.lock");
-    let lock = File::create(&lock_path)
-        .map_err(|e| format!("creating {}: {e}", lock_path.display()))?;
+    let lock =
+        File::create(&lock_path).map_err(|e| format!("creating {}: {e}", lock_path.display()))?;
     lock.lock()
         .map_err(|e| format!("locking {}: {e}", lock_path.display()))?;
     // Another process may have installed it while this one waited.
@@ -106,7 +106,10 @@ pub fn install(dir: &Path) -> Result<PathBuf, String> {
     if works(&target) {
         Ok(target)
     } else {
-        Err(format!("{} was installed but does not run", target.display()))
+        Err(format!(
+            "{} was installed but does not run",
+            target.display()
+        ))
     }
 }
 

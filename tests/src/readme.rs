@@ -158,7 +158,9 @@ pub fn reshaped(shown: &[String], actual: &str) -> Vec<String> {
             i += 1;
             continue;
         }
-        let end = (i..middle.len()).find(|&j| is_gap(&middle[j])).unwrap_or(middle.len());
+        let end = (i..middle.len())
+            .find(|&j| is_gap(&middle[j]))
+            .unwrap_or(middle.len());
         let first_word = middle[i].split_whitespace().next().unwrap_or_default();
         let found = actual[head..actual.len() - tail]
             .iter()
@@ -228,10 +230,16 @@ mod tests {
         assert!(!matches(&v(&["a"]), "a\nb"));
         assert!(matches(&v(&["a  ", ""]), "a\n"));
         assert_eq!(reshaped(&shown, "A\nb\nZ\n"), v(&["A", "...", "Z"]));
-        assert_eq!(reshaped(&v(&["...", "y", "z"]), "a\nb\nY\nZ"), v(&["...", "Y", "Z"]));
+        assert_eq!(
+            reshaped(&v(&["...", "y", "z"]), "a\nb\nY\nZ"),
+            v(&["...", "Y", "Z"])
+        );
         assert_eq!(reshaped(&v(&["x"]), "p\nq"), v(&["p", "q"]));
         assert_eq!(
-            reshaped(&v(&["...", "What if 1", "old", "..."]), "a\nWhat if 2\nnew\n\nb"),
+            reshaped(
+                &v(&["...", "What if 1", "old", "..."]),
+                "a\nWhat if 2\nnew\n\nb"
+            ),
             v(&["...", "What if 2", "new", "..."])
         );
     }
@@ -240,7 +248,9 @@ mod tests {
     fn words_split_like_a_shell_and_refuse_shell_syntax() {
         assert_eq!(
             words("kubectl flink check -f 'a b.yaml' --set \"k=v w\"").unwrap(),
-            v(&["kubectl", "flink", "check", "-f", "a b.yaml", "--set", "k=v w"])
+            v(&[
+                "kubectl", "flink", "check", "-f", "a b.yaml", "--set", "k=v w"
+            ])
         );
         assert!(words("a | b").is_err());
         assert!(words("a 'b").is_err());

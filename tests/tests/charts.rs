@@ -749,11 +749,7 @@ fn standalone_mode_aims_the_vpa_at_the_taskmanager_deployment() {
     let docs = render(FLINK_CHART, &["--set", "defaults.mode=standalone"]);
     let fd = named(&docs, "FlinkDeployment", "state-machine");
     assert_eq!(fd["spec"]["mode"], "standalone");
-    let vpa = named(
-        &docs,
-        "VerticalPodAutoscaler",
-        "state-machine-taskmanager",
-    );
+    let vpa = named(&docs, "VerticalPodAutoscaler", "state-machine-taskmanager");
     assert_eq!(
         vpa["spec"]["targetRef"],
         json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "state-machine-taskmanager"})
@@ -1036,7 +1032,10 @@ fn the_seed_values_file_is_read_and_its_ineffective_values_named() {
         "jobs[0].jobManager.resources.requests.cpu: Invalid value: \"250m\"",
         "jobs[0].taskManager.resources.requests.cpu: Invalid value: \"250m\"",
     ];
-    assert!(error.contains("the values have 4 problems to fix"), "{error}");
+    assert!(
+        error.contains("the values have 4 problems to fix"),
+        "{error}"
+    );
     for part in expected {
         assert!(error.contains(part), "{part:?} missing from:\n{error}");
     }
@@ -1091,11 +1090,7 @@ fn memory_sizes_are_read_as_the_operator_reads_them() {
     );
     let conf = flink_configuration(named(&docs, "FlinkDeployment", "state-machine"));
     assert_eq!(conf["kubernetes.taskmanager.memory.limit-factor"], "2");
-    let vpa = named(
-        &docs,
-        "VerticalPodAutoscaler",
-        "state-machine-taskmanager",
-    );
+    let vpa = named(&docs, "VerticalPodAutoscaler", "state-machine-taskmanager");
     assert_eq!(
         vpa["spec"]["resourcePolicy"]["containerPolicies"][0]["minAllowed"]["memory"],
         "2Gi"

@@ -67,8 +67,9 @@ fn runner(command: &str) -> Option<&'static str> {
 fn every_command_the_readme_shows_output_of_is_run_by_a_test() {
     let examples = readme_examples();
     assert!(examples.len() >= 6, "{examples:#?}");
-    let admission = std::fs::read_to_string(workspace_root().join("tests/tests/admission_kubectl.rs"))
-        .expect("admission_kubectl.rs");
+    let admission =
+        std::fs::read_to_string(workspace_root().join("tests/tests/admission_kubectl.rs"))
+            .expect("admission_kubectl.rs");
     for example in &examples {
         match runner(&example.command) {
             Some("admission_kubectl") => assert!(
@@ -149,8 +150,11 @@ fn the_plugins_readme_examples_print_what_the_readme_shows() {
             continue;
         }
         if std::env::var_os("README_UPDATE").is_some() {
-            readme::update(example.line, &readme::reshaped(&example.output, &printed.stdout))
-                .unwrap_or_else(|e| panic!("{e}"));
+            readme::update(
+                example.line,
+                &readme::reshaped(&example.output, &printed.stdout),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
         } else {
             differ.push(format!(
                 "README line {}: `$ {}` printed:\n{}\n(the README shows:\n{}\n)",
@@ -172,8 +176,17 @@ fn the_plugins_readme_examples_print_what_the_readme_shows() {
 #[test]
 fn the_demo_loads_and_status_sees_every_job_and_the_hpa_conflict() {
     let server = demo_server();
-    let printed = run("kubectl flink status -A -o json --now 2026-07-01T12:43:00Z", server.kubeconfig());
-    assert_eq!(printed.code, Some(0), "{}{}", printed.stdout, printed.stderr);
+    let printed = run(
+        "kubectl flink status -A -o json --now 2026-07-01T12:43:00Z",
+        server.kubeconfig(),
+    );
+    assert_eq!(
+        printed.code,
+        Some(0),
+        "{}{}",
+        printed.stdout,
+        printed.stderr
+    );
     let status: Value = serde_json::from_str(&printed.stdout)
         .unwrap_or_else(|e| panic!("{e}:\n{}", printed.stdout));
     let text = status.to_string();
@@ -181,14 +194,26 @@ fn the_demo_loads_and_status_sees_every_job_and_the_hpa_conflict() {
         .iter()
         .flat_map(|f| load_yaml(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())))
         .filter(|o| o["kind"] == "FlinkDeployment")
-        .map(|o| o["metadata"]["name"].as_str().unwrap_or_default().to_string())
+        .map(|o| {
+            o["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect();
     names.sort();
     assert!(names.len() >= 5, "{names:?}");
     for name in &names {
-        assert!(text.contains(&format!("\"{name}\"")), "{name} missing from status:\n{text}");
+        assert!(
+            text.contains(&format!("\"{name}\"")),
+            "{name} missing from status:\n{text}"
+        );
     }
-    for part in ["orders-pipeline", "clickstream-hpa", "hpa.autoscaler-conflict"] {
+    for part in [
+        "orders-pipeline",
+        "clickstream-hpa",
+        "hpa.autoscaler-conflict",
+    ] {
         assert!(text.contains(part), "{part} missing from status:\n{text}");
     }
 }
@@ -226,7 +251,14 @@ fn the_demos_orders_pipeline_is_the_operators_recorded_state() {
             .find(|e| e["metadata"]["name"] == name.as_str())
             .expect("every event is in events.yaml")
             .clone();
-        for field in ["type", "reason", "message", "firstTimestamp", "lastTimestamp", "count"] {
+        for field in [
+            "type",
+            "reason",
+            "message",
+            "firstTimestamp",
+            "lastTimestamp",
+            "count",
+        ] {
             e[field] = d[field].clone();
         }
         expected.push(e);
@@ -261,12 +293,14 @@ fn ci_runs_exactly_the_readmes_test_command() {
     );
     // The tests install what they need (helm): CI does not install it for them.
     assert!(
-        !ci.lines().any(|l| !l.trim_start().starts_with('#') && l.contains("install-helm.sh")),
+        !ci.lines()
+            .any(|l| !l.trim_start().starts_with('#') && l.contains("install-helm.sh")),
         "{ci}"
     );
     let make = std::fs::read_to_string(workspace_root().join("Makefile")).expect("Makefile");
     assert!(
-        make.lines().any(|l| l.trim() == format!("$(CARGO) {}", test.trim_start_matches("cargo "))),
+        make.lines()
+            .any(|l| l.trim() == format!("$(CARGO) {}", test.trim_start_matches("cargo "))),
         "make test does not run `{test}`"
     );
 }

@@ -23,7 +23,13 @@ fn logs_into_a_file() -> String {
     let dir = tempfile::tempdir().expect("temporary directory");
     let log = dir.path().join("stderr.log");
     let mut child = Command::new(webhook())
-        .args(["--dev", "--offline", "--listen", "127.0.0.1:0", "--dev-ca-out"])
+        .args([
+            "--dev",
+            "--offline",
+            "--listen",
+            "127.0.0.1:0",
+            "--dev-ca-out",
+        ])
         .arg(ca_arg(&dir))
         .env_remove("NO_COLOR")
         .env_remove("RUST_LOG")
@@ -47,7 +53,10 @@ fn logs_into_a_file() -> String {
 fn logs_carry_no_ansi_escapes_when_stderr_is_a_file() {
     let logs = logs_into_a_file();
     assert!(logs.contains("INFO"), "{logs}");
-    assert!(!logs.contains('\u{1b}'), "ANSI escapes in a log file:\n{logs:?}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "ANSI escapes in a log file:\n{logs:?}"
+    );
 }
 
 #[test]
@@ -68,14 +77,24 @@ fn logs_are_coloured_on_a_terminal() {
         .expect("script (util-linux) runs");
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(printed.contains("listening on https://"), "{printed}");
-    assert!(printed.contains("\u{1b}["), "no colour on a terminal:\n{printed:?}");
+    assert!(
+        printed.contains("\u{1b}["),
+        "no colour on a terminal:\n{printed:?}"
+    );
 }
 
 #[test]
 fn plain_http_to_the_tls_port_is_answered_with_400_use_https() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let webhook = WebhookProcess::start(
-        &["--dev", "--offline", "--listen", "127.0.0.1:0", "--dev-ca-out", &ca_arg(&dir)],
+        &[
+            "--dev",
+            "--offline",
+            "--listen",
+            "127.0.0.1:0",
+            "--dev-ca-out",
+            &ca_arg(&dir),
+        ],
         &[("RUST_LOG", "warn")],
     )
     .expect("the webhook starts");
@@ -89,8 +108,13 @@ fn plain_http_to_the_tls_port_is_answered_with_400_use_https() {
             .expect("timeout");
         stream.write_all(request.as_bytes()).expect("request sent");
         let mut answer = String::new();
-        stream.read_to_string(&mut answer).expect("answer read to the close");
-        assert!(answer.starts_with("HTTP/1.0 400 Bad Request\r\n"), "{answer:?}");
+        stream
+            .read_to_string(&mut answer)
+            .expect("answer read to the close");
+        assert!(
+            answer.starts_with("HTTP/1.0 400 Bad Request\r\n"),
+            "{answer:?}"
+        );
         assert!(
             answer.ends_with("\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"),
             "{answer:?}"

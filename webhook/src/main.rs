@@ -16,7 +16,10 @@ use tracing_subscriber::EnvFilter;
 /// again as a numbered chain (four times the same "No such file" without a
 /// kubeconfig), followed by a backtrace a person does not need.
 fn main() -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("Error: cannot start the async runtime: {e}");

@@ -91,7 +91,9 @@ mod tests {
         assert!(looks_like_http(b"GET / HT"));
         assert!(looks_like_http(b"POST /va"));
         assert!(looks_like_http(b"PRI * HT"));
-        assert!(!looks_like_http(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01]));
+        assert!(!looks_like_http(&[
+            0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01
+        ]));
         assert!(!looks_like_http(b""));
         assert!(!looks_like_http(b"get / HT"));
         assert!(!looks_like_http(b"\x00\x01GET"));

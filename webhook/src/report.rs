@@ -51,15 +51,28 @@ mod tests {
         ]));
         assert_eq!(causes.len(), 2, "{causes:?}");
         let text = render(&causes);
-        assert_eq!(text.matches("No such file or directory").count(), 1, "{text}");
-        assert!(text.starts_with("Error: cannot connect to the cluster"), "{text}");
-        assert!(text.contains("\nCaused by: Failed to infer configuration"), "{text}");
+        assert_eq!(
+            text.matches("No such file or directory").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.starts_with("Error: cannot connect to the cluster"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nCaused by: Failed to infer configuration"),
+            "{text}"
+        );
     }
 
     #[test]
     fn distinct_causes_are_all_kept_in_order() {
         let causes = distinct_causes(chain(&["reading the certificate", "", "permission denied"]));
-        assert_eq!(causes, chain(&["reading the certificate", "permission denied"]));
+        assert_eq!(
+            causes,
+            chain(&["reading the certificate", "permission denied"])
+        );
         assert_eq!(
             render(&causes),
             "Error: reading the certificate\nCaused by: permission denied"
