@@ -1010,6 +1010,43 @@ fn values_without_an_effect_stop_the_render_with_a_reason() {
 }
 
 #[test]
+fn every_problem_of_every_job_is_listed_at_once_a_default_once() {
+    let error = render_error(
+        FLINK_CHART,
+        &[
+            "--set",
+            "defaults.autoscaler.scaleUpGracePeriod=2m",
+            "--set",
+            "jobs[0].name=a,jobs[0].job.jarURI=local:///a.jar,jobs[1].name=b,jobs[1].job.jarURI=local:///b.jar",
+            "--set",
+            "jobs[1].taskManager.replicas=2,jobs[1].vpa.maxAllowed.memory=512Mi",
+        ],
+    );
+    assert!(
+        error.contains("the values have 3 problems to fix"),
+        "{error}"
+    );
+    // A default that is wrong for both jobs is one problem, at its defaults path.
+    assert_eq!(
+        error
+            .matches("* defaults.autoscaler.scaleUpGracePeriod: Invalid value: \"2m\"")
+            .count(),
+        1,
+        "{error}"
+    );
+    assert!(
+        error.contains("* jobs[1].taskManager.replicas: Invalid value: \"2\""),
+        "{error}"
+    );
+    assert!(
+        error.contains("* jobs[1].vpa.maxAllowed.memory: Invalid value: \"512Mi\""),
+        "{error}"
+    );
+    // Each message names its values path, not the job's index alone.
+    assert!(!error.contains("jobs[1] (b): "), "{error}");
+}
+
+#[test]
 fn duplicate_job_names_are_refused() {
     let error = render_error(FLINK_CHART, &["--set", "jobs[0].name=a,jobs[1].name=a"]);
     assert!(
