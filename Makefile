@@ -105,8 +105,9 @@ demo: ## Try kubectl flink without a cluster: a test API server with a realistic
 	@echo "==> demo: test API server with $(DEMO_DIR) (Ctrl-C stops); in another shell run the export KUBECONFIG=... line printed below, then e.g."
 	@echo "  kubectl flink status -A --now $(DEMO_NOW)"
 	@echo "  kubectl flink explain orders-pipeline -n flink --now $(DEMO_NOW)"
-	$(CARGO) build --quiet -p kubectl-flink -p flink-autoscale-e2e --bin kubectl-flink --bin flink-test-apiserver
-	target/debug/flink-test-apiserver $(DEMO_DIR) >/dev/null
+	@echo "  (kubectl finds the plugin after make plugin/install, or with PATH=$(CURDIR)/target/debug:\$$PATH)"
+	$(CARGO) build --quiet -p kubectl-flink
+	$(CARGO) run --quiet -p flink-autoscale-e2e --bin flink-test-apiserver -- $(DEMO_DIR) >/dev/null
 
 # The instant the demo's recorded history ends (the operator's last reconcile there).
 DEMO_NOW ?= 2026-07-01T12:43:00Z

@@ -1788,9 +1788,9 @@ const MAKE_TARGETS: &[(&str, &[&str])] = &[
         "demo",
         &[
             "export KUBECONFIG",
-            "cargo build",
-            "--bin flink-test-apiserver",
-            "target/debug/flink-test-apiserver examples/demo",
+            "make plugin/install",
+            "cargo build --quiet -p kubectl-flink",
+            "cargo run --quiet -p flink-autoscale-e2e --bin flink-test-apiserver -- examples/demo",
         ],
     ),
     (
