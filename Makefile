@@ -50,7 +50,7 @@ FLINK_CHART ?= charts/flink-autoscale
 # Extra arguments for helm, e.g. FLINK_VALUES="-f my-values.yaml"
 FLINK_VALUES ?=
 # The FlinkDeployment whose UI `make ui` forwards, and the local port
-UI_JOB ?= autoscaling-load
+UI_JOB ?= state-machine
 UI_PORT ?= 8081
 
 # Our admission webhook (charts/flink-autoscale-webhook)
@@ -69,7 +69,7 @@ BIN_DIR ?= $(HOME)/.local/bin
 HELM_KUBE := --kube-context $(KUBE_CONTEXT)
 KUBECTL_KUBE := --context $(KUBE_CONTEXT)
 
-.PHONY: help up kind/up kind/down cert-manager/install vpa/install \
+.PHONY: help up demo flink/wait kind/up kind/down cert-manager/install vpa/install \
 	flink-operator/install flink-operator/uninstall flink-operator/reinstall \
 	flink/install flink/uninstall flink/reinstall ui \
 	webhook/image webhook/load kind/load webhook/install webhook/uninstall \
@@ -87,8 +87,38 @@ help: ## List the targets
 	@echo "  OPERATOR_VERSION=$(OPERATOR_VERSION) OPERATOR_NAMESPACE=$(OPERATOR_NAMESPACE)"
 	@echo "  WEBHOOK_NAMESPACE=$(WEBHOOK_NAMESPACE) WEBHOOK_IMAGE=$(WEBHOOK_IMAGE):$(WEBHOOK_TAG) BIN_DIR=$(BIN_DIR)"
 
-up: kind/up cert-manager/install vpa/install flink-operator/install flink/install ## Create the kind cluster and install cert-manager, VPA, the Flink operator and the Flink jobs
-	@echo "==> up: cluster $(CLUSTER_NAME) is ready; the Flink UI: make ui; the webhook: make webhook/install"
+# The order matters: the webhook is up before the jobs, so their FlinkDeployments and
+# VPAs pass through it; the end waits until every job of the release runs.
+up: kind/up cert-manager/install vpa/install flink-operator/install webhook/image webhook/load webhook/install flink/install flink/wait ## Create the kind cluster; install cert-manager, VPA, the Flink operator, the webhook (built and loaded) and the Flink jobs; wait until the jobs run
+	@echo "==> up: cluster $(CLUSTER_NAME): the Flink job(s) of $(FLINK_RELEASE) run in namespace $(FLINK_NAMESPACE), scaled by the operator's autoscaler, memory by the VPA, guarded by the webhook. Next:"
+	@echo "  make plugin/install                                  # kubectl flink, into $(BIN_DIR)"
+	@echo "  kubectl flink status -n $(FLINK_NAMESPACE) --context $(KUBE_CONTEXT)      # the scaling picture"
+	@echo "  kubectl flink explain $(UI_JOB) -n $(FLINK_NAMESPACE) --context $(KUBE_CONTEXT)   # why this parallelism"
+	@echo "  make ui                                              # the Flink UI on http://localhost:$(UI_PORT)"
+	@echo "  make kind/down                                       # delete the cluster"
+
+# The test API server (no cluster, no Docker) seeded with DEMO_DIR: several Flink jobs
+# with the operator's autoscaler history, VPAs, an HPA conflict. It prints the
+# kubeconfig's `export KUBECONFIG=...` line and serves until Ctrl-C.
+DEMO_DIR ?= examples/demo
+demo: ## Try kubectl flink without a cluster: a test API server with a realistic scenario (prints export KUBECONFIG=...)
+	@echo "==> demo: test API server with $(DEMO_DIR) (Ctrl-C stops); in another shell run the export KUBECONFIG=... line printed below, then e.g."
+	@echo "  kubectl flink status -A --now $(DEMO_NOW)"
+	@echo "  kubectl flink explain orders-pipeline -n flink --now $(DEMO_NOW)"
+	@echo "  (kubectl finds the plugin after make plugin/install, or with PATH=$(CURDIR)/target/debug:\$$PATH)"
+	$(CARGO) build --quiet -p kubectl-flink
+	$(CARGO) run --quiet -p flink-autoscale-e2e --bin flink-test-apiserver -- $(DEMO_DIR) >/dev/null
+
+# The instant the demo's recorded history ends (the operator's last reconcile there).
+DEMO_NOW ?= 2026-07-01T12:43:00Z
+
+# Every FlinkDeployment of the release with a running job (application clusters), or
+# FLINK_WAIT_TIMEOUT elapsed.
+FLINK_WAIT_TIMEOUT ?= 600s
+flink/wait: ## Wait until the jobs of FLINK_RELEASE run (status.jobStatus.state RUNNING)
+	@echo "==> flink/wait: FlinkDeployments of $(FLINK_RELEASE) in $(FLINK_NAMESPACE) until their job is RUNNING (at most $(FLINK_WAIT_TIMEOUT))"
+	$(KUBECTL) $(KUBECTL_KUBE) -n $(FLINK_NAMESPACE) wait flinkdeployment -l app.kubernetes.io/instance=$(FLINK_RELEASE) \
+		--for=jsonpath='{.status.jobStatus.state}'=RUNNING --timeout=$(FLINK_WAIT_TIMEOUT)
 
 kind/up: ## Create the kind cluster CLUSTER_NAME (kept if it exists)
 	@echo "==> kind/up: creating kind cluster $(CLUSTER_NAME)"
@@ -129,7 +159,7 @@ flink-operator/reinstall: flink-operator/uninstall flink-operator/install ## Uni
 flink/install: ## Install or upgrade the Flink jobs (charts/flink-autoscale) into FLINK_NAMESPACE
 	@echo "==> flink/install: $(FLINK_CHART) as $(FLINK_RELEASE) into namespace $(FLINK_NAMESPACE)"
 	$(HELM) $(HELM_KUBE) upgrade --install $(FLINK_RELEASE) $(FLINK_CHART) \
-		--namespace $(FLINK_NAMESPACE) --create-namespace $(FLINK_VALUES)
+		--namespace $(FLINK_NAMESPACE) --create-namespace --wait $(FLINK_VALUES)
 
 flink/uninstall: ## Uninstall the Flink jobs
 	@echo "==> flink/uninstall: release $(FLINK_RELEASE) in namespace $(FLINK_NAMESPACE)"
@@ -179,7 +209,7 @@ plugin/install: ## Build kubectl-flink (release) and copy it to BIN_DIR, so `kub
 	install -m 0755 target/release/kubectl-flink $(BIN_DIR)/kubectl-flink
 	@case ":$$PATH:" in *":$(BIN_DIR):"*) ;; *) echo "note: $(BIN_DIR) is not on PATH; add it to use 'kubectl flink'";; esac
 
-test: ## Run every test (cargo test --workspace; the chart tests need helm: .ci/install-helm.sh)
+test: ## Run every test (cargo test --workspace; the chart tests install helm into target/tools when missing)
 	@echo "==> test: cargo test --workspace"
 	$(CARGO) test --workspace
 

@@ -3,6 +3,7 @@
 
 pub mod apiserver;
 pub mod helm;
+pub mod readme;
 pub mod webhook;
 pub mod webhook_process;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,9 @@
 //! CRDs in the shared fixtures, and judged by the real `kubectl-flink check`; the
 //! Makefile's targets are dry-run with `make -n`, since kind and Docker are not here.
 //!
-//! helm is found on PATH, in `$HOME/.local/bin`, or at `$HELM`; `.ci/install-helm.sh`
-//! installs it. A missing helm fails these tests rather than skipping them.
+//! helm is found at `$HELM`, on PATH or in `$HOME/.local/bin`, else installed into
+//! `target/tools` on first use (`flink_autoscale_e2e::helm`); a helm that can be
+//! neither found nor installed fails these tests rather than skipping them.
 
 use flink_autoscale_e2e::{binary, fixture, workspace_root};
 use serde_json::{Value, json};
@@ -28,35 +29,11 @@ const WEBHOOK_SERVICE: &str = "flink-autoscale-webhook";
 // ---------------------------------------------------------------------------------
 // Running helm
 
-/// The helm binary: `$HELM`, else `helm` on PATH, else `$HOME/.local/bin/helm`.
+/// The helm binary (`flink_autoscale_e2e::helm`: found, or installed into
+/// `target/tools` on first use).
 fn helm() -> &'static Path {
     static HELM: OnceLock<PathBuf> = OnceLock::new();
-    HELM.get_or_init(|| {
-        let mut candidates = Vec::new();
-        if let Some(path) = std::env::var_os("HELM") {
-            candidates.push(PathBuf::from(path));
-        }
-        candidates.push(PathBuf::from("helm"));
-        if let Some(home) = std::env::var_os("HOME") {
-            candidates.push(Path::new(&home).join(".local/bin/helm"));
-        }
-        candidates
-            .into_iter()
-            .find(|helm| {
-                Command::new(helm)
-                    .arg("version")
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success())
-            })
-            .unwrap_or_else(|| {
-                panic!(
-                    "helm not found (looked at $HELM, PATH and $HOME/.local/bin/helm): \
-                     run .ci/install-helm.sh to install it"
-                )
-            })
-    })
+    HELM.get_or_init(|| flink_autoscale_e2e::helm::helm().unwrap_or_else(|e| panic!("{e}")))
 }
 
 fn run_helm(args: &[&str]) -> Output {
@@ -662,7 +639,7 @@ fn default_render_has_exactly_the_current_autoscaler_keys() {
     assert_eq!(deployments.len(), 1, "{:?}", names(&docs));
     let fd = deployments[0];
     assert_eq!(fd["apiVersion"], "flink.apache.org/v1beta1");
-    assert_eq!(fd["metadata"]["name"], "autoscaling-load");
+    assert_eq!(fd["metadata"]["name"], "state-machine");
     assert_eq!(fd["metadata"]["namespace"], FLINK_NAMESPACE);
 
     let expected: BTreeMap<String, String> = [
@@ -696,7 +673,8 @@ fn default_render_has_exactly_the_current_autoscaler_keys() {
     assert_current_keys(fd, &options());
 
     let spec = &fd["spec"];
-    assert_eq!(spec["image"], "flink-autoscaling-load:1.0.0");
+    // A public image: the official one, whose bundled example is the job.
+    assert_eq!(spec["image"], "flink:1.18-scala_2.12");
     assert_eq!(spec["imagePullPolicy"], "IfNotPresent");
     assert_eq!(spec["flinkVersion"], "v1_18");
     assert_eq!(spec["mode"], "native");
@@ -713,10 +691,9 @@ fn default_render_has_exactly_the_current_autoscaler_keys() {
     assert_eq!(
         spec["job"],
         json!({
-            "jarURI": "local:///opt/flink/usrlib/autoscaling-load-job.jar",
-            "entryClass": "com.example.flink.AutoscalingLoadJob",
+            "jarURI": "local:///opt/flink/examples/streaming/StateMachineExample.jar",
             "parallelism": 2,
-            "upgradeMode": "savepoint",
+            "upgradeMode": "stateless",
             "state": "running",
             "args": [],
         })
@@ -744,7 +721,7 @@ fn the_default_vpa_targets_the_flink_deployment_memory_only() {
     assert_eq!(vpa["metadata"]["namespace"], FLINK_NAMESPACE);
     assert_eq!(
         vpa["spec"]["targetRef"],
-        json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment", "name": "autoscaling-load"})
+        json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment", "name": "state-machine"})
     );
     assert_eq!(vpa["spec"]["updatePolicy"]["updateMode"], "Initial");
     let policies = vpa["spec"]["resourcePolicy"]["containerPolicies"]
@@ -770,16 +747,12 @@ fn the_default_vpa_targets_the_flink_deployment_memory_only() {
 #[test]
 fn standalone_mode_aims_the_vpa_at_the_taskmanager_deployment() {
     let docs = render(FLINK_CHART, &["--set", "defaults.mode=standalone"]);
-    let fd = named(&docs, "FlinkDeployment", "autoscaling-load");
+    let fd = named(&docs, "FlinkDeployment", "state-machine");
     assert_eq!(fd["spec"]["mode"], "standalone");
-    let vpa = named(
-        &docs,
-        "VerticalPodAutoscaler",
-        "autoscaling-load-taskmanager",
-    );
+    let vpa = named(&docs, "VerticalPodAutoscaler", "state-machine-taskmanager");
     assert_eq!(
         vpa["spec"]["targetRef"],
-        json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "autoscaling-load-taskmanager"})
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "state-machine-taskmanager"})
     );
     assert_fit_crds(&docs);
 }
@@ -900,7 +873,7 @@ fn disabled_jobs_and_vpas_are_skipped() {
     );
 
     let docs = render(FLINK_CHART, &["--set", "defaults.autoscaler.enabled=false"]);
-    let conf = flink_configuration(named(&docs, "FlinkDeployment", "autoscaling-load"));
+    let conf = flink_configuration(named(&docs, "FlinkDeployment", "state-machine"));
     assert!(
         !conf.keys().any(|k| k.starts_with("job.autoscaler.")),
         "{conf:?}"
@@ -913,7 +886,7 @@ fn a_null_autoscaler_value_leaves_the_operator_default() {
         FLINK_CHART,
         &["--set", "defaults.autoscaler.metricsWindow=null"],
     );
-    let conf = flink_configuration(named(&docs, "FlinkDeployment", "autoscaling-load"));
+    let conf = flink_configuration(named(&docs, "FlinkDeployment", "state-machine"));
     assert!(
         !conf.contains_key("job.autoscaler.metrics.window"),
         "{conf:?}"
@@ -1026,11 +999,51 @@ fn values_without_an_effect_stop_the_render_with_a_reason() {
             "jobs[0].name=x,jobs[0].job.jarURI=local:///x.jar,jobs[0].autoscaler.scaleUpGracePeriod=30s",
         ],
     );
-    assert!(error.contains("jobs[0] (x)"), "{error}");
+    assert!(
+        error.contains("jobs[0].autoscaler.scaleUpGracePeriod: Invalid value: \"30s\""),
+        "{error}"
+    );
     render(
         FLINK_CHART,
         &["--set", "jobs[0].name=x,jobs[0].taskManager.replicas=2"],
     );
+}
+
+#[test]
+fn every_problem_of_every_job_is_listed_at_once_a_default_once() {
+    let error = render_error(
+        FLINK_CHART,
+        &[
+            "--set",
+            "defaults.autoscaler.scaleUpGracePeriod=2m",
+            "--set",
+            "jobs[0].name=a,jobs[0].job.jarURI=local:///a.jar,jobs[1].name=b,jobs[1].job.jarURI=local:///b.jar",
+            "--set",
+            "jobs[1].taskManager.replicas=2,jobs[1].vpa.maxAllowed.memory=512Mi",
+        ],
+    );
+    assert!(
+        error.contains("the values have 3 problems to fix"),
+        "{error}"
+    );
+    // A default that is wrong for both jobs is one problem, at its defaults path.
+    assert_eq!(
+        error
+            .matches("* defaults.autoscaler.scaleUpGracePeriod: Invalid value: \"2m\"")
+            .count(),
+        1,
+        "{error}"
+    );
+    assert!(
+        error.contains("* jobs[1].taskManager.replicas: Invalid value: \"2\""),
+        "{error}"
+    );
+    assert!(
+        error.contains("* jobs[1].vpa.maxAllowed.memory: Invalid value: \"512Mi\""),
+        "{error}"
+    );
+    // Each message names its values path, not the job's index alone.
+    assert!(!error.contains("jobs[1] (b): "), "{error}");
 }
 
 #[test]
@@ -1048,7 +1061,37 @@ fn the_seed_values_file_is_read_and_its_ineffective_values_named() {
         .display()
         .to_string();
     let error = render_error(FLINK_CHART, &["-f", &seed]);
-    assert!(error.contains("scaleUpGracePeriod is 1m"), "{error}");
+    // All four at once, each at the exact values path it was set at (defaults or the
+    // entry), in one render rather than four.
+    let expected = [
+        "defaults.autoscaler.scaleUpGracePeriod: Invalid value: \"1m\": the Flink autoscaler has no scale-up delay option",
+        "defaults.taskManager.replicas: Invalid value: \"1\": a fixed TaskManager count",
+        "jobs[0].jobManager.resources.requests.cpu: Invalid value: \"250m\"",
+        "jobs[0].taskManager.resources.requests.cpu: Invalid value: \"250m\"",
+    ];
+    assert!(
+        error.contains("the values have 4 problems to fix"),
+        "{error}"
+    );
+    for part in expected {
+        assert!(error.contains(part), "{part:?} missing from:\n{error}");
+    }
+    assert!(!error.contains("jobs[0] (autoscaling-load): "), "{error}");
+    // `helm lint -f` fails on the same file, listing the same problems.
+    let lint = run_helm(&["lint", FLINK_CHART, "-f", &seed]);
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    assert!(!lint.status.success(), "helm lint passed:\n{printed}");
+    for part in expected {
+        let escaped = part.replace('"', "\\\"");
+        assert!(
+            printed.contains(part) || printed.contains(&escaped),
+            "{part:?} missing from helm lint:\n{printed}"
+        );
+    }
     // With the three ineffective values removed, the seed's file renders as it stands.
     let docs = render(
         FLINK_CHART,
@@ -1082,13 +1125,9 @@ fn memory_sizes_are_read_as_the_operator_reads_them() {
             "defaults.taskManager.memory=2048m,defaults.taskManager.resources.limits.memory=4Gi,defaults.vpa.maxAllowed.memory=4Gi",
         ],
     );
-    let conf = flink_configuration(named(&docs, "FlinkDeployment", "autoscaling-load"));
+    let conf = flink_configuration(named(&docs, "FlinkDeployment", "state-machine"));
     assert_eq!(conf["kubernetes.taskmanager.memory.limit-factor"], "2");
-    let vpa = named(
-        &docs,
-        "VerticalPodAutoscaler",
-        "autoscaling-load-taskmanager",
-    );
+    let vpa = named(&docs, "VerticalPodAutoscaler", "state-machine-taskmanager");
     assert_eq!(
         vpa["spec"]["resourcePolicy"]["containerPolicies"][0]["minAllowed"]["memory"],
         "2Gi"
@@ -1729,8 +1768,34 @@ const MAKE_TARGETS: &[(&str, &[&str])] = &[
             "upgrade --install vpa fairwinds-stable/vpa",
             "helm repo add flink-operator-repo-1.13.0 https://downloads.apache.org/flink/flink-kubernetes-operator-1.13.0/",
             "upgrade --install flink-kubernetes-operator",
+            // the webhook built, loaded into kind and installed before the jobs
+            "docker build",
+            "-t flink-autoscale-webhook:0.1.0 .",
+            "kind load docker-image flink-autoscale-webhook:0.1.0 --name flink-autoscale",
+            "upgrade --install flink-autoscale-webhook charts/flink-autoscale-webhook",
+            "--wait",
             "upgrade --install flink-autoscale charts/flink-autoscale",
+            "--wait",
+            // and waits until the job runs, then says what to run next
+            "wait flinkdeployment -l app.kubernetes.io/instance=flink-autoscale",
+            "--for=jsonpath='{.status.jobStatus.state}'=RUNNING",
+            "kubectl flink status -n flink",
+            "kubectl flink explain state-machine -n flink",
+            "make ui",
         ],
+    ),
+    (
+        "demo",
+        &[
+            "export KUBECONFIG",
+            "make plugin/install",
+            "cargo build --quiet -p kubectl-flink",
+            "cargo run --quiet -p flink-autoscale-e2e --bin flink-test-apiserver -- examples/demo",
+        ],
+    ),
+    (
+        "flink/wait",
+        &["kubectl --context kind-flink-autoscale -n flink wait flinkdeployment"],
     ),
     ("kind/up", &["kind create cluster --name flink-autoscale"]),
     ("kind/down", &["kind delete cluster --name flink-autoscale"]),
@@ -1791,7 +1856,7 @@ const MAKE_TARGETS: &[(&str, &[&str])] = &[
     (
         "ui",
         &[
-            "kubectl --context kind-flink-autoscale -n flink port-forward svc/autoscaling-load-rest 8081:8081",
+            "kubectl --context kind-flink-autoscale -n flink port-forward svc/state-machine-rest 8081:8081",
         ],
     ),
     (
@@ -1879,6 +1944,40 @@ fn make_dry_runs_print_the_expected_commands() {
             && printed.contains("--version 1.12.1"),
         "{printed}"
     );
+}
+
+/// The seed's targets (DESIGN.md, "Makefile (the seed's targets, kept)"): each must
+/// still exist, be listed by `make help` and dry-run.
+const SEED_TARGETS: &[&str] = &[
+    "up",
+    "kind/down",
+    "flink-operator/install",
+    "flink-operator/uninstall",
+    "flink-operator/reinstall",
+    "flink/install",
+    "flink/reinstall",
+    "vpa/install",
+    "cert-manager/install",
+    "ui",
+    "webhook/install",
+    "plugin/install",
+];
+
+#[test]
+fn the_seeds_targets_are_all_kept() {
+    let help = make(&["help"]);
+    for target in SEED_TARGETS {
+        assert!(
+            MAKE_TARGETS.iter().any(|(t, _)| t == target),
+            "{target} is not checked by make_dry_runs_print_the_expected_commands"
+        );
+        assert!(
+            help.lines()
+                .any(|l| l.split_whitespace().next() == Some(target)),
+            "make help does not list {target}:\n{help}"
+        );
+        make(&["-n", target]);
+    }
 }
 
 #[test]

@@ -19,6 +19,8 @@ pub mod connections;
 pub mod dev_certificate;
 pub mod error;
 pub mod metrics;
+pub mod plain_http;
+pub mod report;
 pub mod review_object;
 pub mod routes;
 pub mod server;

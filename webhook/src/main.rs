@@ -5,14 +5,38 @@
 use anyhow::{Context, anyhow};
 use flink_autoscale_webhook::cli::{Cli, Invocation, LogFormat, TlsSource};
 use flink_autoscale_webhook::routes::{AppState, Readiness};
-use flink_autoscale_webhook::{certs, cluster, dev_certificate, metrics, server, tls};
+use flink_autoscale_webhook::{certs, cluster, dev_certificate, metrics, report, server, tls};
 use rustls::crypto::CryptoProvider;
 use std::io::Write;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// A failure to start is printed once, each cause once: kube's and hyper's errors
+/// repeat their sources inside their own messages, which anyhow's `{:?}` would print
+/// again as a numbered chain (four times the same "No such file" without a
+/// kubeconfig), followed by a backtrace a person does not need.
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let causes = report::distinct_causes(e.chain().map(|c| c.to_string()));
+            eprintln!("{}", report::render(&causes));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let (cli, source) = match Cli::parse_args() {
         // A one-off command for a person: its error on one line, as clap prints usage
         // errors, rather than as a server failure with its causes.
@@ -156,10 +180,14 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Logs go to stderr, leaving stdout to the few lines meant for people and scripts.
+/// Colours only when stderr is a terminal: a file, a pipe or a container log keeps
+/// plain text (tracing-subscriber would otherwise write ANSI escapes everywhere).
 fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

@@ -113,7 +113,10 @@ pub async fn start(
     let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(tls))
         .handshake_timeout(limits.header_read_timeout)
         .acceptor(TrackingAcceptor::new(
-            NoDelayAcceptor::new(),
+            crate::plain_http::RefusePlainHttp::new(
+                NoDelayAcceptor::new(),
+                limits.header_read_timeout,
+            ),
             registry.clone(),
         ));
     let server =

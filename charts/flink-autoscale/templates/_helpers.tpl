@@ -100,15 +100,18 @@ Limit factors and the requests check for one component (jobManager or taskManage
 Flink gives its main container requests of exactly cpu and memory and limits of
 request x kubernetes.<component>.{cpu,memory}.limit-factor, overwriting whatever the
 pod template says; so the values' limits become limit factors.
-Argument: (list COMPONENT-VALUES FLINK-NAME JOB-WHAT VALUES-NAME), e.g.
-(list $j.taskManager "taskmanager" "jobs[0] (x)" "taskManager"). Output: a YAML map of
-Flink keys.
+Argument: (list COMPONENT-VALUES FLINK-NAME JOB-WHAT VALUES-NAME ENTRY INDEX), e.g.
+(list $j.taskManager "taskmanager" "jobs[0] (x)" "taskManager" $entry 0). Output: a
+YAML map with `factors` (Flink keys) and `errors` (each naming its exact values path).
 */}}
 {{- define "flink-autoscale.limitFactors" -}}
 {{- $c := index . 0 -}}
 {{- $key := index . 1 -}}
 {{- $job := index . 2 -}}
 {{- $name := index . 3 -}}
+{{- $entry := index . 4 -}}
+{{- $index := index . 5 -}}
+{{- $errors := list -}}
 {{- $res := $c.resources | default dict -}}
 {{- $requests := $res.requests | default dict -}}
 {{- $limits := $res.limits | default dict -}}
@@ -122,7 +125,9 @@ Flink keys.
 {{- $r := float64 (include "flink-autoscale.quantity" (list $request (printf "%s: %s.resources.requests.%s" $job $name $resource))) -}}
 {{- $own := ternary (mulf $cpu 1000.0) $mem (eq $resource "cpu") -}}
 {{- if ne (round (ternary (mulf $r 1000.0) $r (eq $resource "cpu")) 0) (round $own 0) -}}
-{{- fail (printf "%s: %s.resources.requests.%s is %v but %s.%s is %v; Flink's container requests exactly %s.%s, so drop resources.requests.%s or make the two equal" $job $name $resource $request $name $resource (index $c $resource) $name $resource $resource) -}}
+{{- $path := include "flink-autoscale.valuePath" (dict "entry" $entry "index" $index "path" (printf "%s.resources.requests.%s" $name $resource)) -}}
+{{- $own := include "flink-autoscale.valuePath" (dict "entry" $entry "index" $index "path" (printf "%s.%s" $name $resource)) -}}
+{{- $errors = append $errors (printf "%s: Invalid value: %q: %s.resources.requests.%s is %v but %s.%s is %v (%s); Flink's container requests exactly %s.%s, so drop resources.requests.%s or make the two equal" $path (toString $request) $name $resource $request $name $resource (index $c $resource) $own $name $resource $resource) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -131,23 +136,29 @@ Flink keys.
 {{- $limit := index $limits $resource -}}
 {{- if not (kindIs "invalid" $limit) -}}
 {{- $request := ternary $cpu $mem (eq $resource "cpu") -}}
+{{- $path := include "flink-autoscale.valuePath" (dict "entry" $entry "index" $index "path" (printf "%s.resources.limits.%s" $name $resource)) -}}
 {{- if le $request 0.0 -}}
-{{- fail (printf "%s: %s.resources.limits.%s needs %s.%s, the request it is a multiple of" $job $name $resource $name $resource) -}}
-{{- end -}}
+{{- $errors = append $errors (printf "%s: Invalid value: %q: needs %s.%s, the request it is a multiple of; set %s.%s" $path (toString $limit) $name $resource $name $resource) -}}
+{{- else -}}
 {{- $l := float64 (include "flink-autoscale.quantity" (list $limit (printf "%s: %s.resources.limits.%s" $job $name $resource))) -}}
 {{- if lt $l $request -}}
-{{- fail (printf "%s: %s.resources.limits.%s (%v) is below %s.%s (%v); a limit cannot be lower than the request" $job $name $resource $limit $name $resource (index $c $resource)) -}}
-{{- end -}}
+{{- $errors = append $errors (printf "%s: Invalid value: %q: is below %s.%s (%v); a limit cannot be lower than the request, raise it" $path (toString $limit) $name $resource (index $c $resource)) -}}
+{{- else -}}
 {{- $_ := set $out (printf "kubernetes.%s.%s.limit-factor" $key $resource) (printf "%g" (divf $l $request)) -}}
 {{- end -}}
 {{- end -}}
-{{- toYaml $out -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml (dict "factors" $out "errors" $errors) -}}
 {{- end }}
 
 {{/*
 One job, resolved. Argument: (dict "root" $ "entry" ENTRY "index" I).
 Output (YAML): the merged values plus
   what                 "jobs[I] (NAME)", for messages
+  errors               every value without an effect or in contradiction, each
+                       message starting with its exact values path (defaults.X when
+                       the value comes from defaults, jobs[I].X when from the entry)
   flinkConfiguration   the final flat configuration, every value a string
   vpaTarget            the VPA's targetRef
   vpaMinMemory         minAllowed.memory (defaulted to taskManager.memory)
@@ -164,12 +175,15 @@ Output (YAML): the merged values plus
 {{- $_ := set $j "application" $application -}}
 {{- $_ := set $j "autoscaling" $autoscaling -}}
 
-{{- /* Values without an effect stop rendering. */ -}}
+{{- /* Values without an effect are collected (all of them, with their exact
+values paths); "flink-autoscale.check" stops the render with the whole list. */ -}}
+{{- $errors := list -}}
+{{- $at := dict "entry" $entry "index" .index -}}
 {{- if not (kindIs "invalid" $as.scaleUpGracePeriod) -}}
-{{- fail (printf "%s: autoscaler.scaleUpGracePeriod is %v, but the Flink autoscaler has no scale-up delay option: job.autoscaler.scale-up.grace-period is a deprecated alias of job.autoscaler.scale-down.interval, not a scale-up delay. Remove it (null); stabilizationInterval holds back scaling after a rescale, scaleDownGracePeriod delays scale-downs." $what $as.scaleUpGracePeriod) -}}
+{{- $errors = append $errors (printf "%s: Invalid value: %q: the Flink autoscaler has no scale-up delay option (job.autoscaler.scale-up.grace-period is a deprecated alias of job.autoscaler.scale-down.interval, not a scale-up delay); remove it (null): stabilizationInterval holds back scaling after a rescale, scaleDownGracePeriod delays scale-downs" (include "flink-autoscale.valuePath" (set (deepCopy $at) "path" "autoscaler.scaleUpGracePeriod")) (include "flink-autoscale.scalar" $as.scaleUpGracePeriod)) -}}
 {{- end -}}
 {{- if and $autoscaling (not (kindIs "invalid" $j.taskManager.replicas)) -}}
-{{- fail (printf "%s: taskManager.replicas is %v while the autoscaler is enabled: a fixed TaskManager count pins parallelism to replicas x slots (and, in standalone mode, the TaskManagers) and fights the autoscaler. Remove it (null), or set autoscaler.enabled: false." $what $j.taskManager.replicas) -}}
+{{- $errors = append $errors (printf "%s: Invalid value: %q: a fixed TaskManager count while the autoscaler is enabled (%s) pins parallelism to replicas x slots (and, in standalone mode, the TaskManagers) and fights the autoscaler; remove it (null), or set autoscaler.enabled: false" (include "flink-autoscale.valuePath" (set (deepCopy $at) "path" "taskManager.replicas")) (include "flink-autoscale.scalar" $j.taskManager.replicas) $what) -}}
 {{- end -}}
 
 {{- /* flinkConfiguration: chart-rendered keys, then the user's. */ -}}
@@ -216,17 +230,18 @@ AutoScalerOptions: the boundary becomes the bounds it stands for
 {{- end -}}
 {{- end -}}
 {{- range $component := list "jobManager" "taskManager" -}}
-{{- $factors := include "flink-autoscale.limitFactors" (list (get $j $component) (lower $component) $what $component) | fromYaml -}}
-{{- range $key, $value := $factors -}}
+{{- $limits := include "flink-autoscale.limitFactors" (list (get $j $component) (lower $component) $what $component $entry $.index) | fromYaml -}}
+{{- $errors = concat $errors ($limits.errors | default list) -}}
+{{- range $key, $value := ($limits.factors | default dict) -}}
 {{- $_ := set $conf $key $value -}}
 {{- $_ := set $reserved $key (printf "%s.resources.limits" $component) -}}
 {{- end -}}
 {{- end -}}
 {{- range $key, $value := ($j.flinkConfiguration | default dict) -}}
 {{- if hasKey $reserved $key -}}
-{{- fail (printf "%s: flinkConfiguration sets %s, which this chart renders from %s; set %s instead" $what $key (get $reserved $key) (get $reserved $key)) -}}
-{{- end -}}
-{{- if kindIs "invalid" $value -}}
+{{- $where := ternary (printf "jobs[%d]" (int $.index)) "defaults" (hasKey ($entry.flinkConfiguration | default dict) $key) -}}
+{{- $errors = append $errors (printf "%s.flinkConfiguration[%s]: Invalid value: %q: this chart renders %s from %s; set %s instead" $where $key (include "flink-autoscale.scalar" $value) $key (get $reserved $key) (get $reserved $key)) -}}
+{{- else if kindIs "invalid" $value -}}
 {{- /* null removes a default key */ -}}
 {{- else if kindIs "map" $value -}}
 {{- $_ := set $conf $key $value -}}
@@ -254,9 +269,10 @@ AutoScalerOptions: the boundary becomes the bounds it stands for
 {{- $minBytes := float64 (include "flink-autoscale.quantity" (list $j.vpaMinMemory (printf "%s: vpa.minAllowed.memory" $what))) -}}
 {{- $maxBytes := float64 (include "flink-autoscale.quantity" (list $max.memory (printf "%s: vpa.maxAllowed.memory" $what))) -}}
 {{- if gt $minBytes $maxBytes -}}
-{{- fail (printf "%s: vpa.maxAllowed.memory (%v) is below vpa.minAllowed.memory (%v%s); raise maxAllowed.memory" $what $max.memory $j.vpaMinMemory (ternary ", which defaults to taskManager.memory" "" (kindIs "invalid" $min.memory))) -}}
+{{- $errors = append $errors (printf "%s: Invalid value: %q: vpa.maxAllowed.memory (%v) is below vpa.minAllowed.memory (%v%s); raise maxAllowed.memory" (include "flink-autoscale.valuePath" (set (deepCopy $at) "path" "vpa.maxAllowed.memory")) (include "flink-autoscale.scalar" $max.memory) $max.memory $j.vpaMinMemory (ternary ", which defaults to taskManager.memory" "" (kindIs "invalid" $min.memory))) -}}
 {{- end -}}
 {{- end -}}
+{{- $_ := set $j "errors" $errors -}}
 {{- toYaml $j -}}
 {{- end }}
 
@@ -280,4 +296,50 @@ The enabled jobs, checked for duplicate names, as a YAML list of
 {{- end -}}
 {{- end -}}
 {{- toYaml (dict "jobs" $out) -}}
+{{- end }}
+
+{{/*
+The exact values path of a job's value: jobs[I].PATH when the entry sets it, else
+defaults.PATH (where the merged value came from). Argument: (dict "entry" ENTRY
+"index" I "path" "taskManager.replicas").
+*/}}
+{{- define "flink-autoscale.valuePath" -}}
+{{- $node := .entry -}}
+{{- $found := true -}}
+{{- range $k := splitList "." .path -}}
+{{- if and $found (kindIs "map" $node) (hasKey $node $k) -}}
+{{- $node = index $node $k -}}
+{{- else -}}
+{{- $found = false -}}
+{{- end -}}
+{{- end -}}
+{{- if $found -}}
+{{- printf "jobs[%d].%s" (int .index) .path -}}
+{{- else -}}
+{{- printf "defaults.%s" .path -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+Every problem of every enabled job at once (a value set in defaults is named once,
+not once per job), so a values file needs one round, not one per mistake. `helm
+template` and `helm install` stop at `fail`; `helm lint` turns `fail` into a log line
+and goes on, so after it an include of a template that does not exist makes lint
+report the same list as an error (reached only under lint).
+*/}}
+{{- define "flink-autoscale.check" -}}
+{{- $errors := list -}}
+{{- range (include "flink-autoscale.enabledJobs" . | fromYaml).jobs -}}
+{{- $j := include "flink-autoscale.job" (dict "root" $ "entry" .entry "index" .index) | fromYaml -}}
+{{- range $e := ($j.errors | default list) -}}
+{{- if not (has $e $errors) -}}
+{{- $errors = append $errors $e -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $errors -}}
+{{- $message := printf "the values have %d problem%s to fix:\n* %s" (len $errors) (ternary "" "s" (eq (len $errors) 1)) (join "\n* " $errors) -}}
+{{- fail $message -}}
+{{- include $message . -}}
+{{- end -}}
 {{- end }}
