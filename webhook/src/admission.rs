@@ -342,7 +342,7 @@ pub fn mutate(
 }
 
 /// Longest warning line kubectl users should have to read.
-const WARNING_CHARS: usize = 160;
+const WARNING_CHARS: usize = 120;
 
 /// Adds to the warnings why the cluster rules were skipped, when the view exists but
 /// cannot be trusted now (`problems`), and the rules said they needed it.
