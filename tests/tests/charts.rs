@@ -1451,6 +1451,7 @@ fn webhook_deployment_is_hardened_and_probed() {
     assert_eq!(flag(&args, "--reconcile-interval"), Some("60s"));
     assert_eq!(flag(&args, "--admin-listen"), Some("0.0.0.0:9090"));
     assert_eq!(flag(&args, "--operator-rules"), Some("on"));
+    assert!(!args.contains(&"--operator-version".to_string()), "{args:?}");
 
     let pdb = named(&docs, "PodDisruptionBudget", WEBHOOK_SERVICE);
     assert_eq!(pdb["spec"]["minAvailable"], 1);
@@ -1515,10 +1516,11 @@ fn webhook_values_reach_the_flags_probes_and_configurations() {
             "--set",
             "vpa.minMemory=512Mi,vpa.maxMemory=8Gi,logFormat=text,excludedNamespaces={flink-operator}",
             "--set",
-            "serviceMonitor.enabled=true,operatorRules=false",
+            "serviceMonitor.enabled=true,operatorRules=false,operatorVersion=1.10",
         ],
     );
     let args = args(&docs);
+    assert_eq!(flag(&args, "--operator-version"), Some("1.10"));
     assert_eq!(flag(&args, "--enforcement"), Some("warn"));
     assert_eq!(flag(&args, "--operator-rules"), Some("off"));
     assert_eq!(flag(&args, "--admin-listen"), Some("0.0.0.0:9090"));
