@@ -101,6 +101,33 @@ impl EffectiveConfig {
         self.value(option).and_then(Value::as_duration)
     }
 
+    /// The effective value, or the table's default when the written value does not
+    /// parse (the rules report that value; the operator would fail on it, so what it
+    /// means is best shown as the default). `None` only for options without default.
+    pub fn value_or_default(&self, option: &str) -> Option<Value> {
+        self.value(option)
+            .cloned()
+            .or_else(|| options::default_value(option))
+    }
+
+    pub fn bool_or_default(&self, option: &str) -> Option<bool> {
+        self.value_or_default(option).as_ref().and_then(Value::as_bool)
+    }
+
+    pub fn f64_or_default(&self, option: &str) -> Option<f64> {
+        self.value_or_default(option).as_ref().and_then(Value::as_f64)
+    }
+
+    pub fn i64_or_default(&self, option: &str) -> Option<i64> {
+        self.value_or_default(option).as_ref().and_then(Value::as_i64)
+    }
+
+    pub fn duration_or_default(&self, option: &str) -> Option<Duration> {
+        self.value_or_default(option)
+            .as_ref()
+            .and_then(Value::as_duration)
+    }
+
     /// Whether the option was set by any of its keys.
     pub fn is_set(&self, option: &str) -> bool {
         self.get(option).is_some_and(Setting::is_set)

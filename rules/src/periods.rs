@@ -18,7 +18,6 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 mod rule;
-pub use rule::RULE;
 pub(crate) use rule::check;
 
 /// The operator's key for the option.

@@ -2,7 +2,7 @@
 
 use crate::cluster::ObjectSet;
 use crate::mutation::{Mutation, mutate};
-use crate::review::{ReviewInput, RuleSettings};
+use crate::input::{ReviewInput, RuleSettings};
 use crate::vpa_rules::tests::{autoscaled, vpa};
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -4,10 +4,10 @@
 //! `CalendarUtils.validateExcludedPeriods`), and one the autoscaler can evaluate.
 
 use crate::effective::EffectiveConfig;
+use crate::catalogue::RuleId;
 use crate::finding::{Finding, Severity};
 use crate::values::Value;
 
-pub const RULE: &str = "autoscaler.excluded-periods";
 
 /// Reports each refused element (the operator reports only the first); an element
 /// the operator accepts but Quartz cannot evaluate is denied too, and says so. A
@@ -37,7 +37,7 @@ pub(crate) fn check(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
             },
         };
         out.push(Finding::new(
-            RULE,
+            RuleId::ExcludedPeriods,
             Severity::Deny,
             setting.path(),
             Some(item.clone()),
