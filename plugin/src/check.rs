@@ -301,7 +301,7 @@ mod tests {
             changes: Vec::new(),
         };
         let finding =
-            |severity| flink_autoscale_rules::Finding::new("r", severity, "spec", None, "bad", "");
+            |severity| flink_autoscale_rules::Finding::new(flink_autoscale_rules::RuleId::VpaSpec, severity, "spec", None, "bad", "");
         let warned = Verdict {
             findings: vec![finding(Severity::Warn)],
             notes: vec![],

@@ -21,7 +21,7 @@ mod rule;
 pub(crate) use rule::check;
 
 /// The operator's key for the option.
-pub const KEY: &str = "job.autoscaler.excluded.periods";
+pub const KEY: &str = crate::options::keys::EXCLUDED_PERIODS;
 
 /// One element of `job.autoscaler.excluded.periods`, parsed.
 #[derive(Debug, Clone, PartialEq)]

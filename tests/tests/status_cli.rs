@@ -237,7 +237,7 @@ fn json_carries_every_column_and_the_findings() {
     let server = start(seeded());
     let report = status(&server, &["-A", "-o", "json"]).ok().json();
     assert_eq!(report["kind"], "FlinkStatus");
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2);
     assert_eq!(report["context"], "test-apiserver");
     assert_eq!(report["server"], server.url());
     assert_eq!(report["namespace"], Value::Null);

@@ -2,7 +2,7 @@
 //! for the documented structure) and what the text output is rendered from.
 
 use super::scaler::{Computation, Step};
-use flink_autoscale_rules::Severity;
+use flink_autoscale_rules::{RuleId, Severity};
 use flink_autoscale_rules::effective::Origin;
 use serde::{Serialize, Serializer};
 
@@ -68,7 +68,7 @@ pub struct Report {
 
 impl Report {
     pub const KIND: &'static str = "FlinkExplain";
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -355,9 +355,14 @@ pub struct WarningRow {
 pub struct FindingRow {
     pub kind: String,
     pub name: String,
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub path: String,
     pub value: Option<String>,
+    /// `<problem>; <fix>`, as the text form shows it.
     pub message: String,
+    /// What is wrong (JSON version 2 on).
+    pub problem: String,
+    /// What is allowed or how to fix it; empty when the problem says it all.
+    pub fix: String,
 }

@@ -16,19 +16,19 @@ use super::verdict::{self, Advice, Blocking, RecentWarning, RunningSince, Situat
 use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::{EffectiveConfig, Origin};
 use flink_autoscale_rules::{
-    ObjectSet, ReviewInput, RuleSettings, Severity, object, ownership, review,
+    ObjectSet, ReviewInput, RuleId, RuleSettings, Severity, object, ownership, review,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// The rules whose denials mean another autoscaler fights this one.
-pub const CONFLICT_RULES: &[&str] = &[
-    "autoscaler.hpa-conflict",
-    "autoscaler.memory-tuning-vpa-conflict",
-    "hpa.autoscaler-conflict",
-    "vpa.controls-cpu",
-    "vpa.memory-tuning-conflict",
+pub const CONFLICT_RULES: &[RuleId] = &[
+    RuleId::HpaConflict,
+    RuleId::MemoryTuningVpaConflict,
+    RuleId::HpaAutoscalerConflict,
+    RuleId::VpaControlsCpu,
+    RuleId::VpaMemoryTuningConflict,
 ];
 
 /// The operator's reconcile interval: how often it collects and evaluates.
@@ -605,7 +605,7 @@ fn judge_rules(
             if f.severity == Severity::Deny && CONFLICT_RULES.contains(&f.rule) {
                 blocking.push(Blocking {
                     object: format!("{kind}/{}", object::name(obj)),
-                    rule: f.rule,
+                    rule: f.rule.as_str(),
                     message: f.message.clone(),
                 });
             }
@@ -617,6 +617,8 @@ fn judge_rules(
                 path: f.path,
                 value: f.value,
                 message: f.message,
+                problem: f.problem,
+                fix: f.fix,
             });
         }
     }
