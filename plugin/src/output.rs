@@ -407,7 +407,10 @@ mod tests {
         let first = &parsed[1]["findings"][0];
         assert_eq!(first["problem"], "must be a fraction in (0, 1]");
         assert_eq!(first["fix"], "set e.g. 0.7");
-        assert_eq!(first["message"], "must be a fraction in (0, 1]; set e.g. 0.7");
+        assert_eq!(
+            first["message"],
+            "must be a fraction in (0, 1]; set e.g. 0.7"
+        );
         assert_eq!(parsed[2]["namespace"], serde_json::Value::Null);
         insta::assert_snapshot!(json);
     }

@@ -111,15 +111,21 @@ impl EffectiveConfig {
     }
 
     pub fn bool_or_default(&self, option: &str) -> Option<bool> {
-        self.value_or_default(option).as_ref().and_then(Value::as_bool)
+        self.value_or_default(option)
+            .as_ref()
+            .and_then(Value::as_bool)
     }
 
     pub fn f64_or_default(&self, option: &str) -> Option<f64> {
-        self.value_or_default(option).as_ref().and_then(Value::as_f64)
+        self.value_or_default(option)
+            .as_ref()
+            .and_then(Value::as_f64)
     }
 
     pub fn i64_or_default(&self, option: &str) -> Option<i64> {
-        self.value_or_default(option).as_ref().and_then(Value::as_i64)
+        self.value_or_default(option)
+            .as_ref()
+            .and_then(Value::as_i64)
     }
 
     pub fn duration_or_default(&self, option: &str) -> Option<Duration> {

@@ -141,16 +141,10 @@ fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Option<Subjec
     })
 }
 
-
 // ---------------------------------------------------------------------------------
 // Shared by the autoscaler.* rules, which apply when the autoscaler is enabled.
 
-fn deny(
-    rule: RuleId,
-    s: &Setting,
-    problem: impl AsRef<str>,
-    fix: impl AsRef<str>,
-) -> Finding {
+fn deny(rule: RuleId, s: &Setting, problem: impl AsRef<str>, fix: impl AsRef<str>) -> Finding {
     Finding::new(
         rule,
         Severity::Deny,
@@ -161,12 +155,7 @@ fn deny(
     )
 }
 
-fn warn(
-    rule: RuleId,
-    s: &Setting,
-    problem: impl AsRef<str>,
-    fix: impl AsRef<str>,
-) -> Finding {
+fn warn(rule: RuleId, s: &Setting, problem: impl AsRef<str>, fix: impl AsRef<str>) -> Finding {
     Finding::new(
         rule,
         Severity::Warn,
@@ -205,7 +194,6 @@ fn within(x: f64, lo: f64, lo_open: bool, hi: f64, hi_open: bool) -> bool {
     let below = if hi_open { x < hi } else { x <= hi };
     above && below
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -57,4 +57,3 @@ pub struct ReviewInput<'a> {
     /// Other objects, when known; `None` means offline: cluster rules are skipped.
     pub cluster: Option<&'a dyn ClusterState>,
 }
-

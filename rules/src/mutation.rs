@@ -4,9 +4,9 @@
 //! smallest enclosing object when a parent is missing) and idempotent.
 
 use crate::catalogue::RuleId;
+use crate::input::{ReviewInput, RuleSettings};
 use crate::ownership::{self, MAIN_CONTAINER, Reach};
 use crate::quantity::Quantity;
-use crate::input::{ReviewInput, RuleSettings};
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, Patch, PatchOperation};
 use serde_json::{Map, Value, json};

@@ -11,12 +11,12 @@
 //! webhook can switch these rules off (`--operator-rules off`) when the operator's
 //! own webhook runs too.
 
-use crate::config::{FlinkConfig, config_path};
 use crate::catalogue::RuleId;
+use crate::config::{FlinkConfig, config_path};
 use crate::finding::{Finding, Severity};
+use crate::input::ReviewInput;
 use crate::object::{self, Kind};
 use crate::quantity::Quantity;
-use crate::input::ReviewInput;
 use crate::values;
 use serde_json::Value;
 

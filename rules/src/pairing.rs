@@ -73,7 +73,11 @@ mod tests {
         assert!(vpa_fights_cpu(ON, &both, Reach::TaskManagerDeployment));
         assert!(!vpa_fights_cpu(ON, &both, Reach::JobManagerDeployment));
         assert!(!vpa_fights_cpu(OFF, &both, Reach::FlinkDeployment));
-        assert!(!vpa_fights_cpu(ON, &vpa("Off", None), Reach::FlinkDeployment));
+        assert!(!vpa_fights_cpu(
+            ON,
+            &vpa("Off", None),
+            Reach::FlinkDeployment
+        ));
         let memory = vpa("Auto", Some(json!(["memory"])));
         assert!(!vpa_fights_cpu(ON, &memory, Reach::FlinkDeployment));
     }
@@ -81,11 +85,27 @@ mod tests {
     #[test]
     fn memory_tuning_needs_a_vpa_controlling_memory() {
         let memory = vpa("Initial", Some(json!(["memory"])));
-        assert!(vpa_fights_memory_tuning(TUNED, &memory, Reach::FlinkDeployment));
-        assert!(!vpa_fights_memory_tuning(ON, &memory, Reach::FlinkDeployment));
+        assert!(vpa_fights_memory_tuning(
+            TUNED,
+            &memory,
+            Reach::FlinkDeployment
+        ));
+        assert!(!vpa_fights_memory_tuning(
+            ON,
+            &memory,
+            Reach::FlinkDeployment
+        ));
         let cpu = vpa("Initial", Some(json!(["cpu"])));
-        assert!(!vpa_fights_memory_tuning(TUNED, &cpu, Reach::FlinkDeployment));
-        assert!(!vpa_fights_memory_tuning(TUNED, &memory, Reach::JobManagerDeployment));
+        assert!(!vpa_fights_memory_tuning(
+            TUNED,
+            &cpu,
+            Reach::FlinkDeployment
+        ));
+        assert!(!vpa_fights_memory_tuning(
+            TUNED,
+            &memory,
+            Reach::JobManagerDeployment
+        ));
     }
 
     #[test]

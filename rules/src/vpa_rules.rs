@@ -5,11 +5,11 @@
 
 use crate::catalogue::RuleId;
 use crate::finding::{Finding, Severity};
+use crate::input::ReviewInput;
 use crate::mode::AutoscalerState;
 use crate::ownership::{self, FlinkTarget, Reach};
 use crate::pairing;
 use crate::quantity::Quantity;
-use crate::input::ReviewInput;
 use serde_json::Value;
 
 /// Path of the main container's policy (or of `resourcePolicy` when there is none).

@@ -14,7 +14,6 @@ use crate::finding::{Finding, Severity};
 use crate::quantity::Quantity;
 use serde_json::Value;
 
-
 /// `vpa_types.GetUpdateModes()` (Auto is deprecated but accepted, with a warning).
 const UPDATE_MODES: &[&str] = &[
     "Off",

@@ -4,8 +4,8 @@
 //! `config.parse` finding reports it.
 
 use super::scaler::{Alignment, Settings};
-use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::AutoscalerState;
+use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::EffectiveConfig;
 use flink_autoscale_rules::{options, values};
 use std::time::Duration;
@@ -15,12 +15,12 @@ pub use flink_autoscale_rules::options::keys::flink::{
     PIPELINE_MAX_PARALLELISM as PIPELINE_MAX, TASK_SLOTS as SLOTS,
 };
 pub use flink_autoscale_rules::options::keys::{
-    ADJUST_MODE, ALIGNMENT_MODE, BACKLOG_THRESHOLD, CATCH_UP, DOWN_FACTOR, EFFECTIVENESS,
+    ADJUST_MODE, ALIGNMENT_MODE, BACKLOG_THRESHOLD, BOUNDARY, CATCH_UP, DOWN_FACTOR, EFFECTIVENESS,
     EFFECTIVENESS_THRESHOLD, ENABLED, EVENT_INTERVAL, EXCLUDE_IDS, EXCLUDED_PERIODS, GC_PRESSURE,
     HEAP_USAGE, METRICS_WINDOW, OBSERVED_COEFFICIENT_MIN, OBSERVED_MIN_OBSERVATIONS,
     OBSERVED_SCALABILITY, QUOTA_CPU, QUOTA_MEMORY, RESTART, SCALE_DOWN_INTERVAL, SCALING_ENABLED,
-    STABILIZATION, TARGET, BOUNDARY, TRACKING_ENABLED, TRACKING_LIMIT, UP_FACTOR, UTIL_MAX,
-    UTIL_MIN, VERTEX_MAX, VERTEX_MIN,
+    STABILIZATION, TARGET, TRACKING_ENABLED, TRACKING_LIMIT, UP_FACTOR, UTIL_MAX, UTIL_MIN,
+    VERTEX_MAX, VERTEX_MIN,
 };
 
 /// The options the explanation shows, in this order.

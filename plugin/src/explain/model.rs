@@ -2,8 +2,8 @@
 //! for the documented structure) and what the text output is rendered from.
 
 use super::scaler::{Computation, Step};
-use flink_autoscale_rules::{RuleId, Severity};
 use flink_autoscale_rules::effective::Origin;
+use flink_autoscale_rules::{RuleId, Severity};
 use serde::{Serialize, Serializer};
 
 /// A double as JSON: a number when finite, else the Java spelling as a string

@@ -12,11 +12,11 @@
 use super::autoscaler_state::{self, Direction, VertexChange, VertexParallelism};
 use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::EffectiveConfig;
-use flink_autoscale_rules::ownership::{self, Reach};
 use flink_autoscale_rules::options::keys::flink::{
     PARALLELISM_OVERRIDES, PIPELINE_MAX_PARALLELISM, TASK_SLOTS,
 };
 use flink_autoscale_rules::options::keys::{VERTEX_MAX, VERTEX_MIN};
+use flink_autoscale_rules::ownership::{self, Reach};
 use flink_autoscale_rules::{
     ClusterState, Quantity, ReviewInput, RuleId, RuleSettings, Severity, SharedObject, object,
     review, values,

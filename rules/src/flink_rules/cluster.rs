@@ -12,7 +12,11 @@ use crate::options::keys::{ENABLED, MEMORY_TUNING};
 use crate::ownership;
 use crate::pairing;
 
-pub(super) fn cluster_rules(subject: &Subject<'_>, cluster: &dyn ClusterState, out: &mut Vec<Finding>) {
+pub(super) fn cluster_rules(
+    subject: &Subject<'_>,
+    cluster: &dyn ClusterState,
+    out: &mut Vec<Finding>,
+) {
     let Some(fd_name) = subject.cluster_name.as_deref() else {
         return;
     };

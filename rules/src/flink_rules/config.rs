@@ -22,7 +22,11 @@ pub(super) const RELATED: &[(&str, ValueKind)] = &[
     (RECONCILE_INTERVAL_DEPRECATED, ValueKind::Duration),
 ];
 
-pub(super) fn config_rules(cfg: &FlinkConfig, version: Option<OperatorVersion>, out: &mut Vec<Finding>) {
+pub(super) fn config_rules(
+    cfg: &FlinkConfig,
+    version: Option<OperatorVersion>,
+    out: &mut Vec<Finding>,
+) {
     for entry in &cfg.entries {
         let key = entry.key.as_str();
         match options::lookup(key) {
@@ -549,7 +553,10 @@ mod tests {
                 .contains("job.autoscaler.metrics.custom-evaluator.lag.class")
         );
         // Deprecated spellings still count as set, so nothing else fires.
-        assert!(fs.iter().all(|f| f.rule == RuleId::ConfigDeprecatedKey), "{fs:?}");
+        assert!(
+            fs.iter().all(|f| f.rule == RuleId::ConfigDeprecatedKey),
+            "{fs:?}"
+        );
     }
 
     #[test]

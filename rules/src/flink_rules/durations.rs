@@ -10,7 +10,11 @@ use crate::options::keys::{CATCH_UP, METRICS_WINDOW, RESTART};
 use crate::values::{self, format_duration};
 use std::time::Duration;
 
-pub(super) fn duration_rules(subject: &Subject<'_>, settings: &RuleSettings, out: &mut Vec<Finding>) {
+pub(super) fn duration_rules(
+    subject: &Subject<'_>,
+    settings: &RuleSettings,
+    out: &mut Vec<Finding>,
+) {
     let eff = &subject.effective;
     let reconcile = [RECONCILE_INTERVAL, RECONCILE_INTERVAL_DEPRECATED]
         .iter()

@@ -96,11 +96,17 @@ mod tests {
         if let Some(job) = object["spec"]["job"].as_object_mut() {
             job.remove("upgradeMode");
         }
-        assert_eq!(of_rule(&findings(&object), RuleId::StatelessUpgrade).len(), 1);
+        assert_eq!(
+            of_rule(&findings(&object), RuleId::StatelessUpgrade).len(),
+            1
+        );
         object["spec"]["flinkConfiguration"]["jobmanager.scheduler"] = json!("adaptive");
         assert!(of_rule(&findings(&object), RuleId::StatelessUpgrade).is_empty());
         object["spec"]["flinkVersion"] = json!("v1_17");
-        assert_eq!(of_rule(&findings(&object), RuleId::StatelessUpgrade).len(), 1);
+        assert_eq!(
+            of_rule(&findings(&object), RuleId::StatelessUpgrade).len(),
+            1
+        );
     }
 
     #[test]

@@ -82,7 +82,6 @@ pub(super) fn parallelism_rules(subject: &Subject<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-
 pub(super) fn factor_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
     // AutoscalerValidator: both factors >= 0. JobVertexScaler.computeScaleTargetParallelism
     // takes 1 - scale-down.max-factor as the smallest scale factor and 1 + scale-up.max-factor

@@ -142,7 +142,6 @@ pub(super) fn utilization_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
     }
 }
 
-
 pub(super) fn threshold_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
     let fraction = |option: &str, what: &str, out: &mut Vec<Finding>| {
         if let Some((s, v)) = number(eff, option)

@@ -1,8 +1,8 @@
 //! Cases of the operator's `DefaultValidatorTest`, each citing its test method; the
 //! base object is the operator's own basic example, which the operator accepts.
 
-use crate::catalogue::RuleId;
 use super::*;
+use crate::catalogue::RuleId;
 use crate::review::{ReviewInput, RuleSettings, review};
 use serde_json::json;
 
@@ -389,7 +389,11 @@ fn session_jobs() {
     );
     let empty = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkSessionJob",
         "metadata": {"name": "j"}, "spec": {"deploymentName": "session"}});
-    one_denial(&empty, RuleId::OperatorJob, "The job spec should not be empty");
+    one_denial(
+        &empty,
+        RuleId::OperatorJob,
+        "The job spec should not be empty",
+    );
     let nameless = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkSessionJob",
         "metadata": {"name": "j"}, "spec": {"job": {"jarURI": "https://r/j.jar", "parallelism": 1}}});
     one_denial(&nameless, RuleId::OperatorName, "Required value");
@@ -404,7 +408,11 @@ fn the_flag_switches_them_off() {
         cluster: None,
     };
     let on = review(&input, &RuleSettings::default());
-    assert!(on.findings.iter().any(|f| f.rule == RuleId::OperatorFlinkVersion));
+    assert!(
+        on.findings
+            .iter()
+            .any(|f| f.rule == RuleId::OperatorFlinkVersion)
+    );
     let off = review(
         &input,
         &RuleSettings {
@@ -412,7 +420,11 @@ fn the_flag_switches_them_off() {
             ..RuleSettings::default()
         },
     );
-    assert!(!off.findings.iter().any(|f| f.rule.as_str().starts_with("operator.")));
+    assert!(
+        !off.findings
+            .iter()
+            .any(|f| f.rule.as_str().starts_with("operator."))
+    );
 }
 
 #[test]
@@ -459,9 +471,8 @@ fn session_jobs_are_checked_against_their_cluster_when_it_is_known() {
     };
     let v = review(&input, &RuleSettings::default());
     assert!(
-        v.findings
-            .iter()
-            .any(|f| f.rule == RuleId::OperatorJob && f.message.starts_with("Can not submit session job")),
+        v.findings.iter().any(|f| f.rule == RuleId::OperatorJob
+            && f.message.starts_with("Can not submit session job")),
         "{:?}",
         v.findings
     );

@@ -97,7 +97,10 @@ mod tests {
     #[test]
     fn every_key_is_an_option_of_the_table() {
         for key in ALL {
-            assert!(super::super::get(key).is_some(), "{key} is not in the table");
+            assert!(
+                super::super::get(key).is_some(),
+                "{key} is not in the table"
+            );
         }
     }
 }

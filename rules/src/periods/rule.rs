@@ -3,11 +3,10 @@
 //! (`AutoscalerValidator.validateAutoscalerOptions` calls
 //! `CalendarUtils.validateExcludedPeriods`), and one the autoscaler can evaluate.
 
-use crate::effective::EffectiveConfig;
 use crate::catalogue::RuleId;
+use crate::effective::EffectiveConfig;
 use crate::finding::{Finding, Severity};
 use crate::values::Value;
-
 
 /// Reports each refused element (the operator reports only the first); an element
 /// the operator accepts but Quartz cannot evaluate is denied too, and says so. A

@@ -1,8 +1,8 @@
 //! VPA and HPA rules on objects shaped like the fixtures (the VPA CRD's fields, the
 //! operator's HPA example), with and without a cluster view.
 
-use crate::cluster::ObjectSet;
 use crate::catalogue::RuleId;
+use crate::cluster::ObjectSet;
 use crate::finding::{Finding, Severity};
 use crate::review::{OFFLINE_NOTE, ReviewInput, RuleSettings, review};
 use serde_json::{Value, json};
@@ -86,7 +86,10 @@ fn the_taskmanager_deployment_is_reachable_only_in_standalone_mode() {
     assert_eq!(judge(&v, &[standalone]), vec![]);
     let native = flink_deployment("orders", json!({}), None);
     let fs = judge(&v, &[native]);
-    assert_eq!(rules(&fs), vec![(RuleId::VpaUnreachableTarget, Severity::Deny)]);
+    assert_eq!(
+        rules(&fs),
+        vec![(RuleId::VpaUnreachableTarget, Severity::Deny)]
+    );
     assert!(
         fs[0]
             .message
@@ -177,7 +180,10 @@ fn a_minimum_below_flink_memory_warns() {
     // The TaskManager asks for 2048m: Flink syntax, 2 GiB.
     let v = vpa("FlinkDeployment", "orders", memory_policy("1Gi", "4Gi"));
     let fs = judge(&v, &[autoscaled("orders")]);
-    assert_eq!(rules(&fs), vec![(RuleId::VpaBelowFlinkMemory, Severity::Warn)]);
+    assert_eq!(
+        rules(&fs),
+        vec![(RuleId::VpaBelowFlinkMemory, Severity::Warn)]
+    );
     assert!(fs[0].message.contains("(2Gi)"), "{}", fs[0].message);
 }
 
@@ -215,7 +221,10 @@ fn evicting_update_modes_warn() {
     // Recreate warning.
     v["spec"]["updatePolicy"] = json!({});
     let fs = judge(&v, &[autoscaled("orders")]);
-    assert!(!fs.iter().any(|f| f.rule == RuleId::VpaEvictingMode), "{fs:?}");
+    assert!(
+        !fs.iter().any(|f| f.rule == RuleId::VpaEvictingMode),
+        "{fs:?}"
+    );
     assert!(
         fs.iter()
             .any(|f| f.rule == RuleId::VpaSpec && f.severity == Severity::Deny),
@@ -246,7 +255,10 @@ fn vpa_spec_errors_of_a_guarded_vpa_are_denied_in_vpa_words() {
 fn the_jobmanager_deployment_warns() {
     let v = vpa("Deployment", "orders", memory_policy("1Gi", "2Gi"));
     let fs = judge(&v, &[autoscaled("orders")]);
-    assert_eq!(rules(&fs), vec![(RuleId::VpaJobmanagerTarget, Severity::Warn)]);
+    assert_eq!(
+        rules(&fs),
+        vec![(RuleId::VpaJobmanagerTarget, Severity::Warn)]
+    );
 }
 
 #[test]
@@ -349,8 +361,6 @@ fn switching_a_flink_deployment_into_conflict_names_the_other_object() {
     tuned["spec"]["flinkConfiguration"]["job.autoscaler.memory.tuning.enabled"] = json!("true");
     let mem_vpa = vpa("FlinkDeployment", "orders", memory_policy("2Gi", "4Gi"));
     let fs = judge(&tuned, &[mem_vpa]);
-    assert!(fs.iter().any(
-        |f| f.rule == RuleId::MemoryTuningVpaConflict
-            && f.message.contains("VerticalPodAutoscaler flink/tm-vpa")
-    ));
+    assert!(fs.iter().any(|f| f.rule == RuleId::MemoryTuningVpaConflict
+        && f.message.contains("VerticalPodAutoscaler flink/tm-vpa")));
 }
