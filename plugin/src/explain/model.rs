@@ -71,13 +71,8 @@ impl Report {
     pub const VERSION: u32 = 2;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    On,
-    Advisor,
-    Off,
-}
+/// The autoscaler's mode ("on" | "advisor" | "off"), as the rules crate reads it.
+pub use flink_autoscale_rules::AutoscalerMode as Mode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

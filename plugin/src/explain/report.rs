@@ -6,7 +6,7 @@ use super::fetch::{Fetched, Inputs};
 use super::history::{self, TimedLimited, TimedReport};
 use super::knobs::{self, Knobs};
 use super::model::{
-    Availability, ConfigRow, Decision, DeploymentSummary, FindingRow, Mode, Outcome, Point, Report,
+    Availability, ConfigRow, Decision, DeploymentSummary, FindingRow, Outcome, Point, Report,
     VertexSeries, WarningRow,
 };
 use super::periods;
@@ -88,11 +88,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     let effective = EffectiveConfig::resolve(&config);
     let knobs = Knobs::new(&effective, &config);
     let session = fd.pointer("/spec/job").is_none_or(Value::is_null);
-    let mode = match (knobs.enabled, knobs.scaling_enabled) {
-        (false, _) => Mode::Off,
-        (true, true) => Mode::On,
-        (true, false) => Mode::Advisor,
-    };
+    let mode = flink_autoscale_rules::AutoscalerState::of(&effective).mode;
     // The window starts no earlier than the deployment: before it existed there was
     // no parallelism to chart.
     let created = str_at(fd, "/metadata/creationTimestamp").and_then(|t| t.parse().ok());
