@@ -3,7 +3,7 @@
 //! misspelt in a rule file, and the README's rule table is checked against this list
 //! (`tests::readme_table_matches_the_catalogue`).
 
-use crate::finding::Severity;
+use crate::severity::Severity;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -35,7 +35,7 @@ macro_rules! catalogue {
         /// A rule of the crate. Serialized (JSON, metrics labels) as its stable id.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum RuleId {
-            $(#[doc = $summary] $variant,)*
+            $(#[doc = concat!("`", $id, "`: see [`RuleId::summary`].")] $variant,)*
         }
 
         impl RuleId {

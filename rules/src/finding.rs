@@ -1,31 +1,8 @@
 //! What a rule reports: one violated expectation, in Kubernetes field-error form.
 
 use crate::catalogue::RuleId;
+pub use crate::severity::Severity;
 use serde::Serialize;
-use std::fmt;
-
-/// Whether a finding refuses the object or only warns about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warn,
-    Deny,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warn => "warn",
-            Severity::Deny => "deny",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One rule violation. `path` is the field path (map keys in brackets, e.g.
 /// `spec.flinkConfiguration[job.autoscaler.metrics.window]`), `value` the offending

@@ -2,54 +2,31 @@
 //! FlinkDeployment"). Every rule sees the whole configuration and reports every
 //! problem it finds; none stops at the first.
 //!
-//! One file per topic: [`config`] (how keys are written), [`utilization`],
-//! [`parallelism`], [`durations`], [`job`] (what a job needs), [`cluster`] (pairings
-//! with HPAs and VPAs). This module builds the [`Subject`] they all read and runs them.
+//! One file per topic: `config` (how keys are written), `utilization`,
+//! `parallelism`, `periods` (the excluded-periods rule; the grammar is
+//! [`crate::periods`]), `durations`, `job` (what a job needs), `cluster` (pairings
+//! with HPAs and VPAs). `subject` builds what they all read; this module runs them.
 
 mod cluster;
 mod config;
 mod durations;
 mod job;
 mod parallelism;
+mod periods;
+mod subject;
 mod utilization;
 
-use crate::catalogue::RuleId;
-use crate::cluster::ClusterState;
-use crate::config::FlinkConfig;
-use crate::effective::{EffectiveConfig, Setting};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::input::{ReviewInput, RuleSettings};
-use crate::mode::AutoscalerState;
-use crate::object::{self, Kind};
-use crate::values::Value as FlinkValue;
-use serde_json::Value;
-
-/// What the rules know about the object under review.
-struct Subject<'a> {
-    namespace: &'a str,
-    /// The configuration Flink will see (for a session job: merged with its cluster's).
-    config: FlinkConfig,
-    effective: EffectiveConfig,
-    /// What the autoscaler settings mean, worked out once from `effective`.
-    autoscaler: AutoscalerState,
-    /// An application (`spec.job` present) rather than a session cluster.
-    has_job: bool,
-    upgrade_mode: Option<&'a str>,
-    /// `spec.flinkVersion` (of the session cluster for a session job), e.g. `v1_20`.
-    flink_version: Option<String>,
-    /// The FlinkDeployment whose TaskManagers run the job.
-    cluster_name: Option<String>,
-    cluster: Option<&'a dyn ClusterState>,
-}
 
 /// Runs every FlinkDeployment/FlinkSessionJob rule.
 pub fn check(input: &ReviewInput<'_>, settings: &RuleSettings) -> Vec<Finding> {
     let mut out = Vec::new();
-    let Some(subject) = subject(input, &mut out) else {
+    let Some(subject) = subject::subject(input, &mut out) else {
         return out;
     };
     // config.* rules judge what this object itself wrote.
-    let own = own_config(input.object);
+    let own = subject::own_config(input.object);
     config::config_rules(&own, settings.operator_version, &mut out);
 
     if settings.operator_rules {
@@ -60,7 +37,7 @@ pub fn check(input: &ReviewInput<'_>, settings: &RuleSettings) -> Vec<Finding> {
     }
     let eff = &subject.effective;
     utilization::utilization_rules(eff, &mut out);
-    crate::periods::check(eff, &mut out);
+    periods::check(eff, &mut out);
     parallelism::parallelism_rules(&subject, &mut out);
     parallelism::factor_rules(eff, &mut out);
     utilization::threshold_rules(eff, &mut out);
@@ -72,127 +49,6 @@ pub fn check(input: &ReviewInput<'_>, settings: &RuleSettings) -> Vec<Finding> {
         cluster::cluster_rules(&subject, cluster, &mut out);
     }
     out
-}
-
-fn own_config(object: &Value) -> FlinkConfig {
-    FlinkConfig::from_json(object.pointer("/spec/flinkConfiguration")).unwrap_or_default()
-}
-
-fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Option<Subject<'a>> {
-    let object = input.object;
-    let kind = Kind::of_object(object);
-    let own = match FlinkConfig::from_json(object.pointer("/spec/flinkConfiguration")) {
-        Ok(cfg) => cfg,
-        Err(e) => {
-            let shown = object
-                .pointer("/spec/flinkConfiguration")
-                .map(|v| v.to_string());
-            out.push(Finding::new(
-                RuleId::ConfigParse,
-                Severity::Deny,
-                "spec.flinkConfiguration",
-                shown,
-                e.to_string(),
-                "write it as `key: value` pairs, e.g. `job.autoscaler.enabled: \"true\"`",
-            ));
-            return None;
-        }
-    };
-    let spec = object.get("spec");
-    let job = spec.and_then(|s| s.get("job")).filter(|j| !j.is_null());
-    let upgrade_mode = job
-        .and_then(|j| j.get("upgradeMode"))
-        .and_then(Value::as_str);
-    let mut flink_version = spec
-        .and_then(|s| s.get("flinkVersion"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let mut config = own;
-    let mut cluster_name = Some(object::name(object).to_string());
-    if kind == Kind::FlinkSessionJob {
-        cluster_name = spec
-            .and_then(|s| s.get("deploymentName"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let session = match (input.cluster, cluster_name.as_deref()) {
-            (Some(cluster), Some(dep)) => cluster.flink_deployment(input.namespace, dep),
-            _ => None,
-        };
-        if let Some(session) = session {
-            let base = own_config(&session);
-            config = config.overlaid_on(&base);
-            flink_version = session
-                .pointer("/spec/flinkVersion")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-        }
-    }
-    let effective = EffectiveConfig::resolve(&config);
-    Some(Subject {
-        namespace: input.namespace,
-        config,
-        autoscaler: AutoscalerState::of(&effective),
-        effective,
-        has_job: job.is_some(),
-        upgrade_mode,
-        flink_version,
-        cluster_name,
-        cluster: input.cluster,
-    })
-}
-
-// ---------------------------------------------------------------------------------
-// Shared by the autoscaler.* rules, which apply when the autoscaler is enabled.
-
-fn deny(rule: RuleId, s: &Setting, problem: impl AsRef<str>, fix: impl AsRef<str>) -> Finding {
-    Finding::new(
-        rule,
-        Severity::Deny,
-        s.path(),
-        s.raw.clone(),
-        origin_suffix(s, problem),
-        fix,
-    )
-}
-
-fn warn(rule: RuleId, s: &Setting, problem: impl AsRef<str>, fix: impl AsRef<str>) -> Finding {
-    Finding::new(
-        rule,
-        Severity::Warn,
-        s.path(),
-        s.raw.clone(),
-        origin_suffix(s, problem),
-        fix,
-    )
-}
-
-/// Findings on a default value say so: the user never wrote it.
-fn origin_suffix(s: &Setting, problem: impl AsRef<str>) -> String {
-    if s.is_set() {
-        problem.as_ref().to_string()
-    } else {
-        format!("{} (the default)", problem.as_ref())
-    }
-}
-
-/// A setting together with its parsed number, when it parsed.
-fn number<'a>(eff: &'a EffectiveConfig, option: &str) -> Option<(&'a Setting, f64)> {
-    let s = eff.get(option)?;
-    let v = s.value.as_ref().and_then(FlinkValue::as_f64)?;
-    Some((s, v))
-}
-
-/// Why NaN is refused though the operator's `AutoscalerValidator.validateNumber` lets it
-/// through (every comparison with NaN is false): the autoscaler would then compute with
-/// NaN. Said in every such message, since here we are stricter than the operator.
-const NAN_STRICTER: &str = "NaN passes the operator's range check (comparisons with NaN are \
-     false) but makes the autoscaler compute with NaN; refused here, stricter than the operator";
-
-/// `lo < x <= hi` style checks that treat NaN as out of range.
-fn within(x: f64, lo: f64, lo_open: bool, hi: f64, hi_open: bool) -> bool {
-    let above = if lo_open { x > lo } else { x >= lo };
-    let below = if hi_open { x < hi } else { x <= hi };
-    above && below
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! What a review is given: the object, what is known of the cluster, and the
 //! settings of the deployment. Its own module so that the rule modules import it
-//! without importing [`crate::review`], which calls them.
+//! without importing the `review` module, which calls them.
 
 use crate::cluster::ClusterState;
 use crate::quantity::Quantity;

@@ -8,7 +8,7 @@
 //!
 //! Build a [`ReviewInput`] (the object as JSON, its namespace, and optionally what is
 //! known of the cluster through [`ClusterState`], e.g. an [`ObjectSet`]), call
-//! [`review`] with [`RuleSettings`], and read the [`Verdict`]: whether it is
+//! [`review()`] with [`RuleSettings`], and read the [`Verdict`]: whether it is
 //! admitted, and every [`Finding`] with its [`RuleId`], severity, field path, value,
 //! problem and fix.
 //!
@@ -47,9 +47,9 @@
 //! FlinkDeployment mean is [`AutoscalerState`]; the options table, with typed defaults,
 //! is [`options`] and [`effective`]; every rule is listed in [`RuleId`].
 //!
-//! Module layering (no circle): [`input`] and [`finding`] / [`catalogue`] at the
+//! Module layering (no circle): [`input`], [`severity`], [`catalogue`] and [`finding`] at the
 //! bottom; the rule modules ([`flink_rules`], [`vpa_rules`], [`hpa_rules`], sharing
-//! [`pairing`] and [`mode`]) above them; [`review`] on top.
+//! [`pairing`] and [`mode`]) above them; [`mod@review`] on top.
 
 pub mod catalogue;
 pub mod cluster;
@@ -69,6 +69,7 @@ pub mod pairing;
 pub mod periods;
 pub mod quantity;
 pub mod review;
+pub mod severity;
 pub mod text;
 pub mod values;
 pub mod vpa_rules;

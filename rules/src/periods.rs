@@ -17,9 +17,6 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-mod rule;
-pub(crate) use rule::check;
-
 /// The operator's key for the option.
 pub const KEY: &str = crate::options::keys::EXCLUDED_PERIODS;
 

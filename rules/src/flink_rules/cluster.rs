@@ -3,7 +3,7 @@
 //! from the FlinkDeployment. The conditions are [`crate::pairing`]'s, shared with the
 //! VPA and HPA rules.
 
-use super::Subject;
+use super::subject::Subject;
 use crate::catalogue::RuleId;
 use crate::cluster::ClusterState;
 use crate::finding::{Finding, Severity};

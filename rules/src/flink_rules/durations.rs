@@ -1,6 +1,6 @@
 //! `autoscaler.durations`: windows and times the autoscaler waits for or plans with.
 
-use super::{Subject, deny, warn};
+use super::subject::{Subject, deny, warn};
 use crate::catalogue::RuleId;
 use crate::effective::Setting;
 use crate::finding::Finding;

@@ -2,7 +2,7 @@
 //! `autoscaler.unbounded`: what a job (not a session cluster) needs so that rescaling
 //! keeps its state and stays bounded.
 
-use super::Subject;
+use super::subject::Subject;
 use crate::catalogue::RuleId;
 use crate::config::config_path;
 use crate::finding::{Finding, Severity};

@@ -1,7 +1,7 @@
 //! `autoscaler.parallelism-bounds` and `autoscaler.factors`: how far the autoscaler may
 //! move each vertex's parallelism.
 
-use super::{NAN_STRICTER, Subject, deny, number, warn};
+use super::subject::{NAN_STRICTER, Subject, deny, number, warn};
 use crate::catalogue::RuleId;
 use crate::effective::EffectiveConfig;
 use crate::finding::Finding;

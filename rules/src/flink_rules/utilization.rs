@@ -1,7 +1,7 @@
 //! `autoscaler.utilization-range`, `autoscaler.boundary-disables-scaling` and
 //! `autoscaler.thresholds`: the fractions the autoscaler compares load and memory with.
 
-use super::{NAN_STRICTER, deny, number, warn, within};
+use super::subject::{NAN_STRICTER, deny, number, warn, within};
 use crate::catalogue::RuleId;
 use crate::effective::EffectiveConfig;
 use crate::finding::Finding;
