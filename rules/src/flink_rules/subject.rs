@@ -107,14 +107,7 @@ pub(super) fn deny(
     problem: impl AsRef<str>,
     fix: impl AsRef<str>,
 ) -> Finding {
-    Finding::new(
-        rule,
-        Severity::Deny,
-        s.path(),
-        s.raw.clone(),
-        origin_suffix(s, problem),
-        fix,
-    )
+    on_setting(rule, Severity::Deny, s, problem, fix)
 }
 
 pub(super) fn warn(
@@ -123,9 +116,20 @@ pub(super) fn warn(
     problem: impl AsRef<str>,
     fix: impl AsRef<str>,
 ) -> Finding {
+    on_setting(rule, Severity::Warn, s, problem, fix)
+}
+
+/// A finding pointing at the key a setting was read from, with its value.
+fn on_setting(
+    rule: RuleId,
+    severity: Severity,
+    s: &Setting,
+    problem: impl AsRef<str>,
+    fix: impl AsRef<str>,
+) -> Finding {
     Finding::new(
         rule,
-        Severity::Warn,
+        severity,
         s.path(),
         s.raw.clone(),
         origin_suffix(s, problem),
