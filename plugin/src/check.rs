@@ -300,8 +300,16 @@ mod tests {
             patch: json_patch::Patch::default(),
             changes: Vec::new(),
         };
-        let finding =
-            |severity| flink_autoscale_rules::Finding::new("r", severity, "spec", None, "bad", "");
+        let finding = |severity| {
+            flink_autoscale_rules::Finding::new(
+                flink_autoscale_rules::RuleId::VpaSpec,
+                severity,
+                "spec",
+                None,
+                "bad",
+                "",
+            )
+        };
         let warned = Verdict {
             findings: vec![finding(Severity::Warn)],
             notes: vec![],

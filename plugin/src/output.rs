@@ -33,6 +33,8 @@ struct JsonFinding<'a> {
     path: &'a str,
     value: Option<&'a str>,
     message: &'a str,
+    problem: &'a str,
+    fix: &'a str,
 }
 
 /// Writes the JSON report: an array with one entry per object, in input order (files in
@@ -57,7 +59,10 @@ struct JsonFinding<'a> {
 ///         "severity": "deny",                       // "deny" or "warn"
 ///         "path": "spec.flinkConfiguration[job.autoscaler.utilization.target]",
 ///         "value": "1.5",                           // null when no single value is at fault
-///         "message": "..."
+///         "message": "...",                       // problem and fix joined: "<problem>; <fix>"
+///         "problem": "...",                       // what is wrong
+///         "fix": "..."                            // what is allowed or how to fix it; "" when
+///                                                 // the problem says it all
 ///       }
 ///     ],
 ///     "notes": [],                   // remarks that are not findings
@@ -88,11 +93,13 @@ pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 .findings
                 .iter()
                 .map(|f| JsonFinding {
-                    rule: f.rule,
+                    rule: f.rule.as_str(),
                     severity: f.severity,
                     path: &f.path,
                     value: f.value.as_deref(),
                     message: &f.message,
+                    problem: &f.problem,
+                    fix: &f.fix,
                 })
                 .collect(),
             notes: &o.verdict.notes,
@@ -197,7 +204,7 @@ fn write_object(out: &mut dyn Write, object: &ObjectReport, palette: Palette) ->
         .verdict
         .findings
         .iter()
-        .map(|f| f.rule.len())
+        .map(|f| f.rule.as_str().len())
         .max()
         .unwrap_or(0);
     for finding in &object.verdict.findings {
@@ -205,7 +212,7 @@ fn write_object(out: &mut dyn Write, object: &ObjectReport, palette: Palette) ->
             out,
             "  {}  {:<width$}  {}",
             palette.severity(finding.severity),
-            printable(finding.rule),
+            printable(finding.rule.as_str()),
             printable(&field_error(finding)),
         )?;
     }
@@ -267,7 +274,7 @@ fn plural(n: usize, noun: &str) -> String {
 mod tests {
     use super::*;
     use crate::input::Origin;
-    use flink_autoscale_rules::Verdict;
+    use flink_autoscale_rules::{RuleId, Verdict};
 
     fn object(kind: &str, name: &str, checked: bool, verdict: Verdict) -> ObjectReport {
         ObjectReport {
@@ -294,7 +301,7 @@ mod tests {
 
     fn sample() -> Report {
         let utilization = Finding::new(
-            "autoscaler.utilization-range",
+            RuleId::UtilizationRange,
             Severity::Deny,
             "spec.flinkConfiguration[job.autoscaler.utilization.target]",
             Some("1.5".into()),
@@ -302,7 +309,7 @@ mod tests {
             "set e.g. 0.7",
         );
         let window = Finding::new(
-            "autoscaler.metrics-window",
+            RuleId::Durations,
             Severity::Warn,
             "spec.flinkConfiguration[job.autoscaler.metrics.window]",
             Some("30s".into()),
@@ -310,7 +317,7 @@ mod tests {
             "use at least 60s",
         );
         let no_value = Finding::new(
-            "autoscaler.parallelism",
+            RuleId::ParallelismBounds,
             Severity::Warn,
             "spec.job.parallelism",
             None,
@@ -396,6 +403,14 @@ mod tests {
             "autoscaler.utilization-range"
         );
         assert_eq!(parsed[0]["findings"][1]["value"], serde_json::Value::Null);
+        // Problem and fix apart, and still joined in `message`.
+        let first = &parsed[1]["findings"][0];
+        assert_eq!(first["problem"], "must be a fraction in (0, 1]");
+        assert_eq!(first["fix"], "set e.g. 0.7");
+        assert_eq!(
+            first["message"],
+            "must be a fraction in (0, 1]; set e.g. 0.7"
+        );
         assert_eq!(parsed[2]["namespace"], serde_json::Value::Null);
         insta::assert_snapshot!(json);
     }

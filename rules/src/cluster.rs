@@ -98,7 +98,7 @@ impl ClusterState for ObjectSet {
             "autoscaling.k8s.io",
             "VerticalPodAutoscaler",
             namespace,
-            crate::ownership::vpa_target,
+            crate::object::vpa_target,
             (kind, name),
         )
     }
@@ -108,7 +108,7 @@ impl ClusterState for ObjectSet {
             "autoscaling",
             "HorizontalPodAutoscaler",
             namespace,
-            crate::ownership::hpa_target,
+            crate::object::hpa_target,
             (kind, name),
         )
     }

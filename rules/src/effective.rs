@@ -101,6 +101,31 @@ impl EffectiveConfig {
         self.value(option).and_then(Value::as_duration)
     }
 
+    /// The effective value, or the table's default when the written value does not
+    /// parse (the rules report that value; the operator would fail on it, so what it
+    /// means is best shown as the default). `None` only for options without default.
+    pub fn value_or_default(&self, option: &str) -> Option<Value> {
+        self.value(option)
+            .cloned()
+            .or_else(|| options::default_value(option))
+    }
+
+    pub fn bool_or_default(&self, option: &str) -> Option<bool> {
+        self.value_or_default(option)?.as_bool()
+    }
+
+    pub fn f64_or_default(&self, option: &str) -> Option<f64> {
+        self.value_or_default(option)?.as_f64()
+    }
+
+    pub fn i64_or_default(&self, option: &str) -> Option<i64> {
+        self.value_or_default(option)?.as_i64()
+    }
+
+    pub fn duration_or_default(&self, option: &str) -> Option<Duration> {
+        self.value_or_default(option)?.as_duration()
+    }
+
     /// Whether the option was set by any of its keys.
     pub fn is_set(&self, option: &str) -> bool {
         self.get(option).is_some_and(Setting::is_set)
@@ -245,5 +270,22 @@ mod tests {
         let eff = effective(json!({}));
         assert!(eff.settings.iter().all(|s| !s.option.contains('<')));
         assert!(eff.get("job.autoscaler.metrics.window").is_some());
+    }
+
+    #[test]
+    fn typed_values_fall_back_to_the_tables_default() {
+        use crate::options::keys::{METRICS_WINDOW, TARGET, UTIL_MAX, VERTEX_MAX};
+        let eff = effective(json!({"job.autoscaler.utilization.target": "high",
+                                   "job.autoscaler.vertex.max-parallelism": "12"}));
+        // Unparsable: the default, as the table writes it (0.7).
+        assert_eq!(eff.f64(TARGET), None);
+        assert_eq!(eff.f64_or_default(TARGET), Some(0.7));
+        assert_eq!(eff.i64_or_default(VERTEX_MAX), Some(12));
+        assert_eq!(
+            eff.duration_or_default(METRICS_WINDOW),
+            Some(Duration::from_secs(15 * 60))
+        );
+        // No default in the table: nothing.
+        assert_eq!(eff.f64_or_default(UTIL_MAX), None);
     }
 }

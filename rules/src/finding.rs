@@ -1,61 +1,44 @@
 //! What a rule reports: one violated expectation, in Kubernetes field-error form.
 
+use crate::catalogue::RuleId;
+pub use crate::severity::Severity;
 use serde::Serialize;
-use std::fmt;
-
-/// Whether a finding refuses the object or only warns about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warn,
-    Deny,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warn => "warn",
-            Severity::Deny => "deny",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One rule violation. `path` is the field path (map keys in brackets, e.g.
 /// `spec.flinkConfiguration[job.autoscaler.metrics.window]`), `value` the offending
 /// value as the user wrote it, `problem` what is wrong and `fix` what is allowed or
-/// how to fix it.
+/// how to fix it. `message` joins the two (`<problem>; <fix>`) for the text form and
+/// for readers of the older JSON, which had only `message`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     pub message: String,
+    /// What is wrong.
+    pub problem: String,
+    /// What is allowed or how to fix it; empty when the problem says it all.
+    pub fix: String,
 }
 
 impl Finding {
     /// Builds a finding; `message` is composed from the problem and the fix so that
     /// every message reads `<problem>; <fix>`.
     pub fn new(
-        rule: &'static str,
+        rule: RuleId,
         severity: Severity,
         path: impl Into<String>,
         value: Option<String>,
         problem: impl AsRef<str>,
         fix: impl AsRef<str>,
     ) -> Self {
-        let fix = fix.as_ref();
+        let (problem, fix) = (problem.as_ref().to_string(), fix.as_ref().to_string());
         let message = if fix.is_empty() {
-            problem.as_ref().to_string()
+            problem.clone()
         } else {
-            format!("{}; {}", problem.as_ref(), fix)
+            format!("{problem}; {fix}")
         };
         Finding {
             rule,
@@ -63,6 +46,8 @@ impl Finding {
             path: path.into(),
             value,
             message,
+            problem,
+            fix,
         }
     }
 
@@ -111,7 +96,7 @@ mod tests {
     #[test]
     fn field_error_has_path_value_message_and_rule() {
         let f = Finding::new(
-            "autoscaler.utilization-range",
+            RuleId::UtilizationRange,
             Severity::Deny,
             "spec.flinkConfiguration[job.autoscaler.utilization.target]",
             Some("1.5".into()),
@@ -129,7 +114,7 @@ mod tests {
     fn huge_inputs_make_a_readable_line() {
         let key = "job.autoscaler.".to_string() + &"x".repeat(1 << 20);
         let f = Finding::new(
-            "config.unknown-key",
+            RuleId::ConfigUnknownKey,
             Severity::Warn,
             format!("spec.flinkConfiguration[{key}]"),
             Some("v".repeat(1 << 20)),
@@ -149,5 +134,25 @@ mod tests {
     #[test]
     fn quotes_escape_control_characters() {
         assert_eq!(quote("a\"b\n"), "\"a\\\"b\\n\"");
+    }
+
+    #[test]
+    fn json_has_problem_and_fix_apart_and_message_joined() {
+        let f = Finding::new(
+            RuleId::Factors,
+            Severity::Warn,
+            "spec.flinkConfiguration[job.autoscaler.scale-up.max-factor]",
+            Some("0".into()),
+            "0 forbids any scale-up",
+            "use e.g. 2.0",
+        );
+        let json = serde_json::to_value(&f).unwrap_or_default();
+        assert_eq!(json["rule"], "autoscaler.factors");
+        assert_eq!(json["problem"], "0 forbids any scale-up");
+        assert_eq!(json["fix"], "use e.g. 2.0");
+        assert_eq!(json["message"], "0 forbids any scale-up; use e.g. 2.0");
+        let bare = Finding::new(RuleId::VpaSpec, Severity::Deny, "spec", None, "bad", "");
+        assert_eq!(bare.message, "bad");
+        assert_eq!(bare.fix, "");
     }
 }

@@ -1,12 +1,12 @@
 //! Rules for HorizontalPodAutoscalers: replica counts of Flink TaskManagers belong to
 //! the Flink autoscaler when it is on.
 
+use crate::catalogue::RuleId;
 use crate::finding::{Finding, Severity};
-use crate::ownership::{self, Reach};
-use crate::review::ReviewInput;
-use crate::vpa_rules::autoscaler_state;
-
-pub const AUTOSCALER_CONFLICT: &str = "hpa.autoscaler-conflict";
+use crate::input::ReviewInput;
+use crate::mode::AutoscalerState;
+use crate::ownership;
+use crate::pairing;
 
 pub fn check(input: &ReviewInput<'_>) -> Vec<Finding> {
     let target = ownership::hpa_target(input.object);
@@ -16,11 +16,11 @@ pub fn check(input: &ReviewInput<'_>) -> Vec<Finding> {
     let Some(fd) = &ft.deployment else {
         return Vec::new();
     };
-    if ft.reach == Reach::JobManagerDeployment || !autoscaler_state(fd).enabled {
+    if !pairing::hpa_fights_autoscaler(AutoscalerState::of_deployment(fd), ft.reach) {
         return Vec::new();
     }
     vec![Finding::new(
-        AUTOSCALER_CONFLICT,
+        RuleId::HpaAutoscalerConflict,
         Severity::Deny,
         "spec.scaleTargetRef",
         Some(ownership::target_label(target)),

@@ -3,17 +3,13 @@
 //! the field out. Patches are RFC 6902, minimal (one `add` per missing field, the
 //! smallest enclosing object when a parent is missing) and idempotent.
 
+use crate::catalogue::RuleId;
+use crate::input::{ReviewInput, RuleSettings};
 use crate::ownership::{self, MAIN_CONTAINER, Reach};
 use crate::quantity::Quantity;
-use crate::review::{ReviewInput, RuleSettings};
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, Patch, PatchOperation};
 use serde_json::{Map, Value, json};
-
-pub mod ids {
-    pub const DEFAULT_BOUNDS: &str = "vpa.default-bounds";
-    pub const MEMORY_ONLY: &str = "vpa.memory-only";
-}
 
 /// A mutation: the patch and, per operation, why it was made.
 #[derive(Debug, Clone, Default)]
@@ -28,7 +24,7 @@ impl Mutation {
         self.patch.0.is_empty()
     }
 
-    fn add(&mut self, rule: &str, tokens: &[&str], value: Value, why: String) {
+    fn add(&mut self, rule: RuleId, tokens: &[&str], value: Value, why: String) {
         self.patch.0.push(PatchOperation::Add(AddOperation {
             path: PointerBuf::from_tokens(tokens.iter().copied()),
             value,
@@ -128,19 +124,19 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
     }
     match (resource_policy, policies, policy) {
         (None | Some(Value::Null), _, _) => m.add(
-            ids::DEFAULT_BOUNDS,
+            RuleId::VpaDefaultBounds,
             &["spec", "resourcePolicy"],
             json!({"containerPolicies": [new_policy()]}),
             whole,
         ),
         (Some(_), None | Some(Value::Null), _) => m.add(
-            ids::DEFAULT_BOUNDS,
+            RuleId::VpaDefaultBounds,
             &["spec", "resourcePolicy", "containerPolicies"],
             json!([new_policy()]),
             whole,
         ),
         (Some(_), Some(_), None) => m.add(
-            ids::DEFAULT_BOUNDS,
+            RuleId::VpaDefaultBounds,
             &["spec", "resourcePolicy", "containerPolicies", "-"],
             new_policy(),
             whole,
@@ -154,7 +150,7 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
                 .unwrap_or(MAIN_CONTAINER);
             if p.get("controlledResources").is_none_or(Value::is_null) {
                 m.add(
-                    ids::MEMORY_ONLY,
+                    RuleId::VpaMemoryOnly,
                     &[&base[..], &["controlledResources"]].concat(),
                     json!(["memory"]),
                     format!("controlledResources [memory] for container {name:?}"),
@@ -163,7 +159,7 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
             for (field, value) in [("minAllowed", &min_s), ("maxAllowed", &max_s)] {
                 match p.get(field) {
                     None | Some(Value::Null) => m.add(
-                        ids::DEFAULT_BOUNDS,
+                        RuleId::VpaDefaultBounds,
                         &[&base[..], &[field]].concat(),
                         Value::Object(Map::from_iter([("memory".to_string(), json!(value))])),
                         format!("{field}.memory {value} for container {name:?}"),
@@ -173,7 +169,7 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
                             && bounds.get("memory").is_none_or(Value::is_null) =>
                     {
                         m.add(
-                            ids::DEFAULT_BOUNDS,
+                            RuleId::VpaDefaultBounds,
                             &[&base[..], &[field, "memory"]].concat(),
                             json!(value),
                             format!("{field}.memory {value} for container {name:?}"),

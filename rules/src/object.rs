@@ -59,3 +59,13 @@ pub fn namespace_or<'a>(object: &'a Value, default: &'a str) -> &'a str {
         .filter(|ns| !ns.is_empty())
         .unwrap_or(default)
 }
+
+/// A VPA's `spec.targetRef`.
+pub fn vpa_target(vpa: &Value) -> Option<&Value> {
+    vpa.pointer("/spec/targetRef")
+}
+
+/// An HPA's `spec.scaleTargetRef`.
+pub fn hpa_target(hpa: &Value) -> Option<&Value> {
+    hpa.pointer("/spec/scaleTargetRef")
+}

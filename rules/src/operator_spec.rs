@@ -11,24 +11,14 @@
 //! webhook can switch these rules off (`--operator-rules off`) when the operator's
 //! own webhook runs too.
 
+use crate::catalogue::RuleId;
 use crate::config::{FlinkConfig, config_path};
 use crate::finding::{Finding, Severity};
+use crate::input::ReviewInput;
 use crate::object::{self, Kind};
 use crate::quantity::Quantity;
-use crate::review::ReviewInput;
 use crate::values;
 use serde_json::Value;
-
-pub mod ids {
-    pub const FLINK_VERSION: &str = "operator.flink-version";
-    pub const SERVICE_ACCOUNT: &str = "operator.service-account";
-    pub const NAME: &str = "operator.name";
-    pub const CONFIG: &str = "operator.config";
-    pub const RESOURCES: &str = "operator.resources";
-    pub const JOB: &str = "operator.job";
-    pub const UPGRADE_MODE: &str = "operator.upgrade-mode";
-    pub const HA: &str = "operator.ha";
-}
 
 /// `FlinkVersion` constants: refused (no longer supported since operator 1.7) and
 /// supported (`FlinkVersion.isSupported`: v1_15 or newer). v1_15 to v1_18 are
@@ -82,7 +72,7 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
             if let Some(logs) = spec.get("logConfiguration").and_then(Value::as_object) {
                 for key in logs.keys().filter(|k| !LOG_KEYS.contains(&k.as_str())) {
                     out.push(deny(
-                        ids::CONFIG,
+                        RuleId::OperatorConfig,
                         format!("spec.logConfiguration[{key}]"),
                         None,
                         format!(
@@ -103,7 +93,7 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
             replicas_rules(spec, config, out);
             if spec.get("serviceAccount").is_none_or(Value::is_null) {
                 out.push(deny(
-                    ids::SERVICE_ACCOUNT,
+                    RuleId::OperatorServiceAccount,
                     "spec.serviceAccount",
                     None,
                     "spec.serviceAccount must be defined. If you use helm, its value should be the same with the name of jobServiceAccount (DefaultValidator.validateServiceAccount)",
@@ -117,7 +107,7 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
                 Some(d) => name_rule("spec.deploymentName", d, out),
                 // validateDeploymentName(null) throws: the operator's webhook fails.
                 None => out.push(deny(
-                    ids::NAME,
+                    RuleId::OperatorName,
                     "spec.deploymentName",
                     None,
                     "Required value: the session cluster's name (DefaultValidator.validateDeploymentName fails without it)",
@@ -126,7 +116,7 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
             }
             let Some(job) = spec.get("job").filter(|j| !j.is_null()) else {
                 out.push(deny(
-                    ids::JOB,
+                    RuleId::OperatorJob,
                     "spec.job",
                     None,
                     "The job spec should not be empty (DefaultValidator.validateJobNotEmpty)",
@@ -144,7 +134,7 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
             if let Some(session) = session {
                 if session.pointer("/spec/job").is_some_and(|j| !j.is_null()) {
                     out.push(deny(
-                        ids::JOB,
+                        RuleId::OperatorJob,
                         "spec.deploymentName",
                         deployment.map(str::to_string),
                         "Can not submit session job to application cluster (DefaultValidator.validateNotApplicationCluster)",
@@ -169,7 +159,7 @@ fn is_canary(object: &Value) -> bool {
 }
 
 fn deny(
-    rule: &'static str,
+    rule: RuleId,
     path: impl Into<String>,
     value: Option<String>,
     problem: impl AsRef<str>,
@@ -201,7 +191,7 @@ fn valid_name(name: &str) -> bool {
 fn name_rule(path: &str, name: &str, out: &mut Vec<Finding>) {
     if !valid_name(name) {
         out.push(deny(
-            ids::NAME,
+            RuleId::OperatorName,
             path,
             Some(name.to_string()),
             "must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character, and the length must be no more than 45 characters (DefaultValidator.validateDeploymentName)",
@@ -216,7 +206,7 @@ fn flink_version(spec: &Value, out: &mut Vec<Finding>) {
     let fix = "use a supported version such as v1_20 or v2_2 (and the matching image)";
     let Some(v) = spec.get("flinkVersion").filter(|v| !v.is_null()) else {
         out.push(deny(
-            ids::FLINK_VERSION,
+            RuleId::OperatorFlinkVersion,
             path,
             None,
             "Flink Version must be defined (DefaultValidator.validateFlinkVersion)",
@@ -228,7 +218,7 @@ fn flink_version(spec: &Value, out: &mut Vec<Finding>) {
     let s = v.as_str().unwrap_or("");
     if UNSUPPORTED_VERSIONS.contains(&s) {
         out.push(deny(
-            ids::FLINK_VERSION,
+            RuleId::OperatorFlinkVersion,
             path,
             Some(shown.clone()),
             format!(
@@ -238,7 +228,7 @@ fn flink_version(spec: &Value, out: &mut Vec<Finding>) {
         ));
     } else if !SUPPORTED_VERSIONS.contains(&s) {
         out.push(deny(
-            ids::FLINK_VERSION,
+            RuleId::OperatorFlinkVersion,
             path,
             Some(shown),
             format!(
@@ -288,7 +278,7 @@ fn ha_active(config: &FlinkConfig) -> bool {
 fn ingress_rule(ingress: &Value, out: &mut Vec<Finding>) {
     let Some(template) = ingress.get("template").filter(|t| !t.is_null()).map(text) else {
         out.push(deny(
-            ids::CONFIG,
+            RuleId::OperatorConfig,
             "spec.ingress.template",
             None,
             "Ingress template must be defined (DefaultValidator.validateIngress)",
@@ -307,7 +297,7 @@ fn ingress_rule(ingress: &Value, out: &mut Vec<Finding>) {
         && !port.bytes().all(|b| b.is_ascii_digit())
     {
         out.push(deny(
-            ids::CONFIG,
+            RuleId::OperatorConfig,
             "spec.ingress.template",
             Some(template.clone()),
             format!(
@@ -322,7 +312,7 @@ fn ingress_rule(ingress: &Value, out: &mut Vec<Finding>) {
 fn config_rules(config: &FlinkConfig, out: &mut Vec<Finding>) {
     for key in FORBIDDEN_KEYS.iter().filter(|k| config.contains(k)) {
         out.push(deny(
-            ids::CONFIG,
+            RuleId::OperatorConfig,
             config_path(key),
             first_set(config, &[key]).map(|(_, v)| v.to_string()),
             format!(
@@ -333,7 +323,7 @@ fn config_rules(config: &FlinkConfig, out: &mut Vec<Finding>) {
     }
     if bool_set(config, &[ROLLBACK], false) && !ha_active(config) {
         out.push(deny(
-            ids::HA,
+            RuleId::OperatorHa,
             config_path(ROLLBACK),
             Some("true".into()),
             "HA must be enabled for rollback support (DefaultValidator.validateFlinkDeploymentConfig)",
@@ -342,7 +332,7 @@ fn config_rules(config: &FlinkConfig, out: &mut Vec<Finding>) {
     }
     if bool_set(config, &[HEALTH_CHECK], false) && !bool_set(config, JM_RECOVERY, true) {
         out.push(deny(
-            ids::CONFIG,
+            RuleId::OperatorConfig,
             config_path(HEALTH_CHECK),
             Some("true".into()),
             format!(
@@ -363,7 +353,7 @@ fn job_rules(job: &Value, tm: Option<&Value>, config: &FlinkConfig, out: &mut Ve
         && !UPGRADE_MODES.contains(&m.as_str().unwrap_or(""))
     {
         out.push(deny(
-            ids::UPGRADE_MODE,
+            RuleId::OperatorUpgradeMode,
             "spec.job.upgradeMode",
             Some(text(m)),
             "not an upgrade mode the operator knows (the CRD's enum: stateless, savepoint, last-state)",
@@ -374,7 +364,7 @@ fn job_rules(job: &Value, tm: Option<&Value>, config: &FlinkConfig, out: &mut Ve
     let defaults_note = "unless the operator's default configuration sets it";
     if mode != "stateless" && blank(first_set(config, CHECKPOINT_DIR)) {
         out.push(deny(
-            ids::UPGRADE_MODE,
+            RuleId::OperatorUpgradeMode,
             "spec.job.upgradeMode",
             Some(mode.to_string()),
             format!(
@@ -420,7 +410,7 @@ fn job_rules(job: &Value, tm: Option<&Value>, config: &FlinkConfig, out: &mut Ve
         };
         if let Some((path, value, template)) = why {
             out.push(deny(
-                ids::UPGRADE_MODE,
+                RuleId::OperatorUpgradeMode,
                 path,
                 value,
                 format!(
@@ -437,7 +427,7 @@ fn job_rules(job: &Value, tm: Option<&Value>, config: &FlinkConfig, out: &mut Ve
     let replicas = tm.and_then(|t| t.get("replicas")).filter(|r| !r.is_null());
     match replicas {
         Some(r) if r.as_i64().is_none_or(|r| r < 1) => out.push(deny(
-            ids::JOB,
+            RuleId::OperatorJob,
             "spec.taskManager.replicas",
             Some(text(r)),
             "TaskManager replicas must be larger than 0 (DefaultValidator.validateJobSpec)",
@@ -448,7 +438,7 @@ fn job_rules(job: &Value, tm: Option<&Value>, config: &FlinkConfig, out: &mut Ve
             let parallelism = job.get("parallelism").filter(|p| !p.is_null());
             if parallelism.and_then(Value::as_i64).is_none_or(|p| p < 1) {
                 out.push(deny(
-                    ids::JOB,
+                    RuleId::OperatorJob,
                     "spec.job.parallelism",
                     Some(parallelism.map_or("0 (unset)".to_string(), text)),
                     "Job parallelism must be larger than 0 (DefaultValidator.validateJobSpec; unset reads as 0)",
@@ -473,14 +463,14 @@ fn jar_uri(job: &Value, out: &mut Vec<Finding>) {
     });
     match scheme {
         None => out.push(deny(
-            ids::JOB,
+            RuleId::OperatorJob,
             path,
             Some(uri.to_string()),
             "jarURI must include a scheme (DefaultValidator.validateJarURI)",
             "use an https:// URL to the jar",
         )),
         Some(s) if !s.eq_ignore_ascii_case("https") => out.push(deny(
-            ids::JOB,
+            RuleId::OperatorJob,
             path,
             Some(uri.to_string()),
             format!(
@@ -605,7 +595,7 @@ fn memory_rules(
         };
     if !defined && !from_config {
         out.push(deny(
-            ids::RESOURCES,
+            RuleId::OperatorResources,
             format!("{base}.resource.memory"),
             None,
             format!(
@@ -620,7 +610,7 @@ fn memory_rules(
             && !memory_parses(&text(m))
         {
             out.push(deny(
-                ids::RESOURCES,
+                RuleId::OperatorResources,
                 format!("{base}.resource.memory"),
                 Some(text(m)),
                 format!(
@@ -633,7 +623,7 @@ fn memory_rules(
             && Quantity::parse(&text(s)).is_err()
         {
             out.push(deny(
-                ids::RESOURCES,
+                RuleId::OperatorResources,
                 format!("{base}.resource.ephemeralStorage"),
                 Some(text(s)),
                 format!("{component} resource ephemeral storage parse error (DefaultValidator.validateResources)"),
@@ -644,7 +634,7 @@ fn memory_rules(
             && !cpu.is_number()
         {
             out.push(deny(
-                ids::RESOURCES,
+                RuleId::OperatorResources,
                 format!("{base}.resource.cpu"),
                 Some(text(cpu)),
                 "resource.cpu is a number of cores in the operator's CRD (a double), not a quantity",
@@ -676,7 +666,7 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
                     ))
                 } else {
                     out.push(deny(
-                        ids::RESOURCES,
+                        RuleId::OperatorResources,
                         path,
                         Some(raw.clone()),
                         format!("{component} resource requirements {section} memory parse error (DefaultValidator.validateQuantities)"),
@@ -689,7 +679,7 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
                     Ok(q) => Some(q),
                     Err(e) => {
                         out.push(deny(
-                            ids::RESOURCES,
+                            RuleId::OperatorResources,
                             path,
                             Some(raw),
                             format!("{component} resource requirements {section} {key} parse error: {e} (DefaultValidator.validateQuantities)"),
@@ -707,7 +697,7 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
                 };
                 if let Some(bad) = bad {
                     out.push(deny(
-                        ids::RESOURCES,
+                        RuleId::OperatorResources,
                         path,
                         Some(raw),
                         format!("{component} resource requirements {section} {key} {bad} (DefaultValidator.validateQuantities)"),
@@ -725,7 +715,7 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
             && req > lim
         {
             out.push(deny(
-                ids::RESOURCES,
+                RuleId::OperatorResources,
                 format!("{base}.resources.requests[{key}]"),
                 rr.pointer(&format!("/requests/{key}")).map(text),
                 format!(
@@ -746,7 +736,7 @@ fn replicas_rules(spec: &Value, config: &FlinkConfig, out: &mut Vec<Finding>) {
     {
         match r.as_i64() {
             Some(n) if n > 1 && !ha_active(config) => out.push(deny(
-                ids::HA,
+                RuleId::OperatorHa,
                 "spec.jobManager.replicas",
                 Some(n.to_string()),
                 "High availability should be enabled when starting standby JobManagers (DefaultValidator.validateJmReplicas)",
@@ -754,7 +744,7 @@ fn replicas_rules(spec: &Value, config: &FlinkConfig, out: &mut Vec<Finding>) {
             )),
             Some(n) if n >= 1 => {}
             _ => out.push(deny(
-                ids::RESOURCES,
+                RuleId::OperatorResources,
                 "spec.jobManager.replicas",
                 Some(text(r)),
                 "JobManager replicas should not be configured less than one (DefaultValidator.validateJmReplicas)",
@@ -770,7 +760,7 @@ fn replicas_rules(spec: &Value, config: &FlinkConfig, out: &mut Vec<Finding>) {
         && r.as_i64().is_none_or(|n| n < 1)
     {
         out.push(deny(
-            ids::RESOURCES,
+            RuleId::OperatorResources,
             "spec.taskManager.replicas",
             Some(text(r)),
             "TaskManager replicas should not be configured less than one (DefaultValidator.validateTmReplicas)",

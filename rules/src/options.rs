@@ -4,6 +4,8 @@
 use crate::values::ValueKind;
 use std::sync::LazyLock;
 
+pub mod keys;
+
 const TABLE: &str = include_str!("../data/autoscaler-options.tsv");
 const VERSIONS: &str = include_str!("../data/option-versions.tsv");
 
@@ -65,6 +67,14 @@ pub fn all() -> &'static [OptionSpec] {
 /// The option with this current key.
 pub fn get(key: &str) -> Option<&'static OptionSpec> {
     all().iter().find(|o| o.key == key)
+}
+
+/// The default of the option with this current key, parsed as its type: the one
+/// place defaults come from (no copy of them as literals elsewhere). `None` when the
+/// option has no default or is unknown.
+pub fn default_value(key: &str) -> Option<crate::values::Value> {
+    let option = get(key)?;
+    crate::values::parse(option.kind, option.default?).ok()
 }
 
 /// The option a key sets, and in which role; templated keys match any `<name>`.

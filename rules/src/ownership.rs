@@ -39,15 +39,9 @@ pub fn reach(target: Option<&Value>, fd_name: &str) -> Option<Reach> {
     }
 }
 
-/// A VPA's `spec.targetRef`.
-pub fn vpa_target(vpa: &Value) -> Option<&Value> {
-    vpa.pointer("/spec/targetRef")
-}
-
-/// An HPA's `spec.scaleTargetRef`.
-pub fn hpa_target(hpa: &Value) -> Option<&Value> {
-    hpa.pointer("/spec/scaleTargetRef")
-}
+/// Where an autoscaler points; in [`crate::object`] so that the cluster view, which
+/// ownership reads, does not import ownership.
+pub use crate::object::{hpa_target, vpa_target};
 
 /// `spec.updatePolicy.updateMode`, defaulting as the VPA does (`Recreate`; older
 /// releases say `Auto`).

@@ -17,12 +17,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-mod rule;
-pub use rule::RULE;
-pub(crate) use rule::check;
-
 /// The operator's key for the option.
-pub const KEY: &str = "job.autoscaler.excluded.periods";
+pub const KEY: &str = crate::options::keys::EXCLUDED_PERIODS;
 
 /// One element of `job.autoscaler.excluded.periods`, parsed.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,39 +3,14 @@
 //! memory; parallelism, TaskManager count and (with memory tuning) memory belong to
 //! the Flink autoscaler.
 
-use crate::config::FlinkConfig;
-use crate::effective::EffectiveConfig;
+use crate::catalogue::RuleId;
 use crate::finding::{Finding, Severity};
+use crate::input::ReviewInput;
+use crate::mode::AutoscalerState;
 use crate::ownership::{self, FlinkTarget, Reach};
+use crate::pairing;
 use crate::quantity::Quantity;
-use crate::review::ReviewInput;
 use serde_json::Value;
-
-pub mod ids {
-    pub const CONTROLS_CPU: &str = "vpa.controls-cpu";
-    pub const MEMORY_TUNING_CONFLICT: &str = "vpa.memory-tuning-conflict";
-    pub const BOUNDS_ORDER: &str = "vpa.bounds-order";
-    pub const BELOW_FLINK_MEMORY: &str = "vpa.below-flink-memory";
-    pub const UNREACHABLE_TARGET: &str = "vpa.unreachable-target";
-    pub const EVICTING_MODE: &str = "vpa.evicting-mode";
-    pub const JOBMANAGER_TARGET: &str = "vpa.jobmanager-target";
-}
-
-/// The autoscaler switches of a FlinkDeployment.
-pub(crate) struct AutoscalerState {
-    pub enabled: bool,
-    pub memory_tuning: bool,
-}
-
-pub(crate) fn autoscaler_state(fd: &Value) -> AutoscalerState {
-    let cfg = FlinkConfig::from_json(fd.pointer("/spec/flinkConfiguration")).unwrap_or_default();
-    let eff = EffectiveConfig::resolve(&cfg);
-    let enabled = eff.bool("job.autoscaler.enabled") == Some(true);
-    AutoscalerState {
-        enabled,
-        memory_tuning: enabled && eff.bool("job.autoscaler.memory.tuning.enabled") == Some(true),
-    }
-}
 
 /// Path of the main container's policy (or of `resourcePolicy` when there is none).
 fn policy_path(vpa: &Value) -> String {
@@ -54,7 +29,7 @@ pub fn check(input: &ReviewInput<'_>) -> Vec<Finding> {
     };
     if ft.reach == Reach::JobManagerDeployment {
         out.push(Finding::new(
-            ids::JOBMANAGER_TARGET,
+            RuleId::VpaJobmanagerTarget,
             Severity::Warn,
             "spec.targetRef.name",
             Some(ft.fd_name.clone()),
@@ -79,7 +54,7 @@ fn deployment_rules(vpa: &Value, ft: &FlinkTarget, fd: &Value, out: &mut Vec<Fin
     let name = &ft.fd_name;
     if ft.reach == Reach::TaskManagerDeployment && !ownership::is_standalone(fd) {
         out.push(Finding::new(
-            ids::UNREACHABLE_TARGET,
+            RuleId::VpaUnreachableTarget,
             Severity::Deny,
             "spec.targetRef",
             Some(format!("Deployment/{name}-taskmanager")),
@@ -93,12 +68,11 @@ fn deployment_rules(vpa: &Value, ft: &FlinkTarget, fd: &Value, out: &mut Vec<Fin
             ),
         ));
     }
-    let state = autoscaler_state(fd);
+    let state = AutoscalerState::of_deployment(fd);
     let controlled = ownership::vpa_controlled_resources(vpa);
-    let updating = ownership::vpa_update_mode(vpa) != "Off";
-    if state.enabled && updating && controlled.iter().any(|r| r == "cpu") {
+    if pairing::vpa_fights_cpu(state, vpa, ft.reach) {
         out.push(Finding::new(
-            ids::CONTROLS_CPU,
+            RuleId::VpaControlsCpu,
             Severity::Deny,
             format!("{}.controlledResources", policy_path(vpa)),
             Some(format!("[{}]", controlled.join(", "))),
@@ -109,9 +83,9 @@ fn deployment_rules(vpa: &Value, ft: &FlinkTarget, fd: &Value, out: &mut Vec<Fin
             "set controlledResources: [memory] for flink-main-container",
         ));
     }
-    if state.memory_tuning && ownership::vpa_controls_memory(vpa) {
+    if pairing::vpa_fights_memory_tuning(state, vpa, ft.reach) {
         out.push(Finding::new(
-            ids::MEMORY_TUNING_CONFLICT,
+            RuleId::VpaMemoryTuningConflict,
             Severity::Deny,
             format!("{}.controlledResources", policy_path(vpa)),
             Some(format!("[{}]", controlled.join(", "))),
@@ -132,7 +106,7 @@ fn deployment_rules(vpa: &Value, ft: &FlinkTarget, fd: &Value, out: &mut Vec<Fin
     {
         let tm_q = Quantity::from_units(i64::try_from(tm).unwrap_or(i64::MAX));
         out.push(Finding::new(
-            ids::BELOW_FLINK_MEMORY,
+            RuleId::VpaBelowFlinkMemory,
             Severity::Warn,
             format!("spec.resourcePolicy.containerPolicies[{i}].minAllowed[memory]"),
             Some(shown(min)),
@@ -173,7 +147,7 @@ fn bounds_order(vpa: &Value, out: &mut Vec<Finding>) {
                     Ok(q) => Some((res.clone(), q)),
                     Err(e) => {
                         out.push(Finding::new(
-                            ids::BOUNDS_ORDER,
+                            RuleId::VpaBoundsOrder,
                             Severity::Deny,
                             format!("spec.resourcePolicy.containerPolicies[{i}].{field}[{res}]"),
                             Some(shown(v)),
@@ -200,7 +174,7 @@ fn bounds_order(vpa: &Value, out: &mut Vec<Finding>) {
                     .map(shown)
                     .unwrap_or_default();
                 out.push(Finding::new(
-                    ids::BOUNDS_ORDER,
+                    RuleId::VpaBoundsOrder,
                     Severity::Deny,
                     format!("spec.resourcePolicy.containerPolicies[{i}].maxAllowed[{res}]"),
                     Some(raw),
@@ -224,7 +198,7 @@ fn evicting_mode(vpa: &Value, out: &mut Vec<Finding>) {
     if matches!(mode, "Auto" | "Recreate") {
         let explicit = policy.is_some();
         out.push(Finding::new(
-            ids::EVICTING_MODE,
+            RuleId::VpaEvictingMode,
             Severity::Warn,
             "spec.updatePolicy.updateMode",
             Some(if explicit { mode.to_string() } else { format!("{mode} (default)") }),

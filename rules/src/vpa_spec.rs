@@ -9,11 +9,10 @@
 //! Two of VPA's checks live in `vpa_rules` already (`vpa.bounds-order`: maxAllowed
 //! below minAllowed, and quantities that do not parse) and are not repeated here.
 
+use crate::catalogue::RuleId;
 use crate::finding::{Finding, Severity};
 use crate::quantity::Quantity;
 use serde_json::Value;
-
-pub const RULE: &str = "vpa.spec";
 
 /// `vpa_types.GetUpdateModes()` (Auto is deprecated but accepted, with a warning).
 const UPDATE_MODES: &[&str] = &[
@@ -282,7 +281,7 @@ fn per_vpa_number(
 /// the default VPA does.
 fn gated(path: &str, what: &str, gate: &str) -> Finding {
     Finding::new(
-        RULE,
+        RuleId::VpaSpec,
         Severity::Deny,
         path,
         None,
@@ -301,7 +300,7 @@ fn deny(
     problem: impl AsRef<str>,
     fix: impl AsRef<str>,
 ) -> Finding {
-    Finding::new(RULE, Severity::Deny, path, value, problem, fix)
+    Finding::new(RuleId::VpaSpec, Severity::Deny, path, value, problem, fix)
 }
 
 /// The fix for a value outside an enum: the right spelling when only the case is

@@ -53,7 +53,7 @@ fn the_dynamic_example_warns_about_stateless_rescales_and_missing_checkpoints() 
         },
         &RuleSettings::default(),
     );
-    let rules: Vec<_> = v.warnings().map(|f| f.rule).collect();
+    let rules: Vec<_> = v.warnings().map(|f| f.rule.as_str()).collect();
     assert!(rules.contains(&"autoscaler.stateless-upgrade"), "{rules:?}");
     assert!(rules.contains(&"autoscaler.no-checkpointing"), "{rules:?}");
 }
@@ -74,7 +74,7 @@ fn the_operators_hpa_example_is_refused_next_to_an_autoscaled_deployment() {
     );
     assert!(!v.allowed());
     assert_eq!(
-        v.denials().map(|f| f.rule).collect::<Vec<_>>(),
+        v.denials().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
         ["hpa.autoscaler-conflict"]
     );
     // Next to the non-autoscaled basic example it is the user's choice.

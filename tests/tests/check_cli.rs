@@ -238,11 +238,14 @@ fn a_broken_autoscaler_setting_is_denied_in_json() {
         "spec.flinkConfiguration[job.autoscaler.utilization.target]"
     );
     assert_eq!(utilization["value"], "1.5");
-    assert!(
-        utilization["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty())
+    // Problem and fix apart; `message` joins them as the text form does.
+    let (problem, fix) = (
+        utilization["problem"].as_str().unwrap_or_default(),
+        utilization["fix"].as_str().unwrap_or_default(),
     );
+    assert!(problem.contains("[0, 1]"), "{utilization:#?}");
+    assert!(!fix.is_empty(), "{utilization:#?}");
+    assert_eq!(utilization["message"], format!("{problem}; {fix}"));
     assert!(
         findings.iter().any(|f| f["severity"] == "deny"
             && f["path"] == "spec.flinkConfiguration[job.autoscaler.metrics.window]"

@@ -137,7 +137,7 @@ fn scale_up_on_lag() {
     let server = start();
     let r = json(&server, "lagging");
     assert_eq!(r["kind"], "FlinkExplain");
-    assert_eq!(r["version"], 1);
+    assert_eq!(r["version"], 2);
     assert_eq!(r["verdict"]["kind"], "within-bounds");
     assert_eq!(r["history"].as_array().map(Vec::len), Some(2));
     let up = &r["history"][1];

@@ -237,7 +237,7 @@ fn json_carries_every_column_and_the_findings() {
     let server = start(seeded());
     let report = status(&server, &["-A", "-o", "json"]).ok().json();
     assert_eq!(report["kind"], "FlinkStatus");
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2);
     assert_eq!(report["context"], "test-apiserver");
     assert_eq!(report["server"], server.url());
     assert_eq!(report["namespace"], Value::Null);
@@ -319,8 +319,19 @@ fn json_carries_every_column_and_the_findings() {
             "vertices": [{"id": V2, "from": 2, "to": 4}, {"id": V1, "from": 4, "to": 8}],
         })
     );
-    assert_eq!(orders["findingCounts"], json!({"deny": 0, "warn": 0}));
-    assert_eq!(orders["findings"], json!([]));
+    // `target.utilization.boundary` is @Deprecated in the operator's AutoScalerOptions.
+    assert_eq!(orders["findingCounts"], json!({"deny": 0, "warn": 1}));
+    assert_eq!(orders["findings"][0]["rule"], "config.deprecated-key");
+    assert_eq!(orders["findings"][0]["problem"], "deprecated option");
+    assert_eq!(
+        orders["findings"][0]["fix"],
+        "use job.autoscaler.utilization.min and job.autoscaler.utilization.max instead"
+    );
+    assert_eq!(
+        orders["findings"][0]["message"],
+        "deprecated option; use job.autoscaler.utilization.min and \
+         job.autoscaler.utilization.max instead"
+    );
 
     // The VPA in conflict: cpu controlled while the autoscaler is on; plain YAML state.
     let payments = deployment(&report, "team-a", "payments");

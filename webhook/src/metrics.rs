@@ -245,7 +245,7 @@ impl Metrics {
         for f in findings {
             self.findings
                 .get_or_create(&FindingLabels {
-                    rule: f.rule,
+                    rule: f.rule.as_str(),
                     severity: f.severity.as_str(),
                 })
                 .inc();
@@ -309,7 +309,7 @@ mod tests {
     fn exposition_has_every_family_with_its_labels() {
         let m = Metrics::new();
         let finding = Finding::new(
-            "autoscaler.utilization-range",
+            flink_autoscale_rules::RuleId::UtilizationRange,
             Severity::Deny,
             "spec.x",
             None,

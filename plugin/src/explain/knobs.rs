@@ -4,45 +4,24 @@
 //! `config.parse` finding reports it.
 
 use super::scaler::{Alignment, Settings};
+use flink_autoscale_rules::AutoscalerState;
 use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::EffectiveConfig;
-use flink_autoscale_rules::values;
+use flink_autoscale_rules::{options, values};
 use std::time::Duration;
 
-pub const ENABLED: &str = "job.autoscaler.enabled";
-pub const SCALING_ENABLED: &str = "job.autoscaler.scaling.enabled";
-pub const METRICS_WINDOW: &str = "job.autoscaler.metrics.window";
-pub const STABILIZATION: &str = "job.autoscaler.stabilization.interval";
-pub const SCALE_DOWN_INTERVAL: &str = "job.autoscaler.scale-down.interval";
-pub const EXCLUDED_PERIODS: &str = "job.autoscaler.excluded.periods";
-pub const TARGET: &str = "job.autoscaler.utilization.target";
-pub const BOUNDARY: &str = "job.autoscaler.target.utilization.boundary";
-pub const UTIL_MIN: &str = "job.autoscaler.utilization.min";
-pub const UTIL_MAX: &str = "job.autoscaler.utilization.max";
-pub const VERTEX_MIN: &str = "job.autoscaler.vertex.min-parallelism";
-pub const VERTEX_MAX: &str = "job.autoscaler.vertex.max-parallelism";
-pub const UP_FACTOR: &str = "job.autoscaler.scale-up.max-factor";
-pub const DOWN_FACTOR: &str = "job.autoscaler.scale-down.max-factor";
-pub const CATCH_UP: &str = "job.autoscaler.catch-up.duration";
-pub const RESTART: &str = "job.autoscaler.restart.time";
-pub const EVENT_INTERVAL: &str = "job.autoscaler.scaling.event.interval";
-pub const GC_PRESSURE: &str = "job.autoscaler.memory.gc-pressure.threshold";
-pub const HEAP_USAGE: &str = "job.autoscaler.memory.heap-usage.threshold";
-pub const EFFECTIVENESS: &str = "job.autoscaler.scaling.effectiveness.detection.enabled";
-pub const QUOTA_CPU: &str = "job.autoscaler.quota.cpu";
-pub const QUOTA_MEMORY: &str = "job.autoscaler.quota.memory";
-pub const EXCLUDE_IDS: &str = "job.autoscaler.vertex.exclude.ids";
-pub const PIPELINE_MAX: &str = "pipeline.max-parallelism";
-pub const ALIGNMENT_MODE: &str = "job.autoscaler.scaling.parallelism-alignment.mode";
-pub const ADJUST_MODE: &str = "job.autoscaler.scaling.key-group.partitions.adjust.mode";
-pub const TRACKING_ENABLED: &str = "job.autoscaler.restart.time-tracking.enabled";
-pub const TRACKING_LIMIT: &str = "job.autoscaler.restart.time-tracking.limit";
-pub const BACKLOG_THRESHOLD: &str = "job.autoscaler.backlog-processing.lag-threshold";
-pub const EFFECTIVENESS_THRESHOLD: &str = "job.autoscaler.scaling.effectiveness.threshold";
-pub const OBSERVED_SCALABILITY: &str = "job.autoscaler.observed-scalability.enabled";
-pub const OBSERVED_MIN_OBSERVATIONS: &str = "job.autoscaler.observed-scalability.min-observations";
-pub const OBSERVED_COEFFICIENT_MIN: &str = "job.autoscaler.observed-scalability.coefficient-min";
-pub const SLOTS: &str = "taskmanager.numberOfTaskSlots";
+// Option keys come from the rules crate, written once there.
+pub use flink_autoscale_rules::options::keys::flink::{
+    PIPELINE_MAX_PARALLELISM as PIPELINE_MAX, TASK_SLOTS as SLOTS,
+};
+pub use flink_autoscale_rules::options::keys::{
+    ADJUST_MODE, ALIGNMENT_MODE, BACKLOG_THRESHOLD, BOUNDARY, CATCH_UP, DOWN_FACTOR, EFFECTIVENESS,
+    EFFECTIVENESS_THRESHOLD, ENABLED, EVENT_INTERVAL, EXCLUDE_IDS, EXCLUDED_PERIODS, GC_PRESSURE,
+    HEAP_USAGE, METRICS_WINDOW, OBSERVED_COEFFICIENT_MIN, OBSERVED_MIN_OBSERVATIONS,
+    OBSERVED_SCALABILITY, QUOTA_CPU, QUOTA_MEMORY, RESTART, SCALE_DOWN_INTERVAL, SCALING_ENABLED,
+    STABILIZATION, TARGET, TRACKING_ENABLED, TRACKING_LIMIT, UP_FACTOR, UTIL_MAX, UTIL_MIN,
+    VERTEX_MAX, VERTEX_MIN,
+};
 
 /// The options the explanation shows, in this order.
 pub const SHOWN: &[&str] = &[
@@ -147,11 +126,12 @@ pub struct Knobs {
 
 impl Knobs {
     pub fn new(effective: &EffectiveConfig, config: &FlinkConfig) -> Knobs {
-        let d = |key, default_secs| {
-            effective
-                .duration(key)
-                .unwrap_or(Duration::from_secs(default_secs))
-        };
+        // Every default comes from the options table (`*_or_default`); the
+        // `unwrap_or_default` fallbacks are for options without one, which these are not.
+        let d = |key| effective.duration_or_default(key).unwrap_or_default();
+        let f = |key| effective.f64_or_default(key).unwrap_or_default();
+        let i = |key| effective.i64_or_default(key).unwrap_or_default();
+        let on = |key| effective.bool_or_default(key).unwrap_or_default();
         let list = |key| match effective.value(key) {
             Some(values::Value::List(items)) => items
                 .iter()
@@ -161,39 +141,44 @@ impl Knobs {
             _ => Vec::new(),
         };
         Knobs {
-            enabled: effective.bool(ENABLED) == Some(true),
-            scaling_enabled: effective.bool(SCALING_ENABLED) != Some(false),
-            window: d(METRICS_WINDOW, 15 * 60),
-            stabilization: d(STABILIZATION, 5 * 60),
-            scale_down_interval: d(SCALE_DOWN_INTERVAL, 3600),
+            enabled: AutoscalerState::of(effective).enabled(),
+            scaling_enabled: on(SCALING_ENABLED),
+            window: d(METRICS_WINDOW),
+            stabilization: d(STABILIZATION),
+            scale_down_interval: d(SCALE_DOWN_INTERVAL),
             excluded_periods: list(EXCLUDED_PERIODS),
-            target: effective.f64(TARGET).unwrap_or(0.7),
-            boundary: effective.f64(BOUNDARY).unwrap_or(0.3),
+            target: f(TARGET),
+            boundary: f(BOUNDARY),
             util_min: effective.f64(UTIL_MIN),
             util_max: effective.f64(UTIL_MAX),
-            vertex_min: effective.i64(VERTEX_MIN).unwrap_or(1),
-            vertex_max: effective.i64(VERTEX_MAX).unwrap_or(200),
+            vertex_min: i(VERTEX_MIN),
+            vertex_max: i(VERTEX_MAX),
             pipeline_max: config
                 .get(PIPELINE_MAX)
                 .and_then(|e| values::parse_int(e.raw.as_deref()?).ok())
                 .map(i64::from),
-            up_factor: effective.f64(UP_FACTOR).unwrap_or(100_000.0),
-            down_factor: effective.f64(DOWN_FACTOR).unwrap_or(0.6),
-            catch_up: d(CATCH_UP, 30 * 60),
-            restart: d(RESTART, 5 * 60),
-            event_interval: d(EVENT_INTERVAL, 30 * 60),
+            up_factor: f(UP_FACTOR),
+            down_factor: f(DOWN_FACTOR),
+            catch_up: d(CATCH_UP),
+            restart: d(RESTART),
+            event_interval: d(EVENT_INTERVAL),
             alignment: alignment(effective),
-            tracking_enabled: effective.bool(TRACKING_ENABLED) == Some(true),
-            tracking_limit: d(TRACKING_LIMIT, 15 * 60),
-            backlog_threshold: d(BACKLOG_THRESHOLD, 5 * 60),
-            effectiveness_detection: effective.bool(EFFECTIVENESS) == Some(true),
-            effectiveness_threshold: effective.f64(EFFECTIVENESS_THRESHOLD).unwrap_or(0.1),
-            observed_scalability: effective.bool(OBSERVED_SCALABILITY) == Some(true),
-            observed_min_observations: effective
-                .i64(OBSERVED_MIN_OBSERVATIONS)
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(3),
-            observed_coefficient_min: effective.f64(OBSERVED_COEFFICIENT_MIN).unwrap_or(0.5),
+            tracking_enabled: on(TRACKING_ENABLED),
+            tracking_limit: d(TRACKING_LIMIT),
+            backlog_threshold: d(BACKLOG_THRESHOLD),
+            effectiveness_detection: on(EFFECTIVENESS),
+            effectiveness_threshold: f(EFFECTIVENESS_THRESHOLD),
+            observed_scalability: on(OBSERVED_SCALABILITY),
+            // A negative count is not a count: the default, as before.
+            observed_min_observations: [
+                effective.i64(OBSERVED_MIN_OBSERVATIONS),
+                options::default_value(OBSERVED_MIN_OBSERVATIONS).and_then(|v| v.as_i64()),
+            ]
+            .into_iter()
+            .flatten()
+            .find_map(|n| usize::try_from(n).ok())
+            .unwrap_or_default(),
+            observed_coefficient_min: f(OBSERVED_COEFFICIENT_MIN),
             slots: config
                 .get(SLOTS)
                 .and_then(|e| values::parse_int(e.raw.as_deref()?).ok())

@@ -2,8 +2,8 @@
 //! for the documented structure) and what the text output is rendered from.
 
 use super::scaler::{Computation, Step};
-use flink_autoscale_rules::Severity;
 use flink_autoscale_rules::effective::Origin;
+use flink_autoscale_rules::{RuleId, Severity};
 use serde::{Serialize, Serializer};
 
 /// A double as JSON: a number when finite, else the Java spelling as a string
@@ -68,16 +68,11 @@ pub struct Report {
 
 impl Report {
     pub const KIND: &'static str = "FlinkExplain";
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    On,
-    Advisor,
-    Off,
-}
+/// The autoscaler's mode ("on" | "advisor" | "off"), as the rules crate reads it.
+pub use flink_autoscale_rules::AutoscalerMode as Mode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -355,9 +350,14 @@ pub struct WarningRow {
 pub struct FindingRow {
     pub kind: String,
     pub name: String,
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub path: String,
     pub value: Option<String>,
+    /// `<problem>; <fix>`, as the text form shows it.
     pub message: String,
+    /// What is wrong (JSON version 2 on).
+    pub problem: String,
+    /// What is allowed or how to fix it; empty when the problem says it all.
+    pub fix: String,
 }

@@ -311,7 +311,8 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 /// ```json
 /// {
 ///   "kind": "FlinkExplain",
-///   "version": 1,                        // bumped on incompatible changes only
+///   "version": 2,                        // bumped on incompatible changes, and on
+///                                        // 2: findings carry "problem" and "fix"
 ///   "context": "prod", "server": "https://10.0.0.1:6443",
 ///   "namespace": "flink", "name": "orders",
 ///   "now": "2026-07-01T12:00:00Z",       // the instant explained (--now)
@@ -417,7 +418,10 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
 ///   "findings": [                        // the rules on the deployment and on the
 ///                                        // VPAs/HPAs aimed at it (as `status`)
 ///     {"kind": "FlinkDeployment", "name": "orders", "rule": "autoscaler.unbounded",
-///      "severity": "warn", "path": "...", "value": "true", "message": "..."}
+///      "severity": "warn", "path": "...", "value": "true",
+///      "message": "...",                 // "<problem>; <fix>", as the text shows it
+///      "problem": "...",                 // what is wrong (version 2 on)
+///      "fix": "..."}                     // how to fix it; "" when the problem says it all
 ///   ],
 ///   "notes": ["..."],                    // what could not be read, and why
 ///   "whatIf": {                          // only with --set

@@ -6,7 +6,7 @@ use super::fetch::{Fetched, Inputs};
 use super::history::{self, TimedLimited, TimedReport};
 use super::knobs::{self, Knobs};
 use super::model::{
-    Availability, ConfigRow, Decision, DeploymentSummary, FindingRow, Mode, Outcome, Point, Report,
+    Availability, ConfigRow, Decision, DeploymentSummary, FindingRow, Outcome, Point, Report,
     VertexSeries, WarningRow,
 };
 use super::periods;
@@ -16,19 +16,19 @@ use super::verdict::{self, Advice, Blocking, RecentWarning, RunningSince, Situat
 use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::{EffectiveConfig, Origin};
 use flink_autoscale_rules::{
-    ObjectSet, ReviewInput, RuleSettings, Severity, object, ownership, review,
+    ObjectSet, ReviewInput, RuleId, RuleSettings, Severity, object, ownership, review,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// The rules whose denials mean another autoscaler fights this one.
-pub const CONFLICT_RULES: &[&str] = &[
-    "autoscaler.hpa-conflict",
-    "autoscaler.memory-tuning-vpa-conflict",
-    "hpa.autoscaler-conflict",
-    "vpa.controls-cpu",
-    "vpa.memory-tuning-conflict",
+pub const CONFLICT_RULES: &[RuleId] = &[
+    RuleId::HpaConflict,
+    RuleId::MemoryTuningVpaConflict,
+    RuleId::HpaAutoscalerConflict,
+    RuleId::VpaControlsCpu,
+    RuleId::VpaMemoryTuningConflict,
 ];
 
 /// The operator's reconcile interval: how often it collects and evaluates.
@@ -88,11 +88,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     let effective = EffectiveConfig::resolve(&config);
     let knobs = Knobs::new(&effective, &config);
     let session = fd.pointer("/spec/job").is_none_or(Value::is_null);
-    let mode = match (knobs.enabled, knobs.scaling_enabled) {
-        (false, _) => Mode::Off,
-        (true, true) => Mode::On,
-        (true, false) => Mode::Advisor,
-    };
+    let mode = flink_autoscale_rules::AutoscalerState::of(&effective).mode;
     // The window starts no earlier than the deployment: before it existed there was
     // no parallelism to chart.
     let created = str_at(fd, "/metadata/creationTimestamp").and_then(|t| t.parse().ok());
@@ -605,7 +601,7 @@ fn judge_rules(
             if f.severity == Severity::Deny && CONFLICT_RULES.contains(&f.rule) {
                 blocking.push(Blocking {
                     object: format!("{kind}/{}", object::name(obj)),
-                    rule: f.rule,
+                    rule: f.rule.as_str(),
                     message: f.message.clone(),
                 });
             }
@@ -617,6 +613,8 @@ fn judge_rules(
                 path: f.path,
                 value: f.value,
                 message: f.message,
+                problem: f.problem,
+                fix: f.fix,
             });
         }
     }

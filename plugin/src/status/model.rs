@@ -12,10 +12,14 @@
 use super::autoscaler_state::{self, Direction, VertexChange, VertexParallelism};
 use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::EffectiveConfig;
+use flink_autoscale_rules::options::keys::flink::{
+    PARALLELISM_OVERRIDES, PIPELINE_MAX_PARALLELISM, TASK_SLOTS,
+};
+use flink_autoscale_rules::options::keys::{VERTEX_MAX, VERTEX_MIN};
 use flink_autoscale_rules::ownership::{self, Reach};
 use flink_autoscale_rules::{
-    ClusterState, Quantity, ReviewInput, RuleSettings, Severity, SharedObject, object, review,
-    values,
+    ClusterState, Quantity, ReviewInput, RuleId, RuleSettings, Severity, SharedObject, object,
+    review, values,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -101,7 +105,7 @@ pub struct Report {
 
 impl Report {
     pub const KIND: &'static str = "FlinkStatus";
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
 }
 
 /// A kind whose list failed, and why.
@@ -137,35 +141,9 @@ impl Availability {
     }
 }
 
-/// The autoscaler's mode, from the effective configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AutoscalerMode {
-    /// `job.autoscaler.enabled: true`: it rescales.
-    On,
-    /// Enabled with `job.autoscaler.scaling.enabled: false`: it evaluates and reports
-    /// but does not rescale.
-    Advisor,
-    Off,
-}
-
-impl AutoscalerMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AutoscalerMode::On => "on",
-            AutoscalerMode::Advisor => "advisor",
-            AutoscalerMode::Off => "off",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Autoscaler {
-    pub mode: AutoscalerMode,
-    /// `job.autoscaler.memory.tuning.enabled` (while the autoscaler is enabled).
-    pub memory_tuning: bool,
-}
+/// The autoscaler's mode and whether it tunes memory: the rules crate's reading of
+/// the effective configuration, shared with the rules and `explain`.
+pub use flink_autoscale_rules::{AutoscalerMode, AutoscalerState as Autoscaler};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Range {
@@ -273,11 +251,16 @@ pub struct LastScaling {
 pub struct ObjectFinding {
     pub kind: String,
     pub name: String,
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub path: String,
     pub value: Option<String>,
+    /// `<problem>; <fix>`, as the text form shows it.
     pub message: String,
+    /// What is wrong (JSON version 2 on).
+    pub problem: String,
+    /// What is allowed or how to fix it; empty when the problem says it all.
+    pub fix: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -526,14 +509,14 @@ fn deployment_status(
     let session = fd.pointer("/spec/job").is_none_or(Value::is_null);
     let config = FlinkConfig::from_json(fd.pointer("/spec/flinkConfiguration")).unwrap_or_default();
     let effective = EffectiveConfig::resolve(&config);
-    let autoscaler = autoscaler_of(&effective);
+    let autoscaler = Autoscaler::of(&effective);
 
     let cm_name = autoscaler_state::config_map_name(name);
     let config_map = index.config_maps.get(&(ns, cm_name.as_str())).copied();
     let state = config_map.map(autoscaler_state::read).unwrap_or_default();
     let parallelism = parallelism_of(fd, &config, &effective, autoscaler.mode, &state.overrides);
     let slots = config
-        .get("taskmanager.numberOfTaskSlots")
+        .get(TASK_SLOTS)
         .and_then(|e| values::parse_int(e.raw.as_deref()?).ok())
         .map_or(1, i64::from);
 
@@ -591,21 +574,6 @@ fn deployment_status(
     }
 }
 
-fn autoscaler_of(effective: &EffectiveConfig) -> Autoscaler {
-    let enabled = effective.bool("job.autoscaler.enabled") == Some(true);
-    let scaling = effective.bool("job.autoscaler.scaling.enabled") != Some(false);
-    let mode = match (enabled, scaling) {
-        (false, _) => AutoscalerMode::Off,
-        (true, true) => AutoscalerMode::On,
-        (true, false) => AutoscalerMode::Advisor,
-    };
-    Autoscaler {
-        mode,
-        memory_tuning: enabled
-            && effective.bool("job.autoscaler.memory.tuning.enabled") == Some(true),
-    }
-}
-
 /// The current parallelism and the bounds in effect. The autoscaler's overrides count
 /// while it is enabled (in advisor mode the operator still applies those it stored
 /// earlier; switched off, it clears them).
@@ -618,7 +586,7 @@ fn parallelism_of(
 ) -> Parallelism {
     let job = int_at(fd, "/spec/job/parallelism");
     let spec_overrides = config
-        .get("pipeline.jobvertex-parallelism-overrides")
+        .get(PARALLELISM_OVERRIDES)
         .and_then(|e| e.raw.as_deref())
         .map(|raw| autoscaler_state::parse_overrides(raw).0)
         .unwrap_or_default();
@@ -640,22 +608,24 @@ fn parallelism_of(
             max: ps.max().unwrap_or_default(),
         })
     };
-    let bounds = (mode != AutoscalerMode::Off).then(|| {
-        let min = effective
-            .i64("job.autoscaler.vertex.min-parallelism")
-            .unwrap_or(1);
-        let vertex_max = effective
-            .i64("job.autoscaler.vertex.max-parallelism")
-            .unwrap_or(200);
-        let pipeline_max = config
-            .get("pipeline.max-parallelism")
-            .and_then(|e| values::parse_int(e.raw.as_deref()?).ok())
-            .map(i64::from);
-        Range {
-            min,
-            max: pipeline_max.map_or(vertex_max, |p| vertex_max.min(p)),
+    // Both bounds have defaults in the options table (1 and 200).
+    let bounds = match (
+        mode,
+        effective.i64_or_default(VERTEX_MIN),
+        effective.i64_or_default(VERTEX_MAX),
+    ) {
+        (AutoscalerMode::Off, ..) | (_, None, _) | (_, _, None) => None,
+        (_, Some(min), Some(vertex_max)) => {
+            let pipeline_max = config
+                .get(PIPELINE_MAX_PARALLELISM)
+                .and_then(|e| values::parse_int(e.raw.as_deref()?).ok())
+                .map(i64::from);
+            Some(Range {
+                min,
+                max: pipeline_max.map_or(vertex_max, |p| vertex_max.min(p)),
+            })
         }
-    });
+    };
     let source = if current.is_none() {
         ParallelismSource::Unknown
     } else {
@@ -870,6 +840,8 @@ fn findings_of(
             path: f.path,
             value: f.value,
             message: f.message,
+            problem: f.problem,
+            fix: f.fix,
         }));
     }
     out

@@ -436,7 +436,8 @@ pub fn human_duration(seconds: i64) -> String {
 /// ```json
 /// {
 ///   "kind": "FlinkStatus",
-///   "version": 1,                       // bumped only by incompatible changes
+///   "version": 2,                       // bumped on incompatible changes, and on
+///                                       // 2: findings carry "problem" and "fix"
 ///   "context": "prod",                  // the kubeconfig context used
 ///   "server": "https://10.0.0.1:6443",
 ///   "namespace": "flink",               // null with -A
@@ -498,7 +499,9 @@ pub fn human_duration(seconds: i64) -> String {
 ///          "rule": "autoscaler.unbounded", "severity": "warn",
 ///          "path": "spec.flinkConfiguration[job.autoscaler.enabled]",
 ///          "value": "true",             // null when no single value is at fault
-///          "message": "..."}
+///          "message": "...",            // "<problem>; <fix>", as the text shows it
+///          "problem": "...",            // what is wrong (version 2 on)
+///          "fix": "..."}                // how to fix it; "" when the problem says it all
 ///       ]
 ///     }
 ///   ]

@@ -1,8 +1,8 @@
 //! The VPA mutation: what is added, what is kept, and that it is idempotent.
 
 use crate::cluster::ObjectSet;
+use crate::input::{ReviewInput, RuleSettings};
 use crate::mutation::{Mutation, mutate};
-use crate::review::{ReviewInput, RuleSettings};
 use crate::vpa_rules::tests::{autoscaled, vpa};
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -2,6 +2,7 @@
 //! base object is the operator's own basic example, which the operator accepts.
 
 use super::*;
+use crate::catalogue::RuleId;
 use crate::review::{ReviewInput, RuleSettings, review};
 use serde_json::json;
 
@@ -33,7 +34,7 @@ fn findings(object: &Value) -> Vec<Finding> {
     out
 }
 
-fn denied(object: &Value) -> Vec<(&'static str, String)> {
+fn denied(object: &Value) -> Vec<(RuleId, String)> {
     findings(object)
         .into_iter()
         .filter(|f| f.severity == Severity::Deny)
@@ -47,7 +48,7 @@ fn with(edit: impl FnOnce(&mut Value)) -> Value {
     v
 }
 
-fn one_denial(object: &Value, rule: &str, message_part: &str) {
+fn one_denial(object: &Value, rule: RuleId, message_part: &str) {
     let out: Vec<_> = findings(object)
         .into_iter()
         .filter(|f| f.severity == Severity::Deny)
@@ -68,19 +69,19 @@ fn flink_versions() {
     // v1_18 and v1_19 accepted.
     one_denial(
         &with(|v| v["spec"]["flinkVersion"] = Value::Null),
-        ids::FLINK_VERSION,
+        RuleId::OperatorFlinkVersion,
         "Flink Version must be defined",
     );
     for old in ["v1_13", "v1_14"] {
         one_denial(
             &with(|v| v["spec"]["flinkVersion"] = json!(old)),
-            ids::FLINK_VERSION,
+            RuleId::OperatorFlinkVersion,
             &format!("Flink version {old} is not supported by this operator version"),
         );
     }
     one_denial(
         &with(|v| v["spec"]["flinkVersion"] = json!("v1_99")),
-        ids::FLINK_VERSION,
+        RuleId::OperatorFlinkVersion,
         "not a FlinkVersion",
     );
     // v1_15 to v1_18 are @Deprecated in FlinkVersion but accepted without a word.
@@ -100,7 +101,7 @@ fn service_account_is_required() {
     });
     one_denial(
         &v,
-        ids::SERVICE_ACCOUNT,
+        RuleId::OperatorServiceAccount,
         "spec.serviceAccount must be defined",
     );
 }
@@ -110,7 +111,7 @@ fn deployment_names() {
     // testValidationWithoutDefaultConfig: "session-cluster-1.13" is refused.
     one_denial(
         &with(|v| v["metadata"]["name"] = json!("session-cluster-1.13")),
-        ids::NAME,
+        RuleId::OperatorName,
         "lower case alphanumeric",
     );
     assert!(!valid_name(&"a".repeat(46)));
@@ -127,7 +128,7 @@ fn memory_must_be_defined_and_parse() {
     let no_jm = with(|v| v["spec"]["jobManager"]["resource"] = json!({"cpu": 1}));
     one_denial(
         &no_jm,
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "JobManager resource memory must be defined",
     );
     let no_tm = with(|v| {
@@ -136,7 +137,7 @@ fn memory_must_be_defined_and_parse() {
     });
     one_denial(
         &no_tm,
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "TaskManager resource memory must be defined",
     );
     let jm_heap = with(|v| {
@@ -148,7 +149,7 @@ fn memory_must_be_defined_and_parse() {
     let empty = with(|v| v["spec"]["jobManager"]["resource"] = Value::Null);
     one_denial(
         &empty,
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "JobManager resource memory must be defined",
     );
     for ok in ["1G", "100", "1Gi", "2048m", "512Mi", "2gb", "1e9"] {
@@ -158,7 +159,7 @@ fn memory_must_be_defined_and_parse() {
     let bad = with(|v| v["spec"]["taskManager"]["resource"]["memory"] = json!("invalid"));
     one_denial(
         &bad,
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "TaskManager resource memory parse error",
     );
     // parseResourceMemoryString: fabric8 turns 1.5Gi into the BigDecimal
@@ -173,14 +174,14 @@ fn memory_must_be_defined_and_parse() {
         let v = with(|v| v["spec"]["taskManager"]["resource"]["memory"] = json!(bad));
         one_denial(
             &v,
-            ids::RESOURCES,
+            RuleId::OperatorResources,
             "TaskManager resource memory parse error",
         );
     }
     let storage = with(|v| v["spec"]["jobManager"]["resource"]["ephemeralStorage"] = json!("abc"));
     one_denial(
         &storage,
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "JobManager resource ephemeral storage parse error",
     );
 }
@@ -197,28 +198,28 @@ fn resource_requirements() {
     };
     one_denial(
         &rr(json!({"requests": {"memory": "1Gi", "cpu": "0"}})),
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "requests cpu must be positive",
     );
     one_denial(
         &rr(json!({"requests": {"memory": "1Gi", "ephemeral-storage": "-1Gi"}})),
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "ephemeral-storage must not be negative",
     );
     one_denial(
         &rr(json!({"requests": {"memory": "0"}})),
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "requests memory must be positive",
     );
     one_denial(
         &rr(json!({"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi"}})),
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "memory request must not exceed its limit",
     );
     // toComparableAmount reads memory with Flink's units first: 2048m is 2 GiB.
     one_denial(
         &rr(json!({"requests": {"memory": "2048m"}, "limits": {"memory": "1Gi"}})),
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "memory request must not exceed its limit",
     );
     assert!(
@@ -235,12 +236,12 @@ fn job_spec() {
     // savepointTriggerNonce and periodic savepoints without savepoint dir.
     one_denial(
         &with(|v| v["spec"]["job"]["parallelism"] = json!(0)),
-        ids::JOB,
+        RuleId::OperatorJob,
         "Job parallelism must be larger than 0",
     );
     one_denial(
         &with(|v| v["spec"]["taskManager"]["replicas"] = json!(0)),
-        ids::JOB,
+        RuleId::OperatorJob,
         "TaskManager replicas must be larger than 0",
     );
     assert!(
@@ -253,7 +254,7 @@ fn job_spec() {
     );
     one_denial(
         &with(|v| v["spec"]["job"]["upgradeMode"] = json!("last-state")),
-        ids::UPGRADE_MODE,
+        RuleId::OperatorUpgradeMode,
         "Checkpoint directory[execution.checkpointing.dir] must be defined",
     );
     let savepoint = with(|v| {
@@ -262,12 +263,12 @@ fn job_spec() {
     });
     one_denial(
         &savepoint,
-        ids::UPGRADE_MODE,
+        RuleId::OperatorUpgradeMode,
         "Job could not be upgraded with savepoint",
     );
     one_denial(
         &with(|v| v["spec"]["job"]["savepointTriggerNonce"] = json!(1)),
-        ids::UPGRADE_MODE,
+        RuleId::OperatorUpgradeMode,
         "Savepoint could not be manually triggered",
     );
     one_denial(
@@ -275,7 +276,7 @@ fn job_spec() {
             v["spec"]["flinkConfiguration"]["kubernetes.operator.periodic.savepoint.interval"] =
                 json!("1h")
         }),
-        ids::UPGRADE_MODE,
+        RuleId::OperatorUpgradeMode,
         "Periodic savepoints cannot be enabled",
     );
     let fine = with(|v| {
@@ -287,7 +288,7 @@ fn job_spec() {
     assert!(denied(&fine).is_empty());
     one_denial(
         &with(|v| v["spec"]["job"]["upgradeMode"] = json!("LAST_STATE")),
-        ids::UPGRADE_MODE,
+        RuleId::OperatorUpgradeMode,
         "not an upgrade mode",
     );
 }
@@ -298,17 +299,17 @@ fn forbidden_keys_log_config_and_ha() {
     // config key", standby JobManagers and rollback without HA, JobManager replicas 0.
     one_denial(
         &with(|v| v["spec"]["flinkConfiguration"]["kubernetes.namespace"] = json!("x")),
-        ids::CONFIG,
+        RuleId::OperatorConfig,
         "Forbidden Flink config key",
     );
     one_denial(
         &with(|v| v["spec"]["logConfiguration"] = json!({"random": "x"})),
-        ids::CONFIG,
+        RuleId::OperatorConfig,
         "Invalid log config key",
     );
     one_denial(
         &with(|v| v["spec"]["jobManager"]["replicas"] = json!(2)),
-        ids::HA,
+        RuleId::OperatorHa,
         "High availability should be enabled when starting standby JobManagers",
     );
     one_denial(
@@ -316,12 +317,12 @@ fn forbidden_keys_log_config_and_ha() {
             v["spec"]["flinkConfiguration"]["kubernetes.operator.deployment.rollback.enabled"] =
                 json!("true")
         }),
-        ids::HA,
+        RuleId::OperatorHa,
         "HA must be enabled for rollback support",
     );
     one_denial(
         &with(|v| v["spec"]["jobManager"]["replicas"] = json!(0)),
-        ids::RESOURCES,
+        RuleId::OperatorResources,
         "JobManager replicas should not be configured less than one",
     );
     one_denial(
@@ -331,7 +332,7 @@ fn forbidden_keys_log_config_and_ha() {
             v["spec"]["flinkConfiguration"]["kubernetes.operator.jm-deployment-recovery.enabled"] =
                 json!("false");
         }),
-        ids::CONFIG,
+        RuleId::OperatorConfig,
         "Deployment recovery",
     );
     let ha = with(|v| {
@@ -347,12 +348,12 @@ fn ingress() {
     // "Unable to process the Ingress template(example.com:port)".
     one_denial(
         &with(|v| v["spec"]["ingress"] = json!({})),
-        ids::CONFIG,
+        RuleId::OperatorConfig,
         "Ingress template must be defined",
     );
     one_denial(
         &with(|v| v["spec"]["ingress"] = json!({"template": "example.com:port"})),
-        ids::CONFIG,
+        RuleId::OperatorConfig,
         "Unable to process the Ingress template(example.com:port)",
     );
     for ok in [
@@ -380,18 +381,22 @@ fn session_jobs() {
     );
     assert_eq!(
         denied(&job("s3://bucket/job.jar")),
-        [(ids::JOB, "spec.job.jarURI".into())]
+        [(RuleId::OperatorJob, "spec.job.jarURI".into())]
     );
     assert_eq!(
         denied(&job("/job.jar")),
-        [(ids::JOB, "spec.job.jarURI".into())]
+        [(RuleId::OperatorJob, "spec.job.jarURI".into())]
     );
     let empty = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkSessionJob",
         "metadata": {"name": "j"}, "spec": {"deploymentName": "session"}});
-    one_denial(&empty, ids::JOB, "The job spec should not be empty");
+    one_denial(
+        &empty,
+        RuleId::OperatorJob,
+        "The job spec should not be empty",
+    );
     let nameless = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkSessionJob",
         "metadata": {"name": "j"}, "spec": {"job": {"jarURI": "https://r/j.jar", "parallelism": 1}}});
-    one_denial(&nameless, ids::NAME, "Required value");
+    one_denial(&nameless, RuleId::OperatorName, "Required value");
 }
 
 #[test]
@@ -403,7 +408,11 @@ fn the_flag_switches_them_off() {
         cluster: None,
     };
     let on = review(&input, &RuleSettings::default());
-    assert!(on.findings.iter().any(|f| f.rule == ids::FLINK_VERSION));
+    assert!(
+        on.findings
+            .iter()
+            .any(|f| f.rule == RuleId::OperatorFlinkVersion)
+    );
     let off = review(
         &input,
         &RuleSettings {
@@ -411,7 +420,11 @@ fn the_flag_switches_them_off() {
             ..RuleSettings::default()
         },
     );
-    assert!(!off.findings.iter().any(|f| f.rule.starts_with("operator.")));
+    assert!(
+        !off.findings
+            .iter()
+            .any(|f| f.rule.as_str().starts_with("operator."))
+    );
 }
 
 #[test]
@@ -436,7 +449,7 @@ fn session_jobs_are_checked_against_their_cluster_when_it_is_known() {
         review(&input, &RuleSettings::default())
             .findings
             .into_iter()
-            .filter(|f| f.rule == ids::UPGRADE_MODE)
+            .filter(|f| f.rule == RuleId::OperatorUpgradeMode)
             .count()
     };
     assert_eq!(judge(None), 0, "offline: not judged");
@@ -458,9 +471,8 @@ fn session_jobs_are_checked_against_their_cluster_when_it_is_known() {
     };
     let v = review(&input, &RuleSettings::default());
     assert!(
-        v.findings
-            .iter()
-            .any(|f| f.rule == ids::JOB && f.message.starts_with("Can not submit session job")),
+        v.findings.iter().any(|f| f.rule == RuleId::OperatorJob
+            && f.message.starts_with("Can not submit session job")),
         "{:?}",
         v.findings
     );

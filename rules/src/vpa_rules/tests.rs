@@ -1,11 +1,10 @@
 //! VPA and HPA rules on objects shaped like the fixtures (the VPA CRD's fields, the
 //! operator's HPA example), with and without a cluster view.
 
+use crate::catalogue::RuleId;
 use crate::cluster::ObjectSet;
 use crate::finding::{Finding, Severity};
-use crate::hpa_rules;
 use crate::review::{OFFLINE_NOTE, ReviewInput, RuleSettings, review};
-use crate::vpa_rules::ids;
 use serde_json::{Value, json};
 
 pub(crate) fn flink_deployment(name: &str, conf: Value, mode: Option<&str>) -> Value {
@@ -66,7 +65,7 @@ fn judge(object: &Value, cluster: &[Value]) -> Vec<Finding> {
     review(&input, &RuleSettings::default()).findings
 }
 
-fn rules(fs: &[Finding]) -> Vec<(&'static str, Severity)> {
+fn rules(fs: &[Finding]) -> Vec<(RuleId, Severity)> {
     fs.iter().map(|f| (f.rule, f.severity)).collect()
 }
 
@@ -87,7 +86,10 @@ fn the_taskmanager_deployment_is_reachable_only_in_standalone_mode() {
     assert_eq!(judge(&v, &[standalone]), vec![]);
     let native = flink_deployment("orders", json!({}), None);
     let fs = judge(&v, &[native]);
-    assert_eq!(rules(&fs), vec![(ids::UNREACHABLE_TARGET, Severity::Deny)]);
+    assert_eq!(
+        rules(&fs),
+        vec![(RuleId::VpaUnreachableTarget, Severity::Deny)]
+    );
     assert!(
         fs[0]
             .message
@@ -107,7 +109,7 @@ fn cpu_is_refused_while_the_autoscaler_is_on() {
          "minAllowed": {"memory": "2Gi"}}]}}),
     );
     let fs = judge(&cpu, &[autoscaled("orders")]);
-    assert_eq!(rules(&fs), vec![(ids::CONTROLS_CPU, Severity::Deny)]);
+    assert_eq!(rules(&fs), vec![(RuleId::VpaControlsCpu, Severity::Deny)]);
     assert_eq!(
         fs[0].path,
         "spec.resourcePolicy.containerPolicies[0].controlledResources"
@@ -117,7 +119,7 @@ fn cpu_is_refused_while_the_autoscaler_is_on() {
     assert!(
         judge(&cpu, &[plain])
             .iter()
-            .all(|f| f.rule != ids::CONTROLS_CPU)
+            .all(|f| f.rule != RuleId::VpaControlsCpu)
     );
 }
 
@@ -132,7 +134,7 @@ fn memory_is_refused_while_memory_tuning_is_on() {
     let fs = judge(&v, std::slice::from_ref(&tuned));
     assert_eq!(
         rules(&fs),
-        vec![(ids::MEMORY_TUNING_CONFLICT, Severity::Deny)]
+        vec![(RuleId::VpaMemoryTuningConflict, Severity::Deny)]
     );
     let off = vpa(
         "FlinkDeployment",
@@ -149,7 +151,7 @@ fn min_above_max_is_refused_in_vpa_words() {
     let fs = judge(&v, &[autoscaled("orders")]);
     let hit = fs
         .iter()
-        .find(|f| f.rule == ids::BOUNDS_ORDER)
+        .find(|f| f.rule == RuleId::VpaBoundsOrder)
         .expect("bounds order");
     assert_eq!(hit.severity, Severity::Deny);
     assert_eq!(
@@ -163,13 +165,13 @@ fn min_above_max_is_refused_in_vpa_words() {
     assert!(
         judge(&ok, &[autoscaled("orders")])
             .iter()
-            .all(|f| f.rule != ids::BOUNDS_ORDER)
+            .all(|f| f.rule != RuleId::VpaBoundsOrder)
     );
     let bad = vpa("FlinkDeployment", "orders", memory_policy("lots", "2Gi"));
     let fs = judge(&bad, &[autoscaled("orders")]);
     assert!(
         fs.iter()
-            .any(|f| f.rule == ids::BOUNDS_ORDER && f.message.contains("not a quantity"))
+            .any(|f| f.rule == RuleId::VpaBoundsOrder && f.message.contains("not a quantity"))
     );
 }
 
@@ -178,7 +180,10 @@ fn a_minimum_below_flink_memory_warns() {
     // The TaskManager asks for 2048m: Flink syntax, 2 GiB.
     let v = vpa("FlinkDeployment", "orders", memory_policy("1Gi", "4Gi"));
     let fs = judge(&v, &[autoscaled("orders")]);
-    assert_eq!(rules(&fs), vec![(ids::BELOW_FLINK_MEMORY, Severity::Warn)]);
+    assert_eq!(
+        rules(&fs),
+        vec![(RuleId::VpaBelowFlinkMemory, Severity::Warn)]
+    );
     assert!(fs[0].message.contains("(2Gi)"), "{}", fs[0].message);
 }
 
@@ -195,7 +200,7 @@ fn evicting_update_modes_warn() {
         v["spec"]["updatePolicy"]["updateMode"] = json!(mode);
         let fs = judge(&v, &[autoscaled("orders")]);
         assert_eq!(
-            fs.iter().any(|f| f.rule == ids::EVICTING_MODE),
+            fs.iter().any(|f| f.rule == RuleId::VpaEvictingMode),
             warns,
             "{mode}"
         );
@@ -208,7 +213,7 @@ fn evicting_update_modes_warn() {
     let fs = judge(&v, &[autoscaled("orders")]);
     let hit = fs
         .iter()
-        .find(|f| f.rule == ids::EVICTING_MODE)
+        .find(|f| f.rule == RuleId::VpaEvictingMode)
         .expect("default mode evicts");
     assert_eq!(hit.value.as_deref(), Some("Recreate (default)"));
     // VPA's handler defaults only an absent updatePolicy; one without updateMode is
@@ -216,10 +221,13 @@ fn evicting_update_modes_warn() {
     // Recreate warning.
     v["spec"]["updatePolicy"] = json!({});
     let fs = judge(&v, &[autoscaled("orders")]);
-    assert!(!fs.iter().any(|f| f.rule == ids::EVICTING_MODE), "{fs:?}");
+    assert!(
+        !fs.iter().any(|f| f.rule == RuleId::VpaEvictingMode),
+        "{fs:?}"
+    );
     assert!(
         fs.iter()
-            .any(|f| f.rule == crate::vpa_spec::RULE && f.severity == Severity::Deny),
+            .any(|f| f.rule == RuleId::VpaSpec && f.severity == Severity::Deny),
         "{fs:?}"
     );
 }
@@ -231,7 +239,7 @@ fn vpa_spec_errors_of_a_guarded_vpa_are_denied_in_vpa_words() {
     let fs = judge(&v, &[autoscaled("orders")]);
     let spec: Vec<_> = fs
         .iter()
-        .filter(|f| f.rule == crate::vpa_spec::RULE)
+        .filter(|f| f.rule == RuleId::VpaSpec)
         .map(|f| f.path.as_str())
         .collect();
     assert_eq!(
@@ -247,7 +255,10 @@ fn vpa_spec_errors_of_a_guarded_vpa_are_denied_in_vpa_words() {
 fn the_jobmanager_deployment_warns() {
     let v = vpa("Deployment", "orders", memory_policy("1Gi", "2Gi"));
     let fs = judge(&v, &[autoscaled("orders")]);
-    assert_eq!(rules(&fs), vec![(ids::JOBMANAGER_TARGET, Severity::Warn)]);
+    assert_eq!(
+        rules(&fs),
+        vec![(RuleId::VpaJobmanagerTarget, Severity::Warn)]
+    );
 }
 
 #[test]
@@ -271,7 +282,7 @@ fn offline_a_vpa_gets_the_object_only_rules_and_a_note() {
     let verdict = review(&input, &RuleSettings::default());
     assert_eq!(
         rules(&verdict.findings),
-        vec![(ids::BOUNDS_ORDER, Severity::Deny)]
+        vec![(RuleId::VpaBoundsOrder, Severity::Deny)]
     );
     assert_eq!(verdict.notes, vec![OFFLINE_NOTE.to_string()]);
 }
@@ -301,7 +312,7 @@ fn an_hpa_on_an_autoscaled_deployment_is_refused() {
     let fs = review(&input, &RuleSettings::default()).findings;
     assert_eq!(
         rules(&fs),
-        vec![(hpa_rules::AUTOSCALER_CONFLICT, Severity::Deny)]
+        vec![(RuleId::HpaAutoscalerConflict, Severity::Deny)]
     );
     assert_eq!(fs[0].path, "spec.scaleTargetRef");
     // Without the autoscaler the HPA is the user's choice.
@@ -329,7 +340,7 @@ fn an_hpa_on_the_taskmanager_deployment_is_refused() {
     let fs = judge(&hpa, &[fd]);
     assert_eq!(
         rules(&fs),
-        vec![(hpa_rules::AUTOSCALER_CONFLICT, Severity::Deny)]
+        vec![(RuleId::HpaAutoscalerConflict, Severity::Deny)]
     );
 }
 
@@ -339,7 +350,7 @@ fn switching_a_flink_deployment_into_conflict_names_the_other_object() {
     let fs = judge(&autoscaled("orders"), &[cpu_vpa]);
     let hit = fs
         .iter()
-        .find(|f| f.rule == ids::CONTROLS_CPU)
+        .find(|f| f.rule == RuleId::VpaControlsCpu)
         .expect("reverse cpu conflict");
     assert!(
         hit.message.contains("VerticalPodAutoscaler flink/tm-vpa"),
@@ -350,8 +361,6 @@ fn switching_a_flink_deployment_into_conflict_names_the_other_object() {
     tuned["spec"]["flinkConfiguration"]["job.autoscaler.memory.tuning.enabled"] = json!("true");
     let mem_vpa = vpa("FlinkDeployment", "orders", memory_policy("2Gi", "4Gi"));
     let fs = judge(&tuned, &[mem_vpa]);
-    assert!(fs.iter().any(
-        |f| f.rule == crate::flink_rules::ids::MEMORY_TUNING_VPA_CONFLICT
-            && f.message.contains("VerticalPodAutoscaler flink/tm-vpa")
-    ));
+    assert!(fs.iter().any(|f| f.rule == RuleId::MemoryTuningVpaConflict
+        && f.message.contains("VerticalPodAutoscaler flink/tm-vpa")));
 }

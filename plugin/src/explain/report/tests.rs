@@ -489,6 +489,24 @@ fn an_hpa_on_the_deployment_blocks() {
             .iter()
             .any(|f| f.rule == "hpa.autoscaler-conflict")
     );
+    // The JSON (version 2) carries problem and fix apart.
+    let json = serde_json::to_value(&r).unwrap_or_default();
+    let hpa = json["findings"]
+        .as_array()
+        .and_then(|fs| fs.iter().find(|f| f["rule"] == "hpa.autoscaler-conflict"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(json["version"], 2);
+    assert!(
+        hpa["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("FlinkDeployment orders"))
+    );
+    assert!(
+        hpa["fix"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("delete this HPA"))
+    );
 }
 
 #[test]

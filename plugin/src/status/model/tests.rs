@@ -429,7 +429,7 @@ fn hpa_on_the_deployment_is_shown_and_judged() {
     let rules: Vec<(&str, &str)> = a
         .findings
         .iter()
-        .map(|f| (f.kind.as_str(), f.rule))
+        .map(|f| (f.kind.as_str(), f.rule.as_str()))
         .collect();
     assert!(
         rules.contains(&("FlinkDeployment", "autoscaler.hpa-conflict")),

@@ -3,24 +3,24 @@
 //! (`AutoscalerValidator.validateAutoscalerOptions` calls
 //! `CalendarUtils.validateExcludedPeriods`), and one the autoscaler can evaluate.
 
+use crate::catalogue::RuleId;
 use crate::effective::EffectiveConfig;
 use crate::finding::{Finding, Severity};
+use crate::periods;
 use crate::values::Value;
-
-pub const RULE: &str = "autoscaler.excluded-periods";
 
 /// Reports each refused element (the operator reports only the first); an element
 /// the operator accepts but Quartz cannot evaluate is denied too, and says so. A
 /// list that does not parse is `config.parse`'s finding, not this one.
-pub(crate) fn check(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
-    let Some(setting) = eff.get(super::KEY) else {
+pub(super) fn check(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
+    let Some(setting) = eff.get(periods::KEY) else {
         return;
     };
     let Some(Value::List(items)) = &setting.value else {
         return;
     };
     for item in items {
-        let (problem, fix) = match super::parse(item) {
+        let (problem, fix) = match periods::parse(item) {
             Err(e) => (
                 format!(
                     "{} (CalendarUtils.validateExcludedExpression refuses it)",
@@ -37,7 +37,7 @@ pub(crate) fn check(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
             },
         };
         out.push(Finding::new(
-            RULE,
+            RuleId::ExcludedPeriods,
             Severity::Deny,
             setting.path(),
             Some(item.clone()),
