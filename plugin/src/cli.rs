@@ -51,25 +51,9 @@ impl Cli {
     }
 }
 
-/// Flags shared by every subcommand, as kubectl's are. `check` works offline and reads
-/// only `--namespace`; the cluster flags are accepted everywhere so that a wrapper
-/// script can pass them uniformly.
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Path to the kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]
-    /// (unused by `check`, which never contacts a cluster)
-    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
-    pub kubeconfig: Option<PathBuf>,
-
-    /// The kubeconfig context to use [default: its current context] (unused by `check`)
-    #[arg(long, global = true, value_name = "NAME")]
-    pub context: Option<String>,
-
-    /// The namespace: for `status` the one to look in [default: the context's];
-    /// for `check` the one of objects that name none [default: default]
-    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
-}
+/// The flags shared by every subcommand live with the code that uses them to find
+/// the cluster.
+pub use crate::cluster::connect::GlobalArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

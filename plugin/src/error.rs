@@ -4,8 +4,29 @@
 //! `status`'s variants name the kubeconfig, the context and the server, and end the
 //! run with exit code 1 (2 stays for usage errors, as clap reports them).
 
-use crate::status::connect::ClusterTarget;
+use std::fmt;
 use std::io;
+
+/// Which cluster a command talks to, for messages (here, not in `cluster::connect`,
+/// so that the error type depends on nothing else in the plugin): the kubeconfig it was read from,
+/// the context and the API server's URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterTarget {
+    /// The kubeconfig file(s), `:`-separated as in `KUBECONFIG`, or `in-cluster`.
+    pub kubeconfig: String,
+    pub context: String,
+    pub server: String,
+}
+
+impl fmt::Display for ClusterTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (context \"{}\" in kubeconfig {})",
+            self.server, self.context, self.kubeconfig
+        )
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -29,7 +29,7 @@ pub mod whatif;
 /// The autoscaler ConfigMap's decoder, shared with `status`.
 pub use crate::cluster::autoscaler_configmap as state;
 
-use crate::cli::GlobalArgs;
+use crate::cluster::connect::GlobalArgs;
 use crate::error::Error;
 use chart::Charset;
 use clap::{Args, ValueEnum};
@@ -89,16 +89,8 @@ fn parse_now(raw: &str) -> Result<jiff::Timestamp, String> {
 
 /// Runs `explain`; returns the exit code.
 pub fn run(args: &ExplainArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8, Error> {
-    // One crypto provider for every TLS connection, chosen explicitly; a second
-    // install (`status` did it, or tests) is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
-    let report = runtime.block_on(async {
-        let connection = crate::status::connect::connect(
+    let report = crate::cluster::runtime()?.block_on(async {
+        let connection = crate::cluster::connect::connect(
             global.kubeconfig.as_deref(),
             global.context.as_deref(),
         )

@@ -3,7 +3,7 @@
 
 use super::chart::{self, Charset};
 use super::model::{Condition, Report};
-use super::text;
+use crate::term;
 use flink_autoscale_rules::effective::Origin;
 use std::io::{self, Write};
 
@@ -21,9 +21,9 @@ fn condition_line(c: &Condition) -> String {
     match (c.time_left_seconds, &c.until) {
         (Some(0), _) => line.push_str(" (ends at the next evaluation)"),
         (Some(left), Some(until)) => {
-            line.push_str(&format!(" ({} left, until {until})", text::human(left)));
+            line.push_str(&format!(" ({} left, until {until})", term::duration(left)));
         }
-        (Some(left), None) => line.push_str(&format!(" ({} left)", text::human(left))),
+        (Some(left), None) => line.push_str(&format!(" ({} left)", term::duration(left))),
         _ => {}
     }
     line

@@ -16,7 +16,8 @@ use super::knobs::{self, Knobs};
 use super::model::{Condition, Mode, VerdictKind};
 use super::periods::Inside;
 use super::state::{DelayedVertex, Sample};
-use super::text::{self, flink, human, pct};
+use super::text::{self, flink, pct};
+use crate::term;
 use std::collections::BTreeMap;
 
 /// Since when the job has been running, for the stabilization interval.
@@ -200,7 +201,7 @@ pub fn judge(s: &Situation<'_>) -> Vec<Condition> {
             format!(
                 "the autoscaler held back: {} (newest {} ago)",
                 reasons.join(", "),
-                human(text::seconds_between(newest, s.now))
+                term::duration(text::seconds_between(newest, s.now))
             ),
         );
         c.details = s
@@ -270,7 +271,7 @@ fn advisor(s: &Situation<'_>) -> Condition {
                 } else {
                     format!("changing {}", text::vertices(changes.len()))
                 },
-                human(text::seconds_between(advice.at, s.now))
+                term::duration(text::seconds_between(advice.at, s.now))
             ));
             c.details = changes
                 .iter()
@@ -424,7 +425,7 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
             format!(
                 "due at {} ({} left)",
                 text::instant(due),
-                human(text::seconds_between(s.now, due))
+                term::duration(text::seconds_between(s.now, due))
             )
         } else {
             "due at the next evaluation".into()

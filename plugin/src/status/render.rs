@@ -5,7 +5,7 @@
 use super::autoscaler_state::Direction;
 use super::model::{AutoscalerMode, Availability, DeploymentStatus, Report};
 use crate::input::printable;
-use crate::output::Palette;
+use crate::term::{self, Palette, width_of};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -120,10 +120,6 @@ pub fn write_table(out: &mut dyn Write, report: &Report, style: TableStyle) -> i
         writeln!(out, "{}", line(cells))?;
     }
     Ok(())
-}
-
-fn width_of(text: &str) -> usize {
-    text.chars().count()
 }
 
 /// Column widths: each column's widest cell; when that is wider than `limit`, the
@@ -339,7 +335,7 @@ fn last_scaling_cell(d: &DeploymentStatus) -> Cell {
                 format!(
                     "{} {} ago",
                     last.direction.as_str(),
-                    human_duration(last.age_seconds)
+                    term::age(last.age_seconds)
                 ),
                 paint,
             )
@@ -381,53 +377,6 @@ pub fn human_bytes(bytes: u64) -> String {
         Some((size, unit)) => format!("{:.1}{unit}", bytes as f64 / *size as f64),
         None => bytes.to_string(),
     }
-}
-
-/// An age as `kubectl get` prints it (apimachinery's `HumanDuration`): `45s`, `3m20s`,
-/// `30m`, `5h10m`, `20h`, `3d4h`, `40d`, `2y10d`.
-pub fn human_duration(seconds: i64) -> String {
-    let seconds = seconds.max(0);
-    if seconds < 120 {
-        return format!("{seconds}s");
-    }
-    let minutes = seconds / 60;
-    if minutes < 10 {
-        return match seconds % 60 {
-            0 => format!("{minutes}m"),
-            s => format!("{minutes}m{s}s"),
-        };
-    }
-    if minutes < 180 {
-        return format!("{minutes}m");
-    }
-    let hours = minutes / 60;
-    if hours < 8 {
-        return match minutes % 60 {
-            0 => format!("{hours}h"),
-            m => format!("{hours}h{m}m"),
-        };
-    }
-    if hours < 48 {
-        return format!("{hours}h");
-    }
-    let days = hours / 24;
-    if hours < 24 * 8 {
-        return match hours % 24 {
-            0 => format!("{days}d"),
-            h => format!("{days}d{h}h"),
-        };
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{days}d");
-    }
-    let years = days / 365;
-    if hours < 24 * 365 * 8 {
-        return match days % 365 {
-            0 => format!("{years}y"),
-            d => format!("{years}y{d}d"),
-        };
-    }
-    format!("{years}y")
 }
 
 /// Writes the report as pretty JSON, one document. Every field is always present
@@ -629,19 +578,6 @@ mod tests {
         let mut out = Vec::new();
         write_table(&mut out, &report, PLAIN).expect("writes to memory");
         assert!(out.is_empty());
-    }
-
-    #[test]
-    fn ages_read_like_kubectl() {
-        assert_eq!(human_duration(-5), "0s");
-        assert_eq!(human_duration(45), "45s");
-        assert_eq!(human_duration(200), "3m20s");
-        assert_eq!(human_duration(30 * 60), "30m");
-        assert_eq!(human_duration(310 * 60), "5h10m");
-        assert_eq!(human_duration(20 * 3600), "20h");
-        assert_eq!(human_duration(76 * 3600), "3d4h");
-        assert_eq!(human_duration(40 * 86400), "40d");
-        assert_eq!(human_duration((2 * 365 + 10) * 86400), "2y10d");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! in Kubernetes field-error form, a summary), JSON for scripts. Both are made from
 //! the same report, as kubectl's `-o` formats are.
 
-use crate::check::{ObjectReport, Report};
+use super::report::{ObjectReport, Report};
 use crate::input::printable;
+use crate::term::Palette;
 use flink_autoscale_rules::{Finding, Severity};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -102,43 +103,6 @@ pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         .collect();
     serde_json::to_writer_pretty(&mut *out, &entries)?;
     writeln!(out)
-}
-
-/// ANSI colours, or nothing: colour is decided once by the caller (a terminal, and
-/// no `NO_COLOR`), never by the renderer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Palette {
-    on: bool,
-}
-
-impl Palette {
-    pub(crate) fn new(on: bool) -> Palette {
-        Palette { on }
-    }
-
-    /// `text` in the ANSI SGR `code` (e.g. `31` red), or as it is with colour off.
-    pub(crate) fn paint(self, code: &str, text: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-    fn denied(self, text: &str) -> String {
-        self.paint("1;31", text)
-    }
-    fn admitted(self, text: &str) -> String {
-        self.paint("32", text)
-    }
-    fn severity(self, severity: Severity) -> String {
-        match severity {
-            Severity::Deny => self.paint("31", "deny"),
-            Severity::Warn => self.paint("33", "warn"),
-        }
-    }
-    fn faint(self, text: &str) -> String {
-        self.paint("2", text)
-    }
 }
 
 /// Writes the text report:
