@@ -145,6 +145,17 @@ pub enum Error {
     #[error("flinkdeployment \"{name}\" not found in {scope}")]
     NotFound { name: String, scope: String },
 
+    /// `explain --vertex ID` names no vertex of the deployment.
+    #[error(
+        "no vertex of flinkdeployment \"{name}\" has an id starting with \"{vertex}\" (known: {})",
+        if known.is_empty() { "none recorded".to_string() } else { known.join(", ") }
+    )]
+    UnknownVertex {
+        name: String,
+        vertex: String,
+        known: Vec<String>,
+    },
+
     /// The async runtime could not start (threads, timers).
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] io::Error),
@@ -171,6 +182,7 @@ impl Error {
             | Error::Api { .. }
             | Error::NoFlinkCrd { .. }
             | Error::NotFound { .. }
+            | Error::UnknownVertex { .. }
             | Error::Runtime(_) => 1,
         }
     }

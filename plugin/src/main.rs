@@ -51,7 +51,9 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
             &mut std::io::stderr().lock(),
             term::Terminal::detect(),
         ),
-        Command::Explain(args) => explain::run(args, &cli.global, &mut stdout),
+        Command::Explain(args) => {
+            explain::run(args, &cli.global, &mut stdout, term::Terminal::detect())
+        }
         Command::Completion { shell } => {
             let mut command = Cli::command();
             let name = command.get_name().to_string();

@@ -406,6 +406,22 @@ fn vertex_and_since_narrow_the_history() {
 }
 
 #[test]
+fn an_unknown_vertex_is_an_error_that_lists_the_known_ones() {
+    let server = start();
+    let run = explain(&server, &["lagging", "--vertex", "zzz"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with(
+            "error: no vertex of flinkdeployment \"lagging\" has an id starting with \"zzz\" (known: "
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(V1), "{}", run.stderr);
+}
+
+#[test]
 fn an_unknown_deployment_is_an_error() {
     let server = start();
     let run = explain(&server, &["nope"]);

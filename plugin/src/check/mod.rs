@@ -171,6 +171,7 @@ mod tests {
     use super::*;
     use crate::input::Origin;
     use flink_autoscale_rules::Severity;
+    use flink_autoscale_rules::Verdict;
     use serde_json::json;
 
     fn sourced(object: serde_json::Value) -> SourcedObject {

@@ -31,6 +31,7 @@ pub use crate::cluster::autoscaler_configmap as state;
 
 use crate::cluster::connect::GlobalArgs;
 use crate::error::Error;
+use crate::term::Terminal;
 use chart::Charset;
 use clap::{Args, ValueEnum};
 use std::io::{self, Write};
@@ -88,7 +89,12 @@ fn parse_now(raw: &str) -> Result<jiff::Timestamp, String> {
 }
 
 /// Runs `explain`; returns the exit code.
-pub fn run(args: &ExplainArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8, Error> {
+pub fn run(
+    args: &ExplainArgs,
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+    terminal: Terminal,
+) -> Result<u8, Error> {
     let report = crate::cluster::runtime()?.block_on(async {
         let connection = crate::cluster::connect::connect(
             global.kubeconfig.as_deref(),
@@ -110,9 +116,20 @@ pub fn run(args: &ExplainArgs, global: &GlobalArgs, out: &mut dyn Write) -> Resu
         };
         Ok::<_, Error>(report::build(&inputs, &options))
     })?;
+    if let (Some(vertex), Some(known)) = (&args.vertex, &report.unknown_vertex) {
+        return Err(Error::UnknownVertex {
+            name: args.name.clone(),
+            vertex: vertex.clone(),
+            known: known.clone(),
+        });
+    }
+    let look = render::Look {
+        colour: terminal.colour,
+        width: terminal.width,
+    };
     let mut text = Vec::new();
     match args.output {
-        ExplainFormat::Text => render::write_text(&mut text, &report, Charset::from_env()),
+        ExplainFormat::Text => render::write_text(&mut text, &report, Charset::from_env(), look),
         ExplainFormat::Json => render::write_json(&mut text, &report),
     }
     .map_err(Error::Output)?;

@@ -47,6 +47,9 @@ pub struct Report {
     pub window: String,
     /// `--vertex`, when given.
     pub vertex: Option<String>,
+    /// `--vertex` matched no vertex: the ids that are known (the command then fails).
+    #[serde(skip)]
+    pub unknown_vertex: Option<Vec<String>>,
     pub deployment: DeploymentSummary,
     pub verdict: Condition,
     /// Further conditions that hold now, in the same order of precedence.

@@ -2,8 +2,10 @@
 //! [`Report`], as kubectl's `-o` formats are.
 
 use super::chart::{self, Charset};
-use super::model::{Condition, Report};
+use super::model::{Condition, FindingRow, Report};
 use crate::term;
+use crate::term::{Palette, width_of};
+use flink_autoscale_rules::Severity;
 use flink_autoscale_rules::effective::Origin;
 use std::io::{self, Write};
 
@@ -104,7 +106,78 @@ fn write_what_if(
 }
 
 /// Writes the text explanation.
-pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io::Result<()> {
+/// The findings as a table: severity, object and rule each in an aligned column,
+/// the field error after them, wrapped at word boundaries under its own column when
+/// the terminal is narrower than the line (never cut inside a word: a rule id or
+/// option key must stay copyable). Severity is coloured on a terminal.
+fn write_findings(out: &mut dyn Write, findings: &[FindingRow], look: Look) -> io::Result<()> {
+    let palette = Palette::new(look.colour);
+    let object = |f: &FindingRow| format!("{}/{}", f.kind, f.name);
+    let object_width = findings
+        .iter()
+        .map(|f| width_of(&object(f)))
+        .max()
+        .unwrap_or(0);
+    let rule_width = findings.iter().map(|f| width_of(f.rule)).max().unwrap_or(0);
+    let indent = 2 + 4 + 2 + object_width + 2 + rule_width + 2;
+    for f in findings {
+        let text = format!("{}: {}", f.path, f.message);
+        // Too narrow for a column of prose: wrap under the start of the line instead.
+        let (lines, hang) = match look.width {
+            Some(w) if w >= indent + 30 && longest_word(&text) <= w - indent => {
+                (term::wrap(&text, w - indent), indent)
+            }
+            Some(w) => (term::wrap(&text, w.saturating_sub(6).max(20)), 6),
+            None => (vec![text], indent),
+        };
+        let severity = f.severity.as_str();
+        let painted = match f.severity {
+            Severity::Deny => palette.paint("31", severity),
+            Severity::Warn => palette.paint("33", severity),
+        };
+        let pad = " ".repeat(4usize.saturating_sub(width_of(severity)));
+        let mut lines = lines.into_iter();
+        let first = lines.next().unwrap_or_default();
+        if hang == indent {
+            writeln!(
+                out,
+                "  {painted}{pad}  {:<object_width$}  {:<rule_width$}  {first}",
+                object(f),
+                f.rule
+            )?;
+        } else {
+            writeln!(
+                out,
+                "  {painted}{pad}  {:<object_width$}  {:<rule_width$}",
+                object(f),
+                f.rule
+            )?;
+            writeln!(out, "{}{first}", " ".repeat(hang))?;
+        }
+        for line in lines {
+            writeln!(out, "{}{line}", " ".repeat(hang))?;
+        }
+    }
+    Ok(())
+}
+
+fn longest_word(text: &str) -> usize {
+    text.split_whitespace().map(width_of).max().unwrap_or(0)
+}
+
+/// How the text is shown: colour and the terminal's width, decided by the caller.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Look {
+    pub colour: bool,
+    pub width: Option<usize>,
+}
+
+pub fn write_text(
+    out: &mut dyn Write,
+    report: &Report,
+    charset: Charset,
+    look: Look,
+) -> io::Result<()> {
     let g = |s: &str| glyphs(s, charset);
     let d = &report.deployment;
     writeln!(
@@ -283,18 +356,7 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
     if !report.findings.is_empty() {
         writeln!(out)?;
         writeln!(out, "Findings")?;
-        for f in &report.findings {
-            writeln!(
-                out,
-                "  {:<4}  {}/{}  {}  {}: {}",
-                f.severity.as_str(),
-                f.kind,
-                f.name,
-                f.rule,
-                f.path,
-                f.message
-            )?;
-        }
+        write_findings(out, &report.findings, look)?;
     }
     if !report.notes.is_empty() {
         writeln!(out)?;

@@ -256,6 +256,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     let excluded = periods::inside(&periods, o.now);
 
     // The vertices as they run now.
+    let mut unknown_vertex = None;
     let current = current_parallelism(&state, &all_decisions);
     let mut vertex_ids: BTreeSet<String> = current.keys().cloned().collect();
     vertex_ids.extend(state.delayed.iter().map(|d| d.vertex.clone()));
@@ -281,6 +282,9 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
             notes.push(format!(
                 "no vertex whose id starts with \"{p}\" in the overrides, the history, the events or the collected metrics"
             ));
+            let mut known: BTreeSet<String> = vertex_ids.clone();
+            known.extend(state.samples.iter().flat_map(|s| s.load.keys().cloned()));
+            unknown_vertex = Some(known.into_iter().collect());
         }
     }
 
@@ -305,7 +309,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         });
 
     // The rules, with the namespace's VPAs and HPAs as the cluster view.
-    let (findings, blocking) = judge_rules(fd, &namespace, inputs, &mut notes);
+    let (findings, blocking, scalers) = judge_rules(fd, &namespace, inputs, &mut notes);
 
     let enabled = effective.get(knobs::ENABLED);
     let enabled_setting = enabled.map_or_else(
@@ -335,6 +339,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         config_map_name: cm_name.clone(),
         config_map_found: cm_availability == Availability::Found,
         blocking,
+        scalers,
         running_since,
         knobs: &knobs,
         samples: &state.samples,
@@ -409,6 +414,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         since: text::instant(since),
         window: text::flink(o.since),
         vertex: o.vertex.clone(),
+        unknown_vertex,
         deployment: DeploymentSummary {
             autoscaler: mode,
             session,
@@ -557,7 +563,7 @@ fn judge_rules(
     namespace: &str,
     inputs: &Inputs,
     notes: &mut Vec<String>,
-) -> (Vec<FindingRow>, Vec<Blocking>) {
+) -> (Vec<FindingRow>, Vec<Blocking>, Vec<String>) {
     let mut cluster = vec![fd.clone()];
     for (what, fetched) in [
         ("verticalpodautoscalers", &inputs.vpas),
@@ -582,6 +588,13 @@ fn judge_rules(
                 .is_some_and(|t| t.fd_name == name)
         })
         .collect();
+    // What else changes this deployment's replicas, named whether or not the
+    // autoscaler is on (with it off, no rule speaks of them).
+    let scalers: Vec<String> = aimed
+        .iter()
+        .filter(|o| o.get("kind").and_then(Value::as_str) == Some("HorizontalPodAutoscaler"))
+        .map(|o| format!("HorizontalPodAutoscaler/{}", object::name(o)))
+        .collect();
     // Objects in the cluster were already accepted by the operator (with its own
     // default configuration, which may set what operator.* asks for): its
     // validator's rules would only repeat a verdict that has been given.
@@ -603,13 +616,16 @@ fn judge_rules(
         let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
         for f in verdict.findings {
             if f.severity == Severity::Deny && CONFLICT_RULES.contains(&f.rule) {
-                blocking.push(Blocking {
+                let block = Blocking {
                     object: format!("{kind}/{}", object::name(obj)),
                     rule: f.rule,
                     message: f.message.clone(),
-                });
+                };
+                if !blocking.contains(&block) {
+                    blocking.push(block);
+                }
             }
-            findings.push(FindingRow {
+            let row = FindingRow {
                 kind: kind.to_string(),
                 name: object::name(obj).to_string(),
                 rule: f.rule,
@@ -617,10 +633,16 @@ fn judge_rules(
                 path: f.path,
                 value: f.value,
                 message: f.message,
-            });
+            };
+            // An object that reaches the deployment two ways (a VPA on the
+            // FlinkDeployment and one on its TaskManagers, listed twice) must not
+            // say the same thing twice: each finding once.
+            if !findings.contains(&row) {
+                findings.push(row);
+            }
         }
     }
-    (findings, blocking)
+    (findings, blocking, scalers)
 }
 
 #[cfg(test)]

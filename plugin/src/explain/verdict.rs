@@ -81,6 +81,8 @@ pub struct Situation<'a> {
     pub config_map_name: String,
     pub config_map_found: bool,
     pub blocking: Vec<Blocking>,
+    /// HPAs that change this deployment's replicas (`HorizontalPodAutoscaler/x`).
+    pub scalers: Vec<String>,
     pub running_since: RunningSince,
     pub knobs: &'a Knobs,
     pub samples: &'a [Sample],
@@ -127,14 +129,27 @@ pub fn judge(s: &Situation<'_>) -> Vec<Condition> {
         return out;
     }
     if s.mode == Mode::Off {
-        out.push(condition(
-            VerdictKind::AutoscalerOff,
+        // "Nothing scales it" would be wrong when an HPA does: name it instead.
+        let summary = if s.scalers.is_empty() {
             format!(
                 "{} is {}: the autoscaler neither evaluates nor scales this deployment",
                 knobs::ENABLED,
                 s.enabled_setting
-            ),
-        ));
+            )
+        } else {
+            format!(
+                "{} is {}: the Flink autoscaler does not scale this deployment; {} {} its replicas",
+                knobs::ENABLED,
+                s.enabled_setting,
+                s.scalers.join(" and "),
+                if s.scalers.len() == 1 {
+                    "scales"
+                } else {
+                    "scale"
+                }
+            )
+        };
+        out.push(condition(VerdictKind::AutoscalerOff, summary));
         return out;
     }
     if s.mode == Mode::Advisor {
@@ -706,6 +721,7 @@ mod tests {
             config_map_name: "autoscaler-x".into(),
             config_map_found: true,
             blocking: Vec::new(),
+            scalers: Vec::new(),
             running_since: RunningSince::Since(at("2026-07-01T09:00:00Z")),
             knobs: k,
             samples,
