@@ -22,9 +22,6 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(e) = cli.validate() {
-        e.exit();
-    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
