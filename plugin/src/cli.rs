@@ -77,6 +77,15 @@ pub enum Command {
 
     /// Print the plugin's version
     Version,
+
+    /// kubectl's plugin completion protocol (Cobra's `__complete`): the words after
+    /// `kubectl flink`, the last one being completed; called by the shipped
+    /// `kubectl_complete-flink`
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@
 mod check;
 mod cli;
 mod cluster;
+mod completion;
 mod error;
 mod explain;
 mod input;
@@ -52,9 +53,12 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
             explain::run(args, &cli.global, &mut stdout, term::Terminal::detect())
         }
         Command::Completion { shell } => {
-            let mut command = Cli::command();
-            let name = command.get_name().to_string();
-            clap_complete::generate(*shell, &mut command, name, &mut stdout);
+            completion::write_script(*shell, Cli::command(), &mut stdout)
+                .map_err(error::Error::Output)?;
+            Ok(0)
+        }
+        Command::Complete { words } => {
+            completion::answer(Cli::command(), words, &mut stdout).map_err(error::Error::Output)?;
             Ok(0)
         }
         Command::Version => {

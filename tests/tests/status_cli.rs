@@ -207,7 +207,10 @@ fn narrow_terminals_leave_out_columns_and_never_cut_a_value() {
 fn an_hpa_has_its_column_without_wide() {
     let server = start(seeded());
     let run = status(&server, &["-n", "analytics"]).ok();
-    assert_eq!(column(&run.stdout, "HPA", "basic-example"), "basic-hpa 1..3");
+    assert_eq!(
+        column(&run.stdout, "HPA", "basic-example"),
+        "basic-hpa 1..3"
+    );
     // No HPA in team-a: no column.
     let run = status(&server, &[]).ok();
     assert!(!run.stdout.contains("HPA"), "{}", run.stdout);
