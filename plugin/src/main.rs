@@ -40,6 +40,7 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
             cli.global.namespace.as_deref(),
             &mut std::io::stdin().lock(),
             &mut stdout,
+            &mut std::io::stderr().lock(),
             term::Terminal::detect().colour,
         ),
         Command::Status(args) => status::run(

@@ -111,26 +111,39 @@ pub fn judge(
     }
 }
 
-/// Reads every input, judges, and writes the report; returns the exit code. Input
-/// errors of all files are collected so that one run names every broken file.
+/// Reads every input, judges, and writes the report; returns the exit code. Every
+/// file that can be read is judged even when another cannot: the report covers them,
+/// then the input errors of all files are returned (exit 2), so that one run names
+/// every broken file and still says what it thinks of the rest. Warnings on input
+/// that was read leniently (a repeated key) go to `stderr`.
 pub fn run(
     args: &CheckArgs,
     namespace: Option<&str>,
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
     colour: bool,
 ) -> Result<u8, Error> {
     let sources = input::expand(&args.files)?;
     let mut objects = Vec::new();
     let mut errors = Vec::new();
     for source in &sources {
-        match input::read(source, stdin).and_then(|text| input::parse(&text, &source.name())) {
-            Ok(found) => objects.extend(found),
+        match input::read(source, stdin)
+            .and_then(|text| input::parse_with_warnings(&text, &source.name()))
+        {
+            Ok((found, warnings)) => {
+                objects.extend(found);
+                for warning in warnings {
+                    // Warnings, as kubectl prints the API server's; a closed stderr
+                    // must not stop the check.
+                    let _ = writeln!(stderr, "Warning: {warning}");
+                }
+            }
             Err(e) => errors.push(e),
         }
     }
-    Error::from_many(errors)?;
     if objects.is_empty() {
+        Error::from_many(errors)?;
         return Err(Error::NoObjects {
             inputs: args
                 .files
@@ -160,10 +173,13 @@ pub fn run(
     .and_then(|()| stdout.flush());
     match written {
         // A reader that stopped early (`| head`) is not an error of the check.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(report.exit_code()),
-        Err(e) => Err(Error::Output(e)),
-        Ok(()) => Ok(report.exit_code()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Error::Output(e)),
+        Ok(()) => {}
     }
+    // Files that could not be judged outweigh a verdict on the others: exit 2.
+    Error::from_many(errors)?;
+    Ok(report.exit_code())
 }
 
 #[cfg(test)]

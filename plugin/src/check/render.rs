@@ -123,6 +123,17 @@ pub fn write_text(out: &mut dyn Write, report: &Report, colour: bool) -> io::Res
     for object in &report.objects {
         write_object(out, object, palette)?;
     }
+    // The rules that pair objects (an HPA or VPA with the FlinkDeployment it aims
+    // at) saw only what was given: an HPA already in the cluster was not.
+    if report.objects.iter().any(|o| !o.unchecked()) {
+        writeln!(
+            out,
+            "{}",
+            palette.faint(
+                "note: cluster rules (HPA and VPA conflicts) saw only the objects in the given files, not a cluster"
+            )
+        )?;
+    }
     writeln!(out, "{}", summary(report))
 }
 
@@ -131,7 +142,13 @@ fn write_object(out: &mut dyn Write, object: &ObjectReport, palette: Palette) ->
         Some(namespace) => format!("{} {namespace}/{}", object.kind, display_name(object)),
         None => format!("{} {}", object.kind, display_name(object)),
     };
-    let title = printable(&title);
+    // FILE:LINE first, as compilers print it: editors and CI logs link it.
+    let origin = &object.origin;
+    let item = origin
+        .item
+        .map(|i| format!(" items[{i}]"))
+        .unwrap_or_default();
+    let title = printable(&format!("{}:{}:{item} {title}", origin.file, origin.line));
     if object.unchecked() {
         return writeln!(out, "{title}: {}", palette.faint("not checked"));
     }
@@ -340,11 +357,15 @@ mod tests {
         };
         assert_eq!(
             text(&report, false),
-            "FlinkDeployment flink/a: admitted\n\
+            "chart.yaml:3: FlinkDeployment flink/a: admitted\n\
+             note: cluster rules (HPA and VPA conflicts) saw only the objects in the given files, not a cluster\n\
              1 object: 1 admitted, 0 denied (enforcement warn: denials are reported as warnings)\n"
         );
         report.objects[0].name.clear();
-        assert!(text(&report, false).starts_with("FlinkDeployment flink/(no name): admitted\n"));
+        assert!(
+            text(&report, false)
+                .starts_with("chart.yaml:3: FlinkDeployment flink/(no name): admitted\n")
+        );
     }
 
     #[test]
