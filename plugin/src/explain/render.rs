@@ -161,6 +161,26 @@ fn write_findings(out: &mut dyn Write, findings: &[FindingRow], look: Look) -> i
     Ok(())
 }
 
+/// One paragraph: `label` (maybe painted; `plain` is its unpainted form plus the
+/// space after it, for measuring), then `text` wrapped at word boundaries to the
+/// terminal's width, continuation lines under the text's first column. Without a
+/// width (not a terminal), one line, as scripts and snapshots expect.
+fn prose(out: &mut dyn Write, label: &str, plain: &str, text: &str, look: Look) -> io::Result<()> {
+    let indent = width_of(plain);
+    let lines = match look.width {
+        Some(w) if w >= indent + 30 => term::wrap(text, w - indent),
+        _ => vec![text.to_string()],
+    };
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{label} {line}")?;
+        } else {
+            writeln!(out, "{}{line}", " ".repeat(indent))?;
+        }
+    }
+    Ok(())
+}
+
 fn longest_word(text: &str) -> usize {
     text.split_whitespace().map(width_of).max().unwrap_or(0)
 }
@@ -212,14 +232,31 @@ pub fn write_text(
     }
 
     writeln!(out)?;
-    writeln!(out, "Now: {}", g(&condition_line(&report.verdict)))?;
+    let palette = Palette::new(look.colour);
+    let verdict_paint = match report.verdict.kind {
+        super::model::VerdictKind::BlockedByConflict => "1;31",
+        _ => "1",
+    };
+    prose(
+        out,
+        &palette.paint(verdict_paint, "Now:"),
+        "Now: ",
+        &g(&condition_line(&report.verdict)),
+        look,
+    )?;
     for detail in &report.verdict.details {
-        writeln!(out, "  - {}", g(detail))?;
+        prose(out, "  -", "  - ", &g(detail), look)?;
     }
     for c in &report.also {
-        writeln!(out, "Also: {}", g(&condition_line(c)))?;
+        prose(
+            out,
+            &palette.paint("1", "Also:"),
+            "Also: ",
+            &g(&condition_line(c)),
+            look,
+        )?;
         for detail in &c.details {
-            writeln!(out, "  - {}", g(detail))?;
+            prose(out, "  -", "  - ", &g(detail), look)?;
         }
     }
 
@@ -362,7 +399,7 @@ pub fn write_text(
         writeln!(out)?;
         writeln!(out, "Notes")?;
         for n in &report.notes {
-            writeln!(out, "  - {}", g(n))?;
+            prose(out, "  -", "  - ", &g(n), look)?;
         }
     }
     Ok(())
