@@ -390,10 +390,25 @@ pub fn write_text(
             )?;
         }
     }
-    if !report.findings.is_empty() {
+    // Conflicts were said under Now/Also, once per pairing: the Findings section
+    // does not repeat them (the JSON keeps every finding of both sides).
+    let conflicts_said = std::iter::once(&report.verdict)
+        .chain(&report.also)
+        .any(|c| c.kind == super::model::VerdictKind::BlockedByConflict);
+    let findings: Vec<FindingRow> = report
+        .findings
+        .iter()
+        .filter(|f| {
+            !(conflicts_said
+                && f.severity == Severity::Deny
+                && super::report::CONFLICT_RULES.contains(&f.rule))
+        })
+        .cloned()
+        .collect();
+    if !findings.is_empty() {
         writeln!(out)?;
         writeln!(out, "Findings")?;
-        write_findings(out, &report.findings, look)?;
+        write_findings(out, &findings, look)?;
     }
     if !report.notes.is_empty() {
         writeln!(out)?;

@@ -642,6 +642,13 @@ fn judge_rules(
             }
         }
     }
+    // A conflict is found from both of its sides (the FlinkDeployment's rule and the
+    // HPA's or VPA's); the other object's finding names what fights the autoscaler,
+    // so the deployment's own copy is not said again.
+    let own = format!("FlinkDeployment/{name}");
+    if blocking.iter().any(|b| b.object != own) {
+        blocking.retain(|b| b.object != own);
+    }
     (findings, blocking, scalers)
 }
 

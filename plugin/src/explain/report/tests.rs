@@ -613,6 +613,29 @@ fn each_finding_is_reported_once() {
             r.findings
         );
     }
+    // The text says the conflict once: the HPA's side, under Now; neither the
+    // deployment's side nor the Findings section repeat it.
+    let mut text = Vec::new();
+    render::write_text(&mut text, &r, Charset::Unicode, render::Look::default()).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert_eq!(
+        text.matches("hpa.autoscaler-conflict]").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("autoscaler.hpa-conflict").count(), 0, "{text}");
+    assert!(
+        text.contains(
+            "Now: Blocked by a conflict: HorizontalPodAutoscaler/orders-hpa fights the autoscaler"
+        ),
+        "{text}"
+    );
+    // The JSON keeps both sides' findings.
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "autoscaler.hpa-conflict")
+    );
 }
 
 /// The text without ANSI escapes.
@@ -635,9 +658,20 @@ fn plain(text: &str) -> String {
 
 #[test]
 fn findings_are_aligned_coloured_and_wrapped_at_words() {
-    let mut i = scale_up_inputs();
-    i.hpas = Fetched::Found(vec![hpa_on_orders()]);
+    let i = inputs(
+        deployment(
+            json!({
+                "job.autoscaler.enabled": "true",
+                "job.autoscaler.target.utilization": "0.7",
+                "kubernetes.operator.job.autoscaler.scale-down.interval": "1h"
+            }),
+            "RUNNING",
+        ),
+        Fetched::Missing,
+        Vec::new(),
+    );
     let r = build(&i, &options());
+    assert!(r.findings.len() >= 3, "{:#?}", r.findings);
     let look = render::Look {
         colour: true,
         width: Some(100),
@@ -645,7 +679,7 @@ fn findings_are_aligned_coloured_and_wrapped_at_words() {
     let mut text = Vec::new();
     render::write_text(&mut text, &r, Charset::Unicode, look).unwrap();
     let text = String::from_utf8(text).unwrap();
-    assert!(text.contains("\x1b[31mdeny\x1b[0m"), "{text}");
+    assert!(text.contains("\x1b[33mwarn\x1b[0m"), "{text}");
     let plain = plain(&text);
     let section: Vec<&str> = plain
         .split("\nFindings\n")
@@ -695,7 +729,7 @@ fn findings_are_aligned_coloured_and_wrapped_at_words() {
                 .nth(1)
                 .unwrap()
                 .lines()
-                .find(|l| l.contains(f.rule))
+                .find(|l| l.contains(f.rule) && l.contains(&f.path))
                 .unwrap();
             line.find(&f.path).unwrap()
         })
