@@ -22,6 +22,7 @@ pub mod periods;
 pub mod render;
 pub mod report;
 pub mod scaler;
+pub mod settings;
 pub mod text;
 pub mod verdict;
 pub mod whatif;

@@ -46,7 +46,7 @@ fn origin(o: Origin, key: &str, option: &str) -> String {
 /// settings -> would be, and the steps; then the TaskManagers.
 fn write_what_if(
     out: &mut dyn Write,
-    w: &super::whatif::WhatIf,
+    w: &super::model::WhatIf,
     charset: Charset,
 ) -> io::Result<()> {
     let g = |s: &str| glyphs(s, charset);

@@ -2,7 +2,32 @@
 //! built here go into the JSON too, so they stay ASCII; the text renderer swaps in
 //! Unicode arrows and signs where the terminal can show them.
 
+use serde::Serializer;
 use std::time::Duration;
+
+/// A double as JSON: a number when finite, else the Java spelling as a string
+/// (`Infinity`, `-Infinity`, `NaN`), since JSON has no such numbers and `null` would
+/// read as "not recorded".
+pub fn java_double<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.is_finite() {
+        s.serialize_f64(*v)
+    } else if v.is_nan() {
+        s.serialize_str("NaN")
+    } else if *v > 0.0 {
+        s.serialize_str("Infinity")
+    } else {
+        s.serialize_str("-Infinity")
+    }
+}
+
+/// [`java_double`] for an optional value (`null` when not recorded).
+#[allow(clippy::ref_option)]
+pub fn java_double_opt<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => java_double(v, s),
+        None => s.serialize_none(),
+    }
+}
 
 /// A ratio as written in the configuration: `0.7`, `0.85`.
 pub fn ratio(v: f64) -> String {
