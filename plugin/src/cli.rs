@@ -33,43 +33,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-impl Cli {
-    /// Checks what clap cannot see: a global `-n` given before the subcommand together
-    /// with `status -A` (after the subcommand, clap itself refuses the pair).
-    pub fn validate(&self) -> Result<(), clap::Error> {
-        if let Command::Status(args) = &self.command
-            && args.all_namespaces
-            && self.global.namespace.is_some()
-        {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            return Err(command.error(
-                clap::error::ErrorKind::ArgumentConflict,
-                "the argument '--all-namespaces' cannot be used with '--namespace <NAMESPACE>'",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Flags shared by every subcommand, as kubectl's are. `check` works offline and reads
-/// only `--namespace`; the cluster flags are accepted everywhere so that a wrapper
-/// script can pass them uniformly.
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Path to the kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]
-    /// (unused by `check`, which never contacts a cluster)
-    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
-    pub kubeconfig: Option<PathBuf>,
-
-    /// The kubeconfig context to use [default: its current context] (unused by `check`)
-    #[arg(long, global = true, value_name = "NAME")]
-    pub context: Option<String>,
-
-    /// The namespace: for `status` the one to look in [default: the context's];
-    /// for `check` the one of objects that name none [default: default]
-    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
-    pub namespace: Option<String>,
-}
+/// The flags shared by every subcommand live with the code that uses them to find
+/// the cluster.
+pub use crate::cluster::connect::GlobalArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -111,6 +77,15 @@ pub enum Command {
 
     /// Print the plugin's version
     Version,
+
+    /// kubectl's plugin completion protocol (Cobra's `__complete`): the words after
+    /// `kubectl flink`, the last one being completed; called by the shipped
+    /// `kubectl_complete-flink`
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -175,8 +150,9 @@ pub struct StatusArgs {
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
 
-    /// Look in every namespace (adds a NAMESPACE column)
-    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    /// Look in every namespace (adds a NAMESPACE column); as in kubectl, it wins
+    /// over -n, which is then ignored
+    #[arg(short = 'A', long)]
     pub all_namespaces: bool,
 
     /// Output format: `wide` adds per-vertex parallelism, slots, HPA and namespace;
@@ -392,15 +368,25 @@ mod tests {
     }
 
     #[test]
-    fn status_refuses_namespace_with_all_namespaces_and_unknown_formats() {
+    fn status_takes_all_namespaces_with_a_namespace_as_kubectl_does() {
+        for args in [
+            ["kubectl-flink", "status", "-A", "-n", "x"],
+            ["kubectl-flink", "-n", "x", "status", "-A"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            let Command::Status(status) = cli.command else {
+                panic!("expected status")
+            };
+            assert!(status.all_namespaces);
+        }
+    }
+
+    #[test]
+    fn status_refuses_unknown_formats_instants_and_two_names() {
         let usage = |args: &[&str]| {
-            let err = Cli::try_parse_from(args)
-                .and_then(|cli| cli.validate())
-                .unwrap_err();
+            let err = Cli::try_parse_from(args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{err}");
         };
-        usage(&["kubectl-flink", "status", "-A", "-n", "x"]);
-        usage(&["kubectl-flink", "-n", "x", "status", "-A"]);
         usage(&["kubectl-flink", "status", "-o", "text"]);
         usage(&["kubectl-flink", "status", "--now", "yesterday"]);
         usage(&["kubectl-flink", "status", "a", "b"]);

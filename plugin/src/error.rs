@@ -4,8 +4,29 @@
 //! `status`'s variants name the kubeconfig, the context and the server, and end the
 //! run with exit code 1 (2 stays for usage errors, as clap reports them).
 
-use crate::status::connect::ClusterTarget;
+use std::fmt;
 use std::io;
+
+/// Which cluster a command talks to, for messages (here, not in `cluster::connect`,
+/// so that the error type depends on nothing else in the plugin): the kubeconfig it was read from,
+/// the context and the API server's URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterTarget {
+    /// The kubeconfig file(s), `:`-separated as in `KUBECONFIG`, or `in-cluster`.
+    pub kubeconfig: String,
+    pub context: String,
+    pub server: String,
+}
+
+impl fmt::Display for ClusterTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (context \"{}\" in kubeconfig {})",
+            self.server, self.context, self.kubeconfig
+        )
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -124,6 +145,17 @@ pub enum Error {
     #[error("flinkdeployment \"{name}\" not found in {scope}")]
     NotFound { name: String, scope: String },
 
+    /// `explain --vertex ID` names no vertex of the deployment.
+    #[error(
+        "no vertex of flinkdeployment \"{name}\" has an id starting with \"{vertex}\" (known: {})",
+        if known.is_empty() { "none recorded".to_string() } else { known.join(", ") }
+    )]
+    UnknownVertex {
+        name: String,
+        vertex: String,
+        known: Vec<String>,
+    },
+
     /// The async runtime could not start (threads, timers).
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] io::Error),
@@ -150,6 +182,7 @@ impl Error {
             | Error::Api { .. }
             | Error::NoFlinkCrd { .. }
             | Error::NotFound { .. }
+            | Error::UnknownVertex { .. }
             | Error::Runtime(_) => 1,
         }
     }

@@ -118,9 +118,21 @@ pub fn read(source: &Source, stdin: &mut dyn Read) -> Result<String, Error> {
 /// `FlinkDeploymentList` as the API server returns it) are replaced by their items;
 /// empty documents (a lone `---`, only comments, `null`) are skipped, since Helm
 /// renders disabled templates as exactly that.
+#[cfg(test)]
 pub fn parse(text: &str, file: &str) -> Result<Vec<SourcedObject>, Error> {
+    parse_with_warnings(text, file).map(|(objects, _)| objects)
+}
+
+/// [`parse`], and the warnings on what was read as the API server reads it rather
+/// than refused: a mapping key given twice keeps its last value (the API server's
+/// YAML decoder does the same, and says so in a warning).
+pub fn parse_with_warnings(
+    text: &str,
+    file: &str,
+) -> Result<(Vec<SourcedObject>, Vec<String>), Error> {
     let mut objects = Vec::new();
-    for (index, document) in documents(text, file)?.into_iter().enumerate() {
+    let (documents, warnings) = documents(text, file)?;
+    for (index, document) in documents.into_iter().enumerate() {
         let origin = Origin {
             file: file.to_string(),
             document: index + 1,
@@ -129,7 +141,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<SourcedObject>, Error> {
         };
         collect(document.value, origin, &mut objects)?;
     }
-    Ok(objects)
+    Ok((objects, warnings))
 }
 
 /// A parsed, non-empty document and the line it starts on.
@@ -150,11 +162,32 @@ struct SyntaxError {
 /// cannot read concatenated JSON values or tab-heavy JSON in every case. If that
 /// fails the text is read as YAML (`{a: b}` is valid YAML flow style); when both fail,
 /// the error of the parser that got further is reported, as it understood more.
-fn documents(text: &str, file: &str) -> Result<Vec<Document>, Error> {
+fn documents(text: &str, file: &str) -> Result<(Vec<Document>, Vec<String>), Error> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut warnings = Vec::new();
+    // A repeated key: read again keeping the last value, as the API server does
+    // (helm renders such files, and the cluster stores them); the rules then judge
+    // what the cluster would hold. The first repeat is named in a warning.
+    let yaml = |text: &str, warnings: &mut Vec<String>| {
+        yaml_documents(text, DuplicateKeys::Refuse).or_else(|e| {
+            if !e.message.contains("duplicate mapping key") {
+                return Err(e);
+            }
+            let documents = yaml_documents(text, DuplicateKeys::LastWins)?;
+            let at = e
+                .position
+                .map(|(line, column)| format!(":{line}:{column}"))
+                .unwrap_or_default();
+            warnings.push(format!(
+                "{file}{at}: {}; the last value is used, as the API server keeps it",
+                e.message
+            ));
+            Ok(documents)
+        })
+    };
     let result = if text.trim_start().starts_with(['{', '[']) {
         json_documents(text).or_else(|json_error| {
-            yaml_documents(text).map_err(|yaml_error| {
+            yaml(text, &mut warnings).map_err(|yaml_error| {
                 if yaml_error.position > json_error.position {
                     yaml_error
                 } else {
@@ -163,20 +196,29 @@ fn documents(text: &str, file: &str) -> Result<Vec<Document>, Error> {
             })
         })
     } else {
-        yaml_documents(text)
+        yaml(text, &mut warnings)
     };
-    result.map_err(|e| Error::Syntax {
-        file: file.to_string(),
-        snippet: e
-            .position
-            .map(|(line, column)| snippet(text, line, column))
-            .unwrap_or_default(),
-        position: e.position,
-        message: e.message,
-    })
+    result
+        .map(|documents| (documents, warnings))
+        .map_err(|e| Error::Syntax {
+            file: file.to_string(),
+            snippet: e
+                .position
+                .map(|(line, column)| snippet(text, line, column))
+                .unwrap_or_default(),
+            position: e.position,
+            message: e.message,
+        })
 }
 
-fn yaml_documents(text: &str) -> Result<Vec<Document>, SyntaxError> {
+/// What the YAML reader does with a mapping key given twice.
+#[derive(Clone, Copy)]
+enum DuplicateKeys {
+    Refuse,
+    LastWins,
+}
+
+fn yaml_documents(text: &str, duplicates: DuplicateKeys) -> Result<Vec<Document>, SyntaxError> {
     use serde_saphyr::MessageFormatter;
     // The parser's default budget guards a server against hostile input; here the
     // input is the user's own, and `kustomize build` of a whole cluster easily has more
@@ -187,6 +229,10 @@ fn yaml_documents(text: &str) -> Result<Vec<Document>, SyntaxError> {
             max_documents: 1_000_000,
             max_events: 100_000_000,
             max_nodes: 25_000_000,
+        },
+        duplicate_keys: match duplicates {
+            DuplicateKeys::Refuse => serde_saphyr::DuplicateKeyPolicy::Error,
+            DuplicateKeys::LastWins => serde_saphyr::DuplicateKeyPolicy::LastWins,
         },
     };
     match serde_saphyr::from_multiple_with_options::<serde_saphyr::Spanned<Value>>(text, options) {
@@ -356,6 +402,9 @@ fn collect(value: Value, origin: Origin, out: &mut Vec<SourcedObject>) -> Result
         }
     };
 
+    if let Err(problem) = flink_type(&api_version, &kind) {
+        return Err(not_an_object(&origin, problem));
+    }
     let items = map.get_mut("items").map(Value::take);
     let is_list =
         kind == "List" || (kind.ends_with("List") && items.as_ref().is_some_and(Value::is_array));
@@ -400,6 +449,51 @@ fn collect(value: Value, origin: Origin, out: &mut Vec<SourcedObject>) -> Result
             ..origin.clone()
         };
         collect(item, item_origin, out)?;
+    }
+    Ok(())
+}
+
+/// The Flink operator's API group, the version its CRDs serve and their kinds
+/// (the operator's `helm/flink-kubernetes-operator/crds/`).
+const FLINK_GROUP: &str = "flink.apache.org";
+const FLINK_VERSION: &str = "flink.apache.org/v1beta1";
+const FLINK_KINDS: [&str; 4] = [
+    "FlinkBlueGreenDeployment",
+    "FlinkDeployment",
+    "FlinkSessionJob",
+    "FlinkStateSnapshot",
+];
+
+/// A kind or version the API server would refuse in the Flink operator's group (a
+/// typo such as `FlinkDeploymnet`, `apiVersion: v1` for a FlinkDeployment) is an
+/// input error: judging it "not checked" would pass in CI what `kubectl apply`
+/// refuses. Lists (`FlinkDeploymentList`) are left to their items.
+fn flink_type(api_version: &str, kind: &str) -> Result<(), String> {
+    use flink_autoscale_rules::text::edit_distance;
+    let group = api_version.split_once('/').map_or("", |(group, _)| group);
+    let kind_known = FLINK_KINDS.contains(&kind);
+    if group == FLINK_GROUP {
+        if !kind_known && !kind.ends_with("List") {
+            let nearest = FLINK_KINDS
+                .iter()
+                .map(|k| (edit_distance(kind, k, 3), *k))
+                .filter(|(d, _)| *d <= 3)
+                .min();
+            return Err(format!(
+                "kind \"{kind}\" is not served by {api_version} (it serves {}){}",
+                FLINK_KINDS.join(", "),
+                nearest.map_or(String::new(), |(_, k)| format!("; did you mean {k}?"))
+            ));
+        }
+        if api_version != FLINK_VERSION {
+            return Err(format!(
+                "apiVersion \"{api_version}\" is not served for {kind}; did you mean {FLINK_VERSION}?"
+            ));
+        }
+    } else if kind_known {
+        return Err(format!(
+            "apiVersion \"{api_version}\" does not serve kind {kind}; did you mean {FLINK_VERSION}?"
+        ));
     }
     Ok(())
 }
@@ -575,14 +669,46 @@ items:
         );
         assert!(err.contains("\n5 |   name: [a, b\n  |         ^"), "{err}");
 
-        let err = parse_err("a: 1\na: 2\n");
-        assert!(
-            err.starts_with("in.yaml:2:1: duplicate mapping key `a`"),
-            "{err}"
-        );
-
         let err = parse_err("metadata:\n  name: x\n namespace: y\n");
         assert!(err.starts_with("in.yaml:3:2: "), "{err}");
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_last_value_with_a_warning() {
+        let text =
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: one\n  k: two\n";
+        let (objects, warnings) = parse_with_warnings(text, "in.yaml").unwrap();
+        assert_eq!(objects[0].object["data"]["k"], "two");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("in.yaml:7:3: duplicate mapping key `k`"),
+            "{warnings:?}"
+        );
+        assert!(warnings[0].ends_with("the last value is used, as the API server keeps it"));
+        // Other syntax errors stay errors.
+        assert!(parse_err("a: [1\n").starts_with("in.yaml:"));
+    }
+
+    #[test]
+    fn unknown_kinds_and_versions_of_the_flink_group_are_input_errors() {
+        let err = parse_err("apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeploymnet\n");
+        assert!(
+            err.starts_with("in.yaml:1: document 1: kind \"FlinkDeploymnet\" is not served"),
+            "{err}"
+        );
+        assert!(err.ends_with("did you mean FlinkDeployment?"), "{err}");
+        let err = parse_err("apiVersion: v1\nkind: FlinkDeployment\n");
+        assert!(err.contains("apiVersion \"v1\" does not serve kind FlinkDeployment; did you mean flink.apache.org/v1beta1?"), "{err}");
+        let err = parse_err("apiVersion: flink.apache.org/v1\nkind: FlinkSessionJob\n");
+        assert!(
+            err.contains("did you mean flink.apache.org/v1beta1?"),
+            "{err}"
+        );
+        let err = parse_err("apiVersion: flink.apache.org/v1beta1\nkind: Zzz\n");
+        assert!(!err.contains("did you mean"), "{err}");
+        // Other groups' kinds are not ours to judge.
+        parse_ok("apiVersion: example.com/v1\nkind: FlinkDeploymnet\n");
+        parse_ok("apiVersion: flink.apache.org/v1beta1\nkind: FlinkStateSnapshot\n");
     }
 
     #[test]

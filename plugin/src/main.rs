@@ -9,22 +9,20 @@
 mod check;
 mod cli;
 mod cluster;
+mod completion;
 mod error;
 mod explain;
 mod input;
-mod output;
 mod status;
+mod term;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Err(e) = cli.validate() {
-        e.exit();
-    }
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -42,28 +40,26 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
             cli.global.namespace.as_deref(),
             &mut std::io::stdin().lock(),
             &mut stdout,
-            colour_wanted(std::io::stdout().is_terminal()),
+            &mut std::io::stderr().lock(),
+            term::Terminal::detect().colour,
         ),
-        Command::Status(args) => {
-            let is_terminal = std::io::stdout().is_terminal();
-            let terminal = status::Terminal {
-                is_terminal,
-                colour: colour_wanted(is_terminal),
-                width: status::Terminal::width(is_terminal),
-            };
-            status::run(
-                args,
-                &cli.global,
-                &mut stdout,
-                &mut std::io::stderr().lock(),
-                terminal,
-            )
+        Command::Status(args) => status::run(
+            args,
+            &cli.global,
+            &mut stdout,
+            &mut std::io::stderr().lock(),
+            term::Terminal::detect(),
+        ),
+        Command::Explain(args) => {
+            explain::run(args, &cli.global, &mut stdout, term::Terminal::detect())
         }
-        Command::Explain(args) => explain::run(args, &cli.global, &mut stdout),
         Command::Completion { shell } => {
-            let mut command = Cli::command();
-            let name = command.get_name().to_string();
-            clap_complete::generate(*shell, &mut command, name, &mut stdout);
+            completion::write_script(*shell, Cli::command(), &mut stdout)
+                .map_err(error::Error::Output)?;
+            Ok(0)
+        }
+        Command::Complete { words } => {
+            completion::answer(Cli::command(), words, &mut stdout).map_err(error::Error::Output)?;
             Ok(0)
         }
         Command::Version => {
@@ -71,11 +67,4 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
             Ok(0)
         }
     }
-}
-
-/// Colour only on a terminal, never with `NO_COLOR` set to anything
-/// (<https://no-color.org>), and not on a terminal that says it cannot show it.
-fn colour_wanted(terminal: bool) -> bool {
-    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    terminal && !set("NO_COLOR") && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }

@@ -151,8 +151,9 @@ impl RuleId {
 }
 
 impl fmt::Display for RuleId {
+    /// Honours width and alignment (`{:<20}`), as `str` does: tables pad rule ids.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

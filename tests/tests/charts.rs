@@ -1451,7 +1451,10 @@ fn webhook_deployment_is_hardened_and_probed() {
     assert_eq!(flag(&args, "--reconcile-interval"), Some("60s"));
     assert_eq!(flag(&args, "--admin-listen"), Some("0.0.0.0:9090"));
     assert_eq!(flag(&args, "--operator-rules"), Some("on"));
-    assert!(!args.contains(&"--operator-version".to_string()), "{args:?}");
+    assert!(
+        !args.contains(&"--operator-version".to_string()),
+        "{args:?}"
+    );
 
     let pdb = named(&docs, "PodDisruptionBudget", WEBHOOK_SERVICE);
     assert_eq!(pdb["spec"]["minAvailable"], 1);

@@ -331,6 +331,86 @@ fn reads_standard_input() {
 }
 
 #[test]
+fn an_unknown_flink_kind_or_version_is_an_input_error() {
+    let dir = scratch("unknown-kind");
+    let typo = write(
+        &dir,
+        "typo.yaml",
+        &flink_deployment("t", "").replace("kind: FlinkDeployment", "kind: FlinkDeploymnet"),
+    );
+    let run = check(&["-f", &typo]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: {typo}:1: document 1: kind \"FlinkDeploymnet\""
+        )),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains("did you mean FlinkDeployment?"),
+        "{run:#?}"
+    );
+    let core = write(
+        &dir,
+        "core.yaml",
+        &flink_deployment("c", "")
+            .replace("apiVersion: flink.apache.org/v1beta1", "apiVersion: v1"),
+    );
+    let run = check(&["-f", &core]);
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("did you mean flink.apache.org/v1beta1?"),
+        "{run:#?}"
+    );
+}
+
+/// A key repeated in `flinkConfiguration` (helm renders it; the API server stores
+/// the last value with a warning): read as the API server reads it, with a warning;
+/// what the last value means is the rules' business.
+#[test]
+fn a_repeated_key_is_read_as_the_api_server_reads_it() {
+    let dir = scratch("duplicate");
+    let repeated = |first: &str, last: &str| {
+        flink_deployment(
+            "dup",
+            &format!(
+                "    job.autoscaler.utilization.target: \"{first}\"\n    job.autoscaler.utilization.target: \"{last}\""
+            ),
+        )
+    };
+    let text = repeated("1.5", "0.7");
+    let file = write(&dir, "dup.yaml", &text);
+    let other = write(&dir, "other.yaml", &flink_deployment("other", ""));
+    let run = check(&["-f", &file, "-f", &other]);
+    // The last value (0.7) is judged: admitted; the first (1.5) would be denied.
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout.contains("FlinkDeployment default/dup: admitted"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout
+            .contains("FlinkDeployment default/other: admitted"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.starts_with(&format!("Warning: {file}:")),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("duplicate mapping key"), "{run:#?}");
+    assert!(run.stderr.contains("the last value is used"), "{run:#?}");
+    // Different values the other way round: the last one (1.5) is judged, and denied.
+    let swapped = write(&dir, "swapped.yaml", &repeated("0.7", "1.5"));
+    let run = check(&["-f", &swapped]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stdout.contains("autoscaler.utilization-range"),
+        "{run:#?}"
+    );
+}
+
+#[test]
 fn a_yaml_syntax_error_exits_2_with_file_and_line() {
     let dir = scratch("syntax");
     let good = write(&dir, "good.yaml", &flink_deployment("good", ""));
@@ -342,7 +422,13 @@ fn a_yaml_syntax_error_exits_2_with_file_and_line() {
         run.stderr.starts_with(&format!("error: {bad}:6:")),
         "{run:#?}"
     );
-    assert!(run.stdout.is_empty(), "no report on bad input: {run:#?}");
+    // The readable file is judged all the same; the broken one makes it exit 2.
+    assert!(
+        run.stdout.starts_with(&format!(
+            "{good}:1: FlinkDeployment default/good: admitted\n"
+        )),
+        "every readable file is judged: {run:#?}"
+    );
 
     let json = write(
         &dir,
@@ -485,21 +571,32 @@ fn every_object_of_every_file_and_document_is_reported() {
     let run = check(&["-f", &multi, "-f", &single]);
     assert_eq!(run.code, 1, "{run:#?}");
     let titles: Vec<&str> = run.stdout.lines().filter(|l| !l.starts_with(' ')).collect();
-    assert_eq!(titles.len(), 5, "{run:#?}");
-    assert!(
-        titles[0].starts_with("FlinkDeployment default/a: admitted"),
-        "{titles:?}"
+    assert_eq!(titles.len(), 6, "{run:#?}");
+    // FILE:LINE of each object's document (a List's for its items), then the object.
+    assert_eq!(
+        titles[0],
+        format!("{multi}:3: FlinkDeployment default/a: admitted")
     );
     assert!(
-        titles[1].starts_with("FlinkDeployment default/broken: DENIED"),
+        titles[1].starts_with(&format!(
+            "{multi}:31: FlinkDeployment default/broken: DENIED"
+        )),
         "{titles:?}"
     );
-    assert_eq!(titles[2], "ServiceAccount jobs/flink: not checked");
+    assert_eq!(
+        titles[2],
+        format!("{multi}:58: ServiceAccount jobs/flink: not checked")
+    );
     assert!(
-        titles[3].starts_with("FlinkSessionJob jobs/c: "),
+        titles[3].starts_with(&format!("{single}:1: items[0] FlinkSessionJob jobs/c: ")),
         "{titles:?}"
     );
-    assert_eq!(titles[4], "4 objects: 2 admitted, 1 denied, 1 not checked");
+    // Offline, the pairing rules saw only these files: said once, before the summary.
+    assert_eq!(
+        titles[4],
+        "note: cluster rules (HPA and VPA conflicts) saw only the objects in the given files, not a cluster"
+    );
+    assert_eq!(titles[5], "4 objects: 2 admitted, 1 denied, 1 not checked");
 
     let run = check(&["-f", &multi, "-f", &single, "-o", "json"]);
     assert_eq!(run.code, 1, "{run:#?}");

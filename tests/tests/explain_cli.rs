@@ -405,6 +405,85 @@ fn vertex_and_since_narrow_the_history() {
     assert_eq!(points[0]["parallelism"], 2, "{points:#}");
 }
 
+/// The text without terminal escapes (`ESC [ ... letter`) and carriage returns.
+fn plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' if chars.peek() == Some(&'[') => {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// On a real terminal (a pseudo-terminal from util-linux's `script`, 80 columns):
+/// colour, and prose wrapped at word boundaries; the words are exactly those of the
+/// piped output, so nothing was cut inside a word.
+#[test]
+fn on_a_terminal_explain_is_coloured_and_wrapped_at_words() {
+    let server = start();
+    let bin = binary("kubectl-flink", "kubectl-flink");
+    let piped = explain(&server, &["shrinking"]).ok();
+    let command = format!("{} explain --now {NOW} shrinking", bin.display());
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("KUBECONFIG", server.kubeconfig())
+        .env("COLUMNS", "80")
+        .env("TERM", "xterm")
+        .env("LANG", "C.UTF-8")
+        .env_remove("NO_COLOR")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (util-linux) runs");
+    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{raw}");
+    assert!(raw.contains("\x1b[33mwarn\x1b[0m"), "no colour:\n{raw}");
+    let shown = plain(&raw);
+    let words = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
+    assert_eq!(words(&shown), words(&piped.stdout), "{shown}");
+    let findings = shown.split("\nFindings\n").nth(1).expect("findings");
+    let prose = shown
+        .lines()
+        .filter(|l| l.starts_with("Now:") || l.starts_with("  - "));
+    for line in findings.lines().chain(prose) {
+        assert!(
+            line.chars().count() <= 80 || line.split_whitespace().count() == 1,
+            "{line:?} is wider than 80"
+        );
+    }
+    assert!(
+        shown.lines().count() > piped.stdout.lines().count(),
+        "wrapped"
+    );
+}
+
+#[test]
+fn an_unknown_vertex_is_an_error_that_lists_the_known_ones() {
+    let server = start();
+    let run = explain(&server, &["lagging", "--vertex", "zzz"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.starts_with(
+            "error: no vertex of flinkdeployment \"lagging\" has an id starting with \"zzz\" (known: "
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(V1), "{}", run.stderr);
+}
+
 #[test]
 fn an_unknown_deployment_is_an_error() {
     let server = start();

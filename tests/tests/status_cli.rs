@@ -143,6 +143,16 @@ fn table_across_namespaces() {
 }
 
 #[test]
+fn all_namespaces_wins_over_a_namespace_as_in_kubectl() {
+    let server = start(seeded());
+    let all = status(&server, &["-A"]).ok();
+    for args in [["-A", "-n", "analytics"], ["-n", "analytics", "-A"]] {
+        let run = status(&server, &args).ok();
+        assert_eq!(run.stdout, all.stdout, "{args:?}");
+    }
+}
+
+#[test]
 fn wide_table_adds_vertices_slots_hpa_and_namespace() {
     let server = start(seeded());
     let run = status(&server, &["-A", "-o", "wide"]).ok();
@@ -160,19 +170,50 @@ fn wide_table_adds_vertices_slots_hpa_and_namespace() {
 }
 
 #[test]
-fn narrow_terminals_cut_the_widest_free_text_column() {
+fn narrow_terminals_leave_out_columns_and_never_cut_a_value() {
     let server = start(seeded());
+    let full = status(&server, &["-A"]).ok();
     let run = finish(command(&server, &["status", "--now", NOW, "-A"]).env("COLUMNS", "136")).ok();
     insta::assert_snapshot!("table_136_columns", run.stdout);
     for line in run.stdout.lines() {
         assert!(line.chars().count() <= 136, "{line:?} is wider than 136");
     }
-    assert!(run.stdout.contains('…'), "{}", run.stdout);
-    // Names are never cut.
+    assert!(!run.stdout.contains('…'), "{}", run.stdout);
+    // Every cell shown is the whole value of the full table.
+    let headers = cells(run.stdout.lines().next().unwrap());
+    assert!(headers.len() < cells(full.stdout.lines().next().unwrap()).len());
+    for name in ["orders", "payments", "fraud-detection", "basic-example"] {
+        for header in &headers {
+            assert_eq!(
+                column(&run.stdout, header, name),
+                column(&full.stdout, header, name),
+                "{header} of {name}"
+            );
+        }
+    }
+    // What the command is for stays: names, the autoscaler, the findings.
+    for header in ["NAMESPACE", "NAME", "JOB", "AUTOSCALER", "FINDINGS"] {
+        assert!(headers.iter().any(|h| h == header), "{headers:?}");
+    }
+    // The 80-column terminal: `status -n team-a` fits.
+    let run = finish(command(&server, &["status", "--now", NOW]).env("COLUMNS", "80")).ok();
+    for line in run.stdout.lines() {
+        assert!(line.chars().count() <= 80, "{line:?} is wider than 80");
+    }
+    assert_eq!(column(&run.stdout, "FINDINGS", "payments"), "3 (2 deny)");
+}
+
+#[test]
+fn an_hpa_has_its_column_without_wide() {
+    let server = start(seeded());
+    let run = status(&server, &["-n", "analytics"]).ok();
     assert_eq!(
-        column(&run.stdout, "NAME", "fraud-detection"),
-        "fraud-detection"
+        column(&run.stdout, "HPA", "basic-example"),
+        "basic-hpa 1..3"
     );
+    // No HPA in team-a: no column.
+    let run = status(&server, &[]).ok();
+    assert!(!run.stdout.contains("HPA"), "{}", run.stdout);
 }
 
 #[test]
@@ -557,6 +598,10 @@ fn forbidden_kinds_degrade_to_markers() {
         "?/2 (forbidden)"
     );
     assert_eq!(column(&run.stdout, "HPA", "orders"), "-");
+    // Conflicts with VPAs that could not be read are unknown, not none: at least
+    // the one warning found without them, and `?` where none was.
+    assert_eq!(column(&run.stdout, "FINDINGS", "orders"), "1+");
+    assert_eq!(column(&run.stdout, "FINDINGS", "sessions"), "?");
     // Without the ConfigMap, parallelism is the spec's.
     assert_eq!(column(&run.stdout, "PARALLELISM", "orders"), "2 (1..24)");
     let warnings: Vec<&str> = run.stderr.lines().collect();
@@ -726,11 +771,7 @@ fn kubeconfig_flag_and_the_kubeconfig_list_are_honoured() {
 #[test]
 fn usage_errors_exit_two() {
     let server = start(seeded());
-    for args in [
-        &["status", "-A", "-n", "team-a"][..],
-        &["-n", "team-a", "status", "-A"],
-        &["status", "-o", "csv"],
-    ] {
+    for args in [&["status", "-o", "csv"][..], &["status", "--watch-count"]] {
         let run = finish(&mut command(&server, args));
         assert_eq!(run.code, 2, "{args:?}: {run:#?}");
     }

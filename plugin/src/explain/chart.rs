@@ -5,6 +5,7 @@
 
 use super::model::VertexSeries;
 use super::text;
+use crate::term;
 
 /// Which characters the terminal can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +86,7 @@ pub fn render(
     let slice = span as f64 / width as f64;
     let mut lines = vec![format!(
         "one column = {}; {} = 1 {} {} = {highest}",
-        text::human((slice.round() as i64).max(1)),
+        term::duration((slice.round() as i64).max(1)),
         levels[0],
         charset.ellipsis(),
         levels[7],

@@ -3,14 +3,16 @@
 //! four requested at once. Only the FlinkDeployment is required; anything else that
 //! cannot be read becomes [`Fetched::Unavailable`], which the explanation notes.
 
+use crate::cluster::connect::Connection;
+use crate::cluster::list::{
+    self, Scope, Selectors, Unavailability, Unavailable, flink_deployments, get,
+    vertical_pod_autoscalers,
+};
+use crate::cluster::{autoscaler_configmap, events};
 use crate::error::Error;
-use crate::status::connect::Connection;
-use crate::status::fetch::{flink_deployments, vertical_pod_autoscalers};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{ConfigMap, Event};
-use kube::Resource;
-use kube::api::{ApiResource, DynamicObject, GetParams, ListParams};
-use serde::Deserialize;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::ApiResource;
 use serde_json::Value;
 
 /// One read that may fail without failing the command.
@@ -33,61 +35,18 @@ pub struct Inputs {
     pub hpas: Fetched<Vec<Value>>,
 }
 
-#[derive(Deserialize)]
-struct Items {
-    #[serde(default)]
-    items: Vec<Value>,
-}
-
-async fn get(
-    client: &kube::Client,
-    resource: &ApiResource,
-    namespace: &str,
-    name: &str,
-) -> Result<Value, kube::Error> {
-    let url = DynamicObject::url_path(resource, Some(namespace));
-    let request = kube::core::Request::new(url)
-        .get(name, &GetParams::default())
-        .map_err(kube::Error::BuildRequest)?;
-    client.request::<Value>(request).await
-}
-
-async fn list(
-    client: &kube::Client,
-    resource: &ApiResource,
-    namespace: &str,
-    fields: Option<String>,
-) -> Result<Vec<Value>, kube::Error> {
-    let mut params = ListParams::default();
-    if let Some(fields) = &fields {
-        params = params.fields(fields);
-    }
-    let url = DynamicObject::url_path(resource, Some(namespace));
-    let request = kube::core::Request::new(url)
-        .list(&params)
-        .map_err(kube::Error::BuildRequest)?;
-    let answer: Items = client.request(request).await?;
-    let mut items = answer.items;
-    for item in &mut items {
-        if let Value::Object(map) = item {
-            map.insert("apiVersion".into(), resource.api_version.clone().into());
-            map.insert("kind".into(), resource.kind.clone().into());
+impl<T> From<Result<T, Unavailable>> for Fetched<T> {
+    fn from(result: Result<T, Unavailable>) -> Self {
+        match result {
+            Ok(value) => Fetched::Found(value),
+            Err(u) if u.reason == Unavailability::NotInstalled => Fetched::Missing,
+            Err(u) => Fetched::Unavailable(u.describe()),
         }
     }
-    Ok(items)
 }
 
 fn degrade<T>(result: Result<T, kube::Error>) -> Fetched<T> {
-    match result {
-        Ok(value) => Fetched::Found(value),
-        Err(kube::Error::Api(status)) if status.code == 404 => Fetched::Missing,
-        Err(kube::Error::Api(status)) => Fetched::Unavailable(if status.reason.is_empty() {
-            status.message.clone()
-        } else {
-            format!("{} ({})", status.message, status.reason)
-        }),
-        Err(other) => Fetched::Unavailable(crate::error::chain(&other)),
-    }
+    Fetched::from(list::degrade(result))
 }
 
 /// Reads what `explain NAME` needs from `namespace`.
@@ -130,17 +89,16 @@ pub async fn fetch(connection: &Connection, namespace: &str, name: &str) -> Resu
             });
         }
     };
-    let cm_name = crate::cluster::autoscaler_configmap::config_map_name(name);
+    let cm_name = autoscaler_configmap::config_map_name(name);
     let config_maps = ApiResource::erase::<ConfigMap>(&());
-    let events = ApiResource::erase::<Event>(&());
     let hpas = ApiResource::erase::<HorizontalPodAutoscaler>(&());
     let vpas = vertical_pod_autoscalers();
-    let selector = format!("involvedObject.name={name},involvedObject.kind=FlinkDeployment");
+    let in_namespace = || Scope::Namespace(namespace.to_string());
     let (config_map, events, vpas, hpas) = tokio::join!(
         get(client, &config_maps, namespace, &cm_name),
-        list(client, &events, namespace, Some(selector)),
-        list(client, &vpas, namespace, None),
-        list(client, &hpas, namespace, None),
+        events::about(client, namespace, "FlinkDeployment", name),
+        list::list(client.clone(), vpas, in_namespace(), Selectors::default()),
+        list::list(client.clone(), hpas, in_namespace(), Selectors::default()),
     );
     Ok(Inputs {
         deployment,

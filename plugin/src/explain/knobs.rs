@@ -3,7 +3,7 @@
 //! operator's). A value that does not parse falls back to the default: the rules'
 //! `config.parse` finding reports it.
 
-use super::scaler::{Alignment, Settings};
+use super::settings::{Alignment, Settings};
 use flink_autoscale_rules::AutoscalerState;
 use flink_autoscale_rules::config::FlinkConfig;
 use flink_autoscale_rules::effective::EffectiveConfig;

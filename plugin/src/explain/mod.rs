@@ -22,6 +22,7 @@ pub mod periods;
 pub mod render;
 pub mod report;
 pub mod scaler;
+pub mod settings;
 pub mod text;
 pub mod verdict;
 pub mod whatif;
@@ -29,8 +30,9 @@ pub mod whatif;
 /// The autoscaler ConfigMap's decoder, shared with `status`.
 pub use crate::cluster::autoscaler_configmap as state;
 
-use crate::cli::GlobalArgs;
+use crate::cluster::connect::GlobalArgs;
 use crate::error::Error;
+use crate::term::Terminal;
 use chart::Charset;
 use clap::{Args, ValueEnum};
 use std::io::{self, Write};
@@ -88,17 +90,14 @@ fn parse_now(raw: &str) -> Result<jiff::Timestamp, String> {
 }
 
 /// Runs `explain`; returns the exit code.
-pub fn run(args: &ExplainArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8, Error> {
-    // One crypto provider for every TLS connection, chosen explicitly; a second
-    // install (`status` did it, or tests) is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
-    let report = runtime.block_on(async {
-        let connection = crate::status::connect::connect(
+pub fn run(
+    args: &ExplainArgs,
+    global: &GlobalArgs,
+    out: &mut dyn Write,
+    terminal: Terminal,
+) -> Result<u8, Error> {
+    let report = crate::cluster::runtime()?.block_on(async {
+        let connection = crate::cluster::connect::connect(
             global.kubeconfig.as_deref(),
             global.context.as_deref(),
         )
@@ -118,9 +117,20 @@ pub fn run(args: &ExplainArgs, global: &GlobalArgs, out: &mut dyn Write) -> Resu
         };
         Ok::<_, Error>(report::build(&inputs, &options))
     })?;
+    if let (Some(vertex), Some(known)) = (&args.vertex, &report.unknown_vertex) {
+        return Err(Error::UnknownVertex {
+            name: args.name.clone(),
+            vertex: vertex.clone(),
+            known: known.clone(),
+        });
+    }
+    let look = render::Look {
+        colour: terminal.colour,
+        width: terminal.width,
+    };
     let mut text = Vec::new();
     match args.output {
-        ExplainFormat::Text => render::write_text(&mut text, &report, Charset::from_env()),
+        ExplainFormat::Text => render::write_text(&mut text, &report, Charset::from_env(), look),
         ExplainFormat::Json => render::write_json(&mut text, &report),
     }
     .map_err(Error::Output)?;

@@ -2,33 +2,10 @@
 //! for the documented structure) and what the text output is rendered from.
 
 use super::scaler::{Computation, Step};
+use super::text::java_double_opt;
 use flink_autoscale_rules::effective::Origin;
 use flink_autoscale_rules::{RuleId, Severity};
-use serde::{Serialize, Serializer};
-
-/// A double as JSON: a number when finite, else the Java spelling as a string
-/// (`Infinity`, `-Infinity`, `NaN`), since JSON has no such numbers and `null` would
-/// read as "not recorded".
-pub fn java_double<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-    if v.is_finite() {
-        s.serialize_f64(*v)
-    } else if v.is_nan() {
-        s.serialize_str("NaN")
-    } else if *v > 0.0 {
-        s.serialize_str("Infinity")
-    } else {
-        s.serialize_str("-Infinity")
-    }
-}
-
-/// [`java_double`] for an optional value (`null` when not recorded).
-#[allow(clippy::ref_option)]
-pub fn java_double_opt<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => java_double(v, s),
-        None => s.serialize_none(),
-    }
-}
+use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -47,6 +24,9 @@ pub struct Report {
     pub window: String,
     /// `--vertex`, when given.
     pub vertex: Option<String>,
+    /// `--vertex` matched no vertex: the ids that are known (the command then fails).
+    #[serde(skip)]
+    pub unknown_vertex: Option<Vec<String>>,
     pub deployment: DeploymentSummary,
     pub verdict: Condition,
     /// Further conditions that hold now, in the same order of precedence.
@@ -63,7 +43,7 @@ pub struct Report {
     pub notes: Vec<String>,
     /// `--set`: what every vertex would get with the changed settings (absent without).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub what_if: Option<super::whatif::WhatIf>,
+    pub what_if: Option<WhatIf>,
 }
 
 impl Report {
@@ -360,4 +340,59 @@ pub struct FindingRow {
     pub problem: String,
     /// What is allowed or how to fix it; empty when the problem says it all.
     pub fix: String,
+}
+
+/// `--set`: what every vertex would get with the changed settings (made by
+/// [`super::whatif`]).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhatIf {
+    /// The settings, in the order given: `{key, option, value, was}`.
+    pub settings: Vec<SetRow>,
+    pub vertices: Vec<WhatIfVertex>,
+    /// `taskmanager.numberOfTaskSlots` (with the settings applied).
+    pub slots_per_task_manager: i64,
+    /// TaskManagers now and with the settings: ceil(highest vertex parallelism /
+    /// slots), as with one slot-sharing group (Flink's default).
+    pub task_managers: Option<i64>,
+    pub task_managers_would_be: Option<i64>,
+    /// Whether the operator would rescale: some vertex changes while outside its
+    /// utilization bounds, and scaling is enabled.
+    pub would_scale: bool,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetRow {
+    pub key: String,
+    pub option: String,
+    pub value: String,
+    /// The value in effect before (as written, or the default).
+    pub was: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhatIfVertex {
+    pub id: String,
+    /// The evaluation whose metrics are used (RFC 3339).
+    pub inputs_from: String,
+    /// The parallelism the vertex runs now.
+    pub current: Option<i64>,
+    /// The parallelism it had at that evaluation (the inputs' PARALLELISM).
+    pub evaluated_parallelism: Option<i64>,
+    /// With the current settings, from the same inputs.
+    pub with_current_settings: Option<Computation>,
+    /// With the settings applied.
+    pub would_be: Option<Computation>,
+    /// What the vertex would run: `wouldBe.parallelism`, unless the operator would
+    /// apply nothing (no vertex outside its bounds, or scaling disabled).
+    pub would_be_parallelism: Option<i64>,
+    /// The would-be steps, including "not applied".
+    pub steps: Vec<Step>,
+    /// The would-be steps, in words.
+    pub limits: Vec<Limit>,
+    #[serde(skip)]
+    pub(super) rates: Rates,
 }

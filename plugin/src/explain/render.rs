@@ -2,8 +2,10 @@
 //! [`Report`], as kubectl's `-o` formats are.
 
 use super::chart::{self, Charset};
-use super::model::{Condition, Report};
-use super::text;
+use super::model::{Condition, FindingRow, Report};
+use crate::term;
+use crate::term::{Palette, width_of};
+use flink_autoscale_rules::Severity;
 use flink_autoscale_rules::effective::Origin;
 use std::io::{self, Write};
 
@@ -21,9 +23,9 @@ fn condition_line(c: &Condition) -> String {
     match (c.time_left_seconds, &c.until) {
         (Some(0), _) => line.push_str(" (ends at the next evaluation)"),
         (Some(left), Some(until)) => {
-            line.push_str(&format!(" ({} left, until {until})", text::human(left)));
+            line.push_str(&format!(" ({} left, until {until})", term::duration(left)));
         }
-        (Some(left), None) => line.push_str(&format!(" ({} left)", text::human(left))),
+        (Some(left), None) => line.push_str(&format!(" ({} left)", term::duration(left))),
         _ => {}
     }
     line
@@ -44,7 +46,7 @@ fn origin(o: Origin, key: &str, option: &str) -> String {
 /// settings -> would be, and the steps; then the TaskManagers.
 fn write_what_if(
     out: &mut dyn Write,
-    w: &super::whatif::WhatIf,
+    w: &super::model::WhatIf,
     charset: Charset,
 ) -> io::Result<()> {
     let g = |s: &str| glyphs(s, charset);
@@ -104,7 +106,102 @@ fn write_what_if(
 }
 
 /// Writes the text explanation.
-pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io::Result<()> {
+/// The findings as a table: severity, object and rule each in an aligned column,
+/// the field error after them, wrapped at word boundaries under its own column when
+/// the terminal is narrower than the line (never cut inside a word: a rule id or
+/// option key must stay copyable). Severity is coloured on a terminal.
+fn write_findings(out: &mut dyn Write, findings: &[FindingRow], look: Look) -> io::Result<()> {
+    let palette = Palette::new(look.colour);
+    let object = |f: &FindingRow| format!("{}/{}", f.kind, f.name);
+    let object_width = findings
+        .iter()
+        .map(|f| width_of(&object(f)))
+        .max()
+        .unwrap_or(0);
+    let rule_width = findings
+        .iter()
+        .map(|f| width_of(f.rule.as_str()))
+        .max()
+        .unwrap_or(0);
+    let indent = 2 + 4 + 2 + object_width + 2 + rule_width + 2;
+    for f in findings {
+        let text = format!("{}: {}", f.path, f.message);
+        // Too narrow for a column of prose: wrap under the start of the line instead.
+        let (lines, hang) = match look.width {
+            Some(w) if w >= indent + 30 && longest_word(&text) <= w - indent => {
+                (term::wrap(&text, w - indent), indent)
+            }
+            Some(w) => (term::wrap(&text, w.saturating_sub(6).max(20)), 6),
+            None => (vec![text], indent),
+        };
+        let severity = f.severity.as_str();
+        let painted = match f.severity {
+            Severity::Deny => palette.paint("31", severity),
+            Severity::Warn => palette.paint("33", severity),
+        };
+        let pad = " ".repeat(4usize.saturating_sub(width_of(severity)));
+        let mut lines = lines.into_iter();
+        let first = lines.next().unwrap_or_default();
+        if hang == indent {
+            writeln!(
+                out,
+                "  {painted}{pad}  {:<object_width$}  {:<rule_width$}  {first}",
+                object(f),
+                f.rule
+            )?;
+        } else {
+            writeln!(
+                out,
+                "  {painted}{pad}  {:<object_width$}  {:<rule_width$}",
+                object(f),
+                f.rule
+            )?;
+            writeln!(out, "{}{first}", " ".repeat(hang))?;
+        }
+        for line in lines {
+            writeln!(out, "{}{line}", " ".repeat(hang))?;
+        }
+    }
+    Ok(())
+}
+
+/// One paragraph: `label` (maybe painted; `plain` is its unpainted form plus the
+/// space after it, for measuring), then `text` wrapped at word boundaries to the
+/// terminal's width, continuation lines under the text's first column. Without a
+/// width (not a terminal), one line, as scripts and snapshots expect.
+fn prose(out: &mut dyn Write, label: &str, plain: &str, text: &str, look: Look) -> io::Result<()> {
+    let indent = width_of(plain);
+    let lines = match look.width {
+        Some(w) if w >= indent + 30 => term::wrap(text, w - indent),
+        _ => vec![text.to_string()],
+    };
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            writeln!(out, "{label} {line}")?;
+        } else {
+            writeln!(out, "{}{line}", " ".repeat(indent))?;
+        }
+    }
+    Ok(())
+}
+
+fn longest_word(text: &str) -> usize {
+    text.split_whitespace().map(width_of).max().unwrap_or(0)
+}
+
+/// How the text is shown: colour and the terminal's width, decided by the caller.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Look {
+    pub colour: bool,
+    pub width: Option<usize>,
+}
+
+pub fn write_text(
+    out: &mut dyn Write,
+    report: &Report,
+    charset: Charset,
+    look: Look,
+) -> io::Result<()> {
     let g = |s: &str| glyphs(s, charset);
     let d = &report.deployment;
     writeln!(
@@ -139,14 +236,31 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
     }
 
     writeln!(out)?;
-    writeln!(out, "Now: {}", g(&condition_line(&report.verdict)))?;
+    let palette = Palette::new(look.colour);
+    let verdict_paint = match report.verdict.kind {
+        super::model::VerdictKind::BlockedByConflict => "1;31",
+        _ => "1",
+    };
+    prose(
+        out,
+        &palette.paint(verdict_paint, "Now:"),
+        "Now: ",
+        &g(&condition_line(&report.verdict)),
+        look,
+    )?;
     for detail in &report.verdict.details {
-        writeln!(out, "  - {}", g(detail))?;
+        prose(out, "  -", "  - ", &g(detail), look)?;
     }
     for c in &report.also {
-        writeln!(out, "Also: {}", g(&condition_line(c)))?;
+        prose(
+            out,
+            &palette.paint("1", "Also:"),
+            "Also: ",
+            &g(&condition_line(c)),
+            look,
+        )?;
         for detail in &c.details {
-            writeln!(out, "  - {}", g(detail))?;
+            prose(out, "  -", "  - ", &g(detail), look)?;
         }
     }
 
@@ -280,27 +394,31 @@ pub fn write_text(out: &mut dyn Write, report: &Report, charset: Charset) -> io:
             )?;
         }
     }
-    if !report.findings.is_empty() {
+    // Conflicts were said under Now/Also, once per pairing: the Findings section
+    // does not repeat them (the JSON keeps every finding of both sides).
+    let conflicts_said = std::iter::once(&report.verdict)
+        .chain(&report.also)
+        .any(|c| c.kind == super::model::VerdictKind::BlockedByConflict);
+    let findings: Vec<FindingRow> = report
+        .findings
+        .iter()
+        .filter(|f| {
+            !(conflicts_said
+                && f.severity == Severity::Deny
+                && super::report::CONFLICT_RULES.contains(&f.rule))
+        })
+        .cloned()
+        .collect();
+    if !findings.is_empty() {
         writeln!(out)?;
         writeln!(out, "Findings")?;
-        for f in &report.findings {
-            writeln!(
-                out,
-                "  {:<4}  {}/{}  {}  {}: {}",
-                f.severity.as_str(),
-                f.kind,
-                f.name,
-                f.rule,
-                f.path,
-                f.message
-            )?;
-        }
+        write_findings(out, &findings, look)?;
     }
     if !report.notes.is_empty() {
         writeln!(out)?;
         writeln!(out, "Notes")?;
         for n in &report.notes {
-            writeln!(out, "  - {}", g(n))?;
+            prose(out, "  -", "  - ", &g(n), look)?;
         }
     }
     Ok(())

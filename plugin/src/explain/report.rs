@@ -252,6 +252,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     let excluded = periods::inside(&periods, o.now);
 
     // The vertices as they run now.
+    let mut unknown_vertex = None;
     let current = current_parallelism(&state, &all_decisions);
     let mut vertex_ids: BTreeSet<String> = current.keys().cloned().collect();
     vertex_ids.extend(state.delayed.iter().map(|d| d.vertex.clone()));
@@ -277,6 +278,9 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
             notes.push(format!(
                 "no vertex whose id starts with \"{p}\" in the overrides, the history, the events or the collected metrics"
             ));
+            let mut known: BTreeSet<String> = vertex_ids.clone();
+            known.extend(state.samples.iter().flat_map(|s| s.load.keys().cloned()));
+            unknown_vertex = Some(known.into_iter().collect());
         }
     }
 
@@ -301,7 +305,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         });
 
     // The rules, with the namespace's VPAs and HPAs as the cluster view.
-    let (findings, blocking) = judge_rules(fd, &namespace, inputs, &mut notes);
+    let (findings, blocking, scalers) = judge_rules(fd, &namespace, inputs, &mut notes);
 
     let enabled = effective.get(knobs::ENABLED);
     let enabled_setting = enabled.map_or_else(
@@ -331,6 +335,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         config_map_name: cm_name.clone(),
         config_map_found: cm_availability == Availability::Found,
         blocking,
+        scalers,
         running_since,
         knobs: &knobs,
         samples: &state.samples,
@@ -405,6 +410,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         since: text::instant(since),
         window: text::flink(o.since),
         vertex: o.vertex.clone(),
+        unknown_vertex,
         deployment: DeploymentSummary {
             autoscaler: mode,
             session,
@@ -553,7 +559,7 @@ fn judge_rules(
     namespace: &str,
     inputs: &Inputs,
     notes: &mut Vec<String>,
-) -> (Vec<FindingRow>, Vec<Blocking>) {
+) -> (Vec<FindingRow>, Vec<Blocking>, Vec<String>) {
     let mut cluster = vec![fd.clone()];
     for (what, fetched) in [
         ("verticalpodautoscalers", &inputs.vpas),
@@ -578,6 +584,13 @@ fn judge_rules(
                 .is_some_and(|t| t.fd_name == name)
         })
         .collect();
+    // What else changes this deployment's replicas, named whether or not the
+    // autoscaler is on (with it off, no rule speaks of them).
+    let scalers: Vec<String> = aimed
+        .iter()
+        .filter(|o| o.get("kind").and_then(Value::as_str) == Some("HorizontalPodAutoscaler"))
+        .map(|o| format!("HorizontalPodAutoscaler/{}", object::name(o)))
+        .collect();
     // Objects in the cluster were already accepted by the operator (with its own
     // default configuration, which may set what operator.* asks for): its
     // validator's rules would only repeat a verdict that has been given.
@@ -599,13 +612,16 @@ fn judge_rules(
         let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
         for f in verdict.findings {
             if f.severity == Severity::Deny && CONFLICT_RULES.contains(&f.rule) {
-                blocking.push(Blocking {
+                let block = Blocking {
                     object: format!("{kind}/{}", object::name(obj)),
                     rule: f.rule.as_str(),
                     message: f.message.clone(),
-                });
+                };
+                if !blocking.contains(&block) {
+                    blocking.push(block);
+                }
             }
-            findings.push(FindingRow {
+            let row = FindingRow {
                 kind: kind.to_string(),
                 name: object::name(obj).to_string(),
                 rule: f.rule,
@@ -615,10 +631,23 @@ fn judge_rules(
                 message: f.message,
                 problem: f.problem,
                 fix: f.fix,
-            });
+            };
+            // An object that reaches the deployment two ways (a VPA on the
+            // FlinkDeployment and one on its TaskManagers, listed twice) must not
+            // say the same thing twice: each finding once.
+            if !findings.contains(&row) {
+                findings.push(row);
+            }
         }
     }
-    (findings, blocking)
+    // A conflict is found from both of its sides (the FlinkDeployment's rule and the
+    // HPA's or VPA's); the other object's finding names what fights the autoscaler,
+    // so the deployment's own copy is not said again.
+    let own = format!("FlinkDeployment/{name}");
+    if blocking.iter().any(|b| b.object != own) {
+        blocking.retain(|b| b.object != own);
+    }
+    (findings, blocking, scalers)
 }
 
 #[cfg(test)]

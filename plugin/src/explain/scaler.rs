@@ -15,28 +15,10 @@
 //! `Duration#toSeconds`).
 
 use super::knobs;
-use super::model::java_double;
+pub use super::settings::{Alignment, Settings};
+use super::text::java_double;
 use serde::Serialize;
 use std::time::Duration;
-
-/// How the computed parallelism is aligned to key groups or source partitions
-/// (`ParallelismAligner#resolve`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Alignment {
-    /// `scaling.parallelism-alignment.mode: BALANCED` (the default): the first value in
-    /// the region that divides N or reduces the per-subtask load; else the target.
-    Balanced,
-    /// `BuiltInAlignmentMode.EVENLY_SPREAD`: the first divisor in the region; else the target.
-    EvenlySpread,
-    /// `BuiltInAlignmentMode.OFF`.
-    Off,
-    /// Deprecated `scaling.key-group.partitions.adjust.mode: EVENLY_SPREAD`: blocking, with
-    /// a `ScalingLimited` event.
-    LegacyEvenlySpread,
-    /// Deprecated `scaling.key-group.partitions.adjust.mode: MAXIMIZE_UTILISATION`.
-    LegacyMaximizeUtilisation,
-}
 
 impl Alignment {
     /// The option that selected the mode and its value, as the user would write them.
@@ -49,22 +31,6 @@ impl Alignment {
             Alignment::LegacyMaximizeUtilisation => (knobs::ADJUST_MODE, "MAXIMIZE_UTILISATION"),
         }
     }
-}
-
-/// The settings a decision depends on (defaults are the operator's, see [`knobs`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    pub target: f64,
-    pub boundary: f64,
-    pub util_min: Option<f64>,
-    pub util_max: Option<f64>,
-    pub up_factor: f64,
-    pub down_factor: f64,
-    pub vertex_min: i64,
-    pub vertex_max: i64,
-    pub catch_up: Duration,
-    pub alignment: Alignment,
-    pub scale_down_interval: Duration,
 }
 
 /// What the operator evaluated for the vertex (`EvaluatedScalingMetric`s).

@@ -2,7 +2,32 @@
 //! built here go into the JSON too, so they stay ASCII; the text renderer swaps in
 //! Unicode arrows and signs where the terminal can show them.
 
+use serde::Serializer;
 use std::time::Duration;
+
+/// A double as JSON: a number when finite, else the Java spelling as a string
+/// (`Infinity`, `-Infinity`, `NaN`), since JSON has no such numbers and `null` would
+/// read as "not recorded".
+pub fn java_double<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.is_finite() {
+        s.serialize_f64(*v)
+    } else if v.is_nan() {
+        s.serialize_str("NaN")
+    } else if *v > 0.0 {
+        s.serialize_str("Infinity")
+    } else {
+        s.serialize_str("-Infinity")
+    }
+}
+
+/// [`java_double`] for an optional value (`null` when not recorded).
+#[allow(clippy::ref_option)]
+pub fn java_double_opt<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => java_double(v, s),
+        None => s.serialize_none(),
+    }
+}
 
 /// A ratio as written in the configuration: `0.7`, `0.85`.
 pub fn ratio(v: f64) -> String {
@@ -98,21 +123,6 @@ pub fn factor(v: f64) -> String {
     format!("{}x", ratio((v * 100.0).round() / 100.0))
 }
 
-/// A duration for people: `35m`, `1h 5m`, `2d 3h`, `45s`.
-pub fn human(seconds: i64) -> String {
-    let s = seconds.max(0);
-    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{sec}s"),
-        (0, 0, _) if sec == 0 => format!("{m}m"),
-        (0, 0, _) => format!("{m}m {sec}s"),
-        (0, _, 0) => format!("{h}h"),
-        (0, _, _) => format!("{h}h {m}m"),
-        (_, 0, _) => format!("{d}d"),
-        _ => format!("{d}d {h}h"),
-    }
-}
-
 /// A configured duration in Flink's syntax (`15min`, `1h`).
 pub fn flink(d: Duration) -> String {
     flink_autoscale_rules::values::format_duration(d)
@@ -187,14 +197,6 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(human(0), "0s");
-        assert_eq!(human(45), "45s");
-        assert_eq!(human(35 * 60), "35m");
-        assert_eq!(human(35 * 60 + 5), "35m 5s");
-        assert_eq!(human(3600 + 300), "1h 5m");
-        assert_eq!(human(7200), "2h");
-        assert_eq!(human(2 * 86_400 + 3 * 3600), "2d 3h");
-        assert_eq!(human(-5), "0s");
         assert_eq!(flink(Duration::from_secs(900)), "15min");
         let t: jiff::Timestamp = "2026-07-01T10:15:30.123Z".parse().unwrap();
         assert_eq!(instant(t), "2026-07-01T10:15:30Z");

@@ -16,7 +16,8 @@ use super::knobs::{self, Knobs};
 use super::model::{Condition, Mode, VerdictKind};
 use super::periods::Inside;
 use super::state::{DelayedVertex, Sample};
-use super::text::{self, flink, human, pct};
+use super::text::{self, flink, pct};
+use crate::term;
 use std::collections::BTreeMap;
 
 /// Since when the job has been running, for the stabilization interval.
@@ -80,6 +81,8 @@ pub struct Situation<'a> {
     pub config_map_name: String,
     pub config_map_found: bool,
     pub blocking: Vec<Blocking>,
+    /// HPAs that change this deployment's replicas (`HorizontalPodAutoscaler/x`).
+    pub scalers: Vec<String>,
     pub running_since: RunningSince,
     pub knobs: &'a Knobs,
     pub samples: &'a [Sample],
@@ -126,14 +129,27 @@ pub fn judge(s: &Situation<'_>) -> Vec<Condition> {
         return out;
     }
     if s.mode == Mode::Off {
-        out.push(condition(
-            VerdictKind::AutoscalerOff,
+        // "Nothing scales it" would be wrong when an HPA does: name it instead.
+        let summary = if s.scalers.is_empty() {
             format!(
                 "{} is {}: the autoscaler neither evaluates nor scales this deployment",
                 knobs::ENABLED,
                 s.enabled_setting
-            ),
-        ));
+            )
+        } else {
+            format!(
+                "{} is {}: the Flink autoscaler does not scale this deployment; {} {} its replicas",
+                knobs::ENABLED,
+                s.enabled_setting,
+                s.scalers.join(" and "),
+                if s.scalers.len() == 1 {
+                    "scales"
+                } else {
+                    "scale"
+                }
+            )
+        };
+        out.push(condition(VerdictKind::AutoscalerOff, summary));
         return out;
     }
     if s.mode == Mode::Advisor {
@@ -200,7 +216,7 @@ pub fn judge(s: &Situation<'_>) -> Vec<Condition> {
             format!(
                 "the autoscaler held back: {} (newest {} ago)",
                 reasons.join(", "),
-                human(text::seconds_between(newest, s.now))
+                term::duration(text::seconds_between(newest, s.now))
             ),
         );
         c.details = s
@@ -270,7 +286,7 @@ fn advisor(s: &Situation<'_>) -> Condition {
                 } else {
                     format!("changing {}", text::vertices(changes.len()))
                 },
-                human(text::seconds_between(advice.at, s.now))
+                term::duration(text::seconds_between(advice.at, s.now))
             ));
             c.details = changes
                 .iter()
@@ -424,7 +440,7 @@ fn delayed_scale_down(s: &Situation<'_>) -> Option<Condition> {
             format!(
                 "due at {} ({} left)",
                 text::instant(due),
-                human(text::seconds_between(s.now, due))
+                term::duration(text::seconds_between(s.now, due))
             )
         } else {
             "due at the next evaluation".into()
@@ -705,6 +721,7 @@ mod tests {
             config_map_name: "autoscaler-x".into(),
             config_map_found: true,
             blocking: Vec::new(),
+            scalers: Vec::new(),
             running_since: RunningSince::Since(at("2026-07-01T09:00:00Z")),
             knobs: k,
             samples,

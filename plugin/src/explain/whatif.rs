@@ -11,13 +11,12 @@
 
 use super::history::{self, inputs_of, keyed_by_vertex, restart_at};
 use super::knobs::{self, Knobs};
-use super::model::Limit;
+use super::model::{SetRow, WhatIf, WhatIfVertex};
 use super::scaler::{self, Computation, Inputs, Step};
 use super::state::AutoscalerState;
 use flink_autoscale_rules::config::{Entry, FlinkConfig};
 use flink_autoscale_rules::effective::EffectiveConfig;
 use flink_autoscale_rules::{options, values};
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One `--set`, checked: the option's current key and the value as given.
@@ -96,59 +95,6 @@ pub fn apply(base: &FlinkConfig, settings: &[Setting]) -> FlinkConfig {
         entries.extend(extra.entries);
     }
     FlinkConfig { entries }
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WhatIf {
-    /// The settings, in the order given: `{key, option, value, was}`.
-    pub settings: Vec<SetRow>,
-    pub vertices: Vec<WhatIfVertex>,
-    /// `taskmanager.numberOfTaskSlots` (with the settings applied).
-    pub slots_per_task_manager: i64,
-    /// TaskManagers now and with the settings: ceil(highest vertex parallelism /
-    /// slots), as with one slot-sharing group (Flink's default).
-    pub task_managers: Option<i64>,
-    pub task_managers_would_be: Option<i64>,
-    /// Whether the operator would rescale: some vertex changes while outside its
-    /// utilization bounds, and scaling is enabled.
-    pub would_scale: bool,
-    pub notes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SetRow {
-    pub key: String,
-    pub option: String,
-    pub value: String,
-    /// The value in effect before (as written, or the default).
-    pub was: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WhatIfVertex {
-    pub id: String,
-    /// The evaluation whose metrics are used (RFC 3339).
-    pub inputs_from: String,
-    /// The parallelism the vertex runs now.
-    pub current: Option<i64>,
-    /// The parallelism it had at that evaluation (the inputs' PARALLELISM).
-    pub evaluated_parallelism: Option<i64>,
-    /// With the current settings, from the same inputs.
-    pub with_current_settings: Option<Computation>,
-    /// With the settings applied.
-    pub would_be: Option<Computation>,
-    /// What the vertex would run: `wouldBe.parallelism`, unless the operator would
-    /// apply nothing (no vertex outside its bounds, or scaling disabled).
-    pub would_be_parallelism: Option<i64>,
-    /// The would-be steps, including "not applied".
-    pub steps: Vec<Step>,
-    /// The would-be steps, in words.
-    pub limits: Vec<Limit>,
-    #[serde(skip)]
-    rates: super::model::Rates,
 }
 
 /// Recomputes every vertex with the newest stored inputs, under both settings.

@@ -6,45 +6,19 @@
 //! JSON/YAML document. `--watch` repeats list and render until Ctrl-C.
 
 pub mod autoscaler_state;
-pub mod connect;
 pub mod fetch;
 pub mod model;
 pub mod render;
 
 use crate::cli::{GlobalArgs, StatusArgs, StatusFormat};
+use crate::cluster::connect;
+use crate::cluster::list::Scope;
 use crate::error::Error;
-use fetch::Scope;
+use crate::term::Terminal;
 use flink_autoscale_rules::RuleSettings;
 use model::{Listed, Listing, Report, Unavailability};
 use render::TableStyle;
 use std::io::{self, Write};
-
-/// How the output is shown, decided by `main` from the environment.
-#[derive(Debug, Clone, Copy)]
-pub struct Terminal {
-    /// Standard output is a terminal (`--watch` then redraws in place).
-    pub is_terminal: bool,
-    pub colour: bool,
-    /// The width to fit tables into, if any.
-    pub width: Option<usize>,
-}
-
-impl Terminal {
-    /// The width: `COLUMNS` when set, else the terminal's (ioctl); none when the output
-    /// is not a terminal, so that a table piped to a file or `grep` is never cut.
-    pub fn width(is_terminal: bool) -> Option<usize> {
-        let from_env = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.trim().parse::<usize>().ok())
-            .filter(|c| *c > 0);
-        from_env.or_else(|| {
-            is_terminal
-                .then(terminal_size::terminal_size)
-                .flatten()
-                .map(|(w, _)| usize::from(w.0))
-        })
-    }
-}
 
 /// Runs `status`; returns the exit code.
 pub fn run(
@@ -54,15 +28,7 @@ pub fn run(
     err: &mut dyn Write,
     terminal: Terminal,
 ) -> Result<u8, Error> {
-    // One crypto provider for every TLS connection, chosen explicitly: kube's rustls
-    // would otherwise refuse to pick one. A second install (tests) is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
-    runtime.block_on(run_async(args, global, out, err, terminal))
+    crate::cluster::runtime()?.block_on(run_async(args, global, out, err, terminal))
 }
 
 async fn run_async(

@@ -26,43 +26,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Why a kind's list is missing from the picture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Unavailability {
-    /// 404 on the list: the API (a CRD such as the VPA's) is not installed.
-    NotInstalled,
-    /// 403: RBAC does not let this user list the kind.
-    Forbidden,
-    /// Any other error answer.
-    Failed,
-}
-
-/// One kind's list call: its items, or why there are none to look at.
-#[derive(Debug, Clone)]
-pub enum Listed {
-    Items(Vec<Value>),
-    Unavailable {
-        reason: Unavailability,
-        message: String,
-    },
-}
-
-impl Listed {
-    fn items(&self) -> &[Value] {
-        match self {
-            Listed::Items(items) => items,
-            Listed::Unavailable { .. } => &[],
-        }
-    }
-
-    fn unavailability(&self) -> Option<Unavailability> {
-        match self {
-            Listed::Items(_) => None,
-            Listed::Unavailable { reason, .. } => Some(*reason),
-        }
-    }
-}
+/// The cluster layer's outcome of one list call, and why one could be missing.
+pub use crate::cluster::list::{Listed, Unavailability};
 
 /// What one round of list calls returned, one entry per kind. Every object carries
 /// `apiVersion` and `kind` (the fetcher adds them to list items).

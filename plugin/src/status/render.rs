@@ -5,7 +5,7 @@
 use super::autoscaler_state::Direction;
 use super::model::{AutoscalerMode, Availability, DeploymentStatus, Report};
 use crate::input::printable;
-use crate::output::Palette;
+use crate::term::{self, Palette, width_of};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -19,7 +19,8 @@ pub struct TableStyle {
     /// Add a NAMESPACE column (always in wide).
     pub namespaces: bool,
     pub colour: bool,
-    /// Fit the table into this many columns by truncating free-text cells.
+    /// Fit the table into this many columns by leaving out the least important
+    /// columns (never by cutting a value).
     pub width: Option<usize>,
 }
 
@@ -46,8 +47,10 @@ fn painted(text: impl AsRef<str>, paint: Option<&'static str>) -> Cell {
 
 struct Column {
     header: &'static str,
-    /// Free text that may be cut to fit the terminal; names and states never are.
-    flexible: bool,
+    /// When the table is too wide for the terminal, columns are left out in this
+    /// order, highest first; `None`: always shown (what identifies a row and what
+    /// the command is for: namespace, name, job, autoscaler, findings).
+    drop_rank: Option<u8>,
     cells: Vec<Cell>,
 }
 
@@ -63,43 +66,54 @@ pub fn write_table(out: &mut dyn Write, report: &Report, style: TableStyle) -> i
         return Ok(());
     }
     let rows = &report.deployments;
-    let column = |header, flexible, f: &dyn Fn(&DeploymentStatus) -> Cell| Column {
+    let column = |header, drop_rank, f: &dyn Fn(&DeploymentStatus) -> Cell| Column {
         header,
-        flexible,
+        drop_rank,
         cells: rows.iter().map(f).collect(),
     };
+    // An HPA is rare and always worth seeing: its column is there when one is.
+    let any_hpa = rows
+        .iter()
+        .any(|d| d.hpa.availability == Availability::Found);
     let mut columns = Vec::new();
     if style.namespaces || style.wide {
-        columns.push(column("NAMESPACE", false, &|d| cell(&d.namespace)));
+        columns.push(column("NAMESPACE", None, &|d| cell(&d.namespace)));
     }
-    columns.push(column("NAME", false, &|d| cell(&d.name)));
-    columns.push(column("JOB", false, &job_cell));
-    columns.push(column("LIFECYCLE", false, &lifecycle_cell));
-    columns.push(column("AUTOSCALER", false, &autoscaler_cell));
-    columns.push(column("PARALLELISM", true, &|d| cell(parallelism_text(d))));
+    columns.push(column("NAME", None, &|d| cell(&d.name)));
+    columns.push(column("JOB", None, &job_cell));
+    columns.push(column("LIFECYCLE", Some(6), &lifecycle_cell));
+    columns.push(column("AUTOSCALER", None, &autoscaler_cell));
+    columns.push(column("PARALLELISM", Some(5), &|d| {
+        cell(parallelism_text(d))
+    }));
     if style.wide {
-        columns.push(column("VERTICES", true, &|d| cell(vertices_text(d))));
-        columns.push(column("SLOTS", false, &|d| cell(d.slots.to_string())));
+        columns.push(column("VERTICES", Some(8), &|d| cell(vertices_text(d))));
+        columns.push(column("SLOTS", Some(7), &|d| cell(d.slots.to_string())));
     }
-    columns.push(column("TASKMANAGERS", false, &taskmanagers_cell));
-    columns.push(column("VPA", true, &vpa_cell));
-    if style.wide {
-        columns.push(column("HPA", true, &hpa_cell));
+    columns.push(column("TASKMANAGERS", Some(3), &taskmanagers_cell));
+    columns.push(column("VPA", Some(1), &vpa_cell));
+    if style.wide || any_hpa {
+        columns.push(column("HPA", Some(2), &hpa_cell));
     }
-    columns.push(column("LAST SCALING", true, &last_scaling_cell));
-    columns.push(column("FINDINGS", false, &findings_cell));
+    columns.push(column("LAST SCALING", Some(4), &last_scaling_cell));
+    columns.push(column("FINDINGS", None, &findings_cell));
 
-    let widths = fit(&columns, style.width);
+    let kept = fit(&columns, style.width);
+    let columns: Vec<Column> = columns
+        .into_iter()
+        .zip(kept)
+        .filter_map(|(c, keep)| keep.then_some(c))
+        .collect();
+    let widths: Vec<usize> = columns.iter().map(natural_width).collect();
     let palette = Palette::new(style.colour);
     let line = |cells: Vec<(&str, Option<&'static str>)>| {
         let last = cells.len().saturating_sub(1);
         let mut text = String::new();
         for (i, ((content, paint), width)) in cells.into_iter().zip(&widths).enumerate() {
-            let cut = truncate(content, *width);
-            let shown = cut.chars().count();
+            let shown = width_of(content);
             text.push_str(&match paint {
-                Some(code) => palette.paint(code, &cut),
-                None => cut,
+                Some(code) => palette.paint(code, content),
+                None => content.to_string(),
             });
             if i < last {
                 text.push_str(&" ".repeat(width - shown + GAP));
@@ -122,64 +136,47 @@ pub fn write_table(out: &mut dyn Write, report: &Report, style: TableStyle) -> i
     Ok(())
 }
 
-fn width_of(text: &str) -> usize {
-    text.chars().count()
+/// A column's width: its widest cell or its header.
+fn natural_width(column: &Column) -> usize {
+    column
+        .cells
+        .iter()
+        .map(|cell| width_of(&cell.text))
+        .chain([width_of(column.header)])
+        .max()
+        .unwrap_or(0)
 }
 
-/// Column widths: each column's widest cell; when that is wider than `limit`, the
-/// widest flexible column gives up a character at a time (never below its header)
-/// until the table fits. A table that cannot fit even so is left whole: its lines
-/// wrap either way, and cutting would only lose what the cells say.
-fn fit(columns: &[Column], limit: Option<usize>) -> Vec<usize> {
-    let mut widths: Vec<usize> = columns
-        .iter()
-        .map(|c| {
-            c.cells
-                .iter()
-                .map(|cell| width_of(&cell.text))
-                .chain([width_of(c.header)])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+/// Which columns to show: all when they fit in `limit`; else the columns with the
+/// highest drop rank are left out one by one until the table fits, or until only
+/// the columns that are always shown remain (a table that cannot fit even so wraps,
+/// as kubectl's does). No value is ever cut: a cut memory size or age says
+/// something false.
+fn fit(columns: &[Column], limit: Option<usize>) -> Vec<bool> {
+    let mut kept = vec![true; columns.len()];
     let Some(limit) = limit else {
-        return widths;
+        return kept;
     };
-    let total = |w: &[usize]| w.iter().sum::<usize>() + GAP * w.len().saturating_sub(1);
-    let narrowest: Vec<usize> = columns
-        .iter()
-        .zip(&widths)
-        .map(|(c, w)| {
-            if c.flexible {
-                width_of(c.header).min(*w)
-            } else {
-                *w
-            }
-        })
-        .collect();
-    if total(&narrowest) > limit {
-        return widths;
-    }
-    while total(&widths) > limit {
-        let widest = (0..columns.len())
-            .filter(|&i| columns[i].flexible && widths[i] > width_of(columns[i].header))
-            .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
-        match widest {
-            Some(i) => widths[i] -= 1,
+    let total = |kept: &[bool]| {
+        let shown: Vec<usize> = columns
+            .iter()
+            .zip(kept)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| natural_width(c))
+            .collect();
+        shown.iter().sum::<usize>() + GAP * shown.len().saturating_sub(1)
+    };
+    while total(&kept) > limit {
+        let next = (0..columns.len())
+            .filter(|&i| kept[i])
+            .filter_map(|i| columns[i].drop_rank.map(|rank| (rank, i)))
+            .max();
+        match next {
+            Some((_, i)) => kept[i] = false,
             None => break,
         }
     }
-    widths
-}
-
-/// Cuts `text` to `width` characters, marking the cut with an ellipsis.
-fn truncate(text: &str, width: usize) -> String {
-    if width_of(text) <= width {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    kept
 }
 
 fn state_paint(state: &str) -> Option<&'static str> {
@@ -339,7 +336,7 @@ fn last_scaling_cell(d: &DeploymentStatus) -> Cell {
                 format!(
                     "{} {} ago",
                     last.direction.as_str(),
-                    human_duration(last.age_seconds)
+                    term::age(last.age_seconds)
                 ),
                 paint,
             )
@@ -350,13 +347,22 @@ fn last_scaling_cell(d: &DeploymentStatus) -> Cell {
 }
 
 /// `0`, `2`, or `3 (1 deny)`.
+///
+/// When VPAs or HPAs could not be read (forbidden, or the list failed), the
+/// conflicts with them are unknown: `?` instead of `0`, `3+` instead of `3`.
 fn findings_cell(d: &DeploymentStatus) -> Cell {
     let counts = d.finding_counts;
     let total = counts.deny + counts.warn;
+    let unknown = [d.vpa.availability, d.hpa.availability]
+        .iter()
+        .any(|a| matches!(a, Availability::Forbidden | Availability::Failed));
+    let more = if unknown { "+" } else { "" };
     if counts.deny > 0 {
-        painted(format!("{total} ({} deny)", counts.deny), Some(RED))
+        painted(format!("{total}{more} ({} deny)", counts.deny), Some(RED))
     } else if counts.warn > 0 {
-        painted(total.to_string(), Some(YELLOW))
+        painted(format!("{total}{more}"), Some(YELLOW))
+    } else if unknown {
+        painted("?", Some(YELLOW))
     } else {
         cell("0")
     }
@@ -381,53 +387,6 @@ pub fn human_bytes(bytes: u64) -> String {
         Some((size, unit)) => format!("{:.1}{unit}", bytes as f64 / *size as f64),
         None => bytes.to_string(),
     }
-}
-
-/// An age as `kubectl get` prints it (apimachinery's `HumanDuration`): `45s`, `3m20s`,
-/// `30m`, `5h10m`, `20h`, `3d4h`, `40d`, `2y10d`.
-pub fn human_duration(seconds: i64) -> String {
-    let seconds = seconds.max(0);
-    if seconds < 120 {
-        return format!("{seconds}s");
-    }
-    let minutes = seconds / 60;
-    if minutes < 10 {
-        return match seconds % 60 {
-            0 => format!("{minutes}m"),
-            s => format!("{minutes}m{s}s"),
-        };
-    }
-    if minutes < 180 {
-        return format!("{minutes}m");
-    }
-    let hours = minutes / 60;
-    if hours < 8 {
-        return match minutes % 60 {
-            0 => format!("{hours}h"),
-            m => format!("{hours}h{m}m"),
-        };
-    }
-    if hours < 48 {
-        return format!("{hours}h");
-    }
-    let days = hours / 24;
-    if hours < 24 * 8 {
-        return match hours % 24 {
-            0 => format!("{days}d"),
-            h => format!("{days}d{h}h"),
-        };
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{days}d");
-    }
-    let years = days / 365;
-    if hours < 24 * 365 * 8 {
-        return match days % 365 {
-            0 => format!("{years}y"),
-            d => format!("{years}y{d}d"),
-        };
-    }
-    format!("{years}y")
 }
 
 /// Writes the report as pretty JSON, one document. Every field is always present
@@ -635,19 +594,6 @@ mod tests {
     }
 
     #[test]
-    fn ages_read_like_kubectl() {
-        assert_eq!(human_duration(-5), "0s");
-        assert_eq!(human_duration(45), "45s");
-        assert_eq!(human_duration(200), "3m20s");
-        assert_eq!(human_duration(30 * 60), "30m");
-        assert_eq!(human_duration(310 * 60), "5h10m");
-        assert_eq!(human_duration(20 * 3600), "20h");
-        assert_eq!(human_duration(76 * 3600), "3d4h");
-        assert_eq!(human_duration(40 * 86400), "40d");
-        assert_eq!(human_duration((2 * 365 + 10) * 86400), "2y10d");
-    }
-
-    #[test]
     fn memory_in_binary_units() {
         assert_eq!(human_bytes(2 << 30), "2Gi");
         assert_eq!(human_bytes(1536 << 20), "1536Mi");
@@ -657,28 +603,25 @@ mod tests {
     }
 
     #[test]
-    fn truncation_marks_the_cut() {
-        assert_eq!(truncate("Recreate 2Gi->3Gi", 10), "Recreate …");
-        assert_eq!(truncate("short", 10), "short");
-    }
-
-    #[test]
-    fn the_widest_flexible_column_gives_way() {
-        let col = |header, flexible, text: &str| Column {
+    fn columns_are_left_out_by_rank_and_never_cut() {
+        let col = |header, drop_rank, text: &str| Column {
             header,
-            flexible,
+            drop_rank,
             cells: vec![cell(text)],
         };
         let columns = [
-            col("NAME", false, "a-rather-long-name"),
-            col("VPA", true, "Recreate 2Gi->3Gi +2"),
-            col("LAST SCALING", true, "up 5m ago"),
+            col("NAME", None, "a-rather-long-name"),
+            col("VPA", Some(1), "Recreate 2Gi->3Gi +2"),
+            col("LAST SCALING", Some(4), "up 5m ago"),
         ];
-        assert_eq!(fit(&columns, None), [18, 20, 12]);
-        // 18 + 3 + w + 3 + 12 <= 45: the VPA column shrinks to 9.
-        assert_eq!(fit(&columns, Some(45)), [18, 9, 12]);
-        // Never below a header, never a name; a table that cannot fit stays whole.
-        assert_eq!(fit(&columns, Some(10)), [18, 20, 12]);
-        assert_eq!(fit(&columns, Some(18 + 3 + 3 + 3 + 12)), [18, 3, 12]);
+        assert_eq!(fit(&columns, None), [true, true, true]);
+        assert_eq!(
+            fit(&columns, Some(18 + 3 + 20 + 3 + 12)),
+            [true, true, true]
+        );
+        // One column too wide: the highest rank (LAST SCALING) goes first.
+        assert_eq!(fit(&columns, Some(45)), [true, true, false]);
+        // What is always shown stays, even when it cannot fit.
+        assert_eq!(fit(&columns, Some(10)), [true, false, false]);
     }
 }

@@ -203,11 +203,11 @@ fn a_scale_up_on_lag_then_within_bounds() {
 fn text_and_json_are_made_from_the_same_report() {
     let r = build(&scale_up_inputs(), &options());
     let mut text = Vec::new();
-    render::write_text(&mut text, &r, Charset::Unicode).unwrap();
+    render::write_text(&mut text, &r, Charset::Unicode, render::Look::default()).unwrap();
     let text = String::from_utf8(text).unwrap();
     insta::assert_snapshot!("explain_scale_up_unicode", text);
     let mut ascii = Vec::new();
-    render::write_text(&mut ascii, &r, Charset::Ascii).unwrap();
+    render::write_text(&mut ascii, &r, Charset::Ascii, render::Look::default()).unwrap();
     let ascii = String::from_utf8(ascii).unwrap();
     assert!(ascii.is_ascii(), "{ascii}");
     assert!(ascii.contains("2 -> 4"));
@@ -581,4 +581,179 @@ fn off_and_vertex_filter() {
             .iter()
             .any(|n| n.starts_with("no vertex whose id starts with \"ffff\""))
     );
+}
+
+fn hpa_on_orders() -> Value {
+    json!({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "orders-hpa", "namespace": "team-a"},
+        "spec": {"scaleTargetRef": {"apiVersion": "flink.apache.org/v1beta1",
+                                    "kind": "FlinkDeployment", "name": "orders"},
+                 "minReplicas": 1, "maxReplicas": 4}
+    })
+}
+
+#[test]
+fn an_hpa_on_a_deployment_without_autoscaler_is_named() {
+    let mut i = inputs(
+        deployment(json!({"job.autoscaler.enabled": "false"}), "RUNNING"),
+        Fetched::Missing,
+        Vec::new(),
+    );
+    i.hpas = Fetched::Found(vec![hpa_on_orders()]);
+    let r = build(&i, &options());
+    assert_eq!(r.verdict.kind, VerdictKind::AutoscalerOff);
+    assert!(
+        r.verdict
+            .summary
+            .contains("HorizontalPodAutoscaler/orders-hpa scales its replicas"),
+        "{}",
+        r.verdict.summary
+    );
+    assert!(
+        !r.verdict.summary.contains("neither"),
+        "{}",
+        r.verdict.summary
+    );
+}
+
+#[test]
+fn each_finding_is_reported_once() {
+    let mut i = scale_up_inputs();
+    // The same HPA listed twice (two list pages, or a retry) is one conflict.
+    i.hpas = Fetched::Found(vec![hpa_on_orders(), hpa_on_orders()]);
+    let r = build(&i, &options());
+    assert!(!r.findings.is_empty());
+    for (n, f) in r.findings.iter().enumerate() {
+        assert!(
+            !r.findings[..n].contains(f),
+            "said twice: {f:?} in {:#?}",
+            r.findings
+        );
+    }
+    // The text says the conflict once: the HPA's side, under Now; neither the
+    // deployment's side nor the Findings section repeat it.
+    let mut text = Vec::new();
+    render::write_text(&mut text, &r, Charset::Unicode, render::Look::default()).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert_eq!(
+        text.matches("hpa.autoscaler-conflict]").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("autoscaler.hpa-conflict").count(), 0, "{text}");
+    assert!(
+        text.contains(
+            "Now: Blocked by a conflict: HorizontalPodAutoscaler/orders-hpa fights the autoscaler"
+        ),
+        "{text}"
+    );
+    // The JSON keeps both sides' findings.
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "autoscaler.hpa-conflict")
+    );
+}
+
+/// The text without ANSI escapes.
+fn plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn findings_are_aligned_coloured_and_wrapped_at_words() {
+    let i = inputs(
+        deployment(
+            json!({
+                "job.autoscaler.enabled": "true",
+                "job.autoscaler.target.utilization": "0.7",
+                "kubernetes.operator.job.autoscaler.scale-down.interval": "1h"
+            }),
+            "RUNNING",
+        ),
+        Fetched::Missing,
+        Vec::new(),
+    );
+    let r = build(&i, &options());
+    assert!(r.findings.len() >= 3, "{:#?}", r.findings);
+    let look = render::Look {
+        colour: true,
+        width: Some(100),
+    };
+    let mut text = Vec::new();
+    render::write_text(&mut text, &r, Charset::Unicode, look).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("\x1b[33mwarn\x1b[0m"), "{text}");
+    let plain = plain(&text);
+    let section: Vec<&str> = plain
+        .split("\nFindings\n")
+        .nth(1)
+        .unwrap()
+        .split("\n\n")
+        .next()
+        .unwrap()
+        .lines()
+        .collect();
+    assert!(section.len() > r.findings.len(), "wrapped: {section:#?}");
+    for line in &section {
+        assert!(
+            line.chars().count() <= 100 || line.split_whitespace().count() == 1,
+            "{line:?}"
+        );
+    }
+    // The rules start in one column: after the widest object.
+    let starts: Vec<usize> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let line = section
+                .iter()
+                .find(|l| l.contains(f.rule.as_str()))
+                .unwrap();
+            line.find(f.rule.as_str()).unwrap()
+        })
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{starts:?}");
+    // Wrapping keeps every word whole: the words are those of the messages.
+    let words: Vec<&str> = section.iter().flat_map(|l| l.split_whitespace()).collect();
+    for f in &r.findings {
+        for word in f.message.split_whitespace() {
+            assert!(words.contains(&word), "{word:?} was cut");
+        }
+    }
+    // Without a terminal: no escapes, one line per finding.
+    let mut piped = Vec::new();
+    render::write_text(&mut piped, &r, Charset::Unicode, render::Look::default()).unwrap();
+    let piped = String::from_utf8(piped).unwrap();
+    assert!(!piped.contains('\x1b'));
+    // ... and the field errors start in one column, after the widest rule.
+    let starts: Vec<usize> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let line = piped
+                .split("\nFindings\n")
+                .nth(1)
+                .unwrap()
+                .lines()
+                .find(|l| l.contains(f.rule.as_str()) && l.contains(&f.path))
+                .unwrap();
+            line.find(&f.path).unwrap()
+        })
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{starts:?}");
 }

@@ -2,8 +2,9 @@
 //! in Kubernetes field-error form, a summary), JSON for scripts. Both are made from
 //! the same report, as kubectl's `-o` formats are.
 
-use crate::check::{ObjectReport, Report};
+use super::report::{ObjectReport, Report};
 use crate::input::printable;
+use crate::term::Palette;
 use flink_autoscale_rules::{Finding, Severity};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -111,43 +112,6 @@ pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(out)
 }
 
-/// ANSI colours, or nothing: colour is decided once by the caller (a terminal, and
-/// no `NO_COLOR`), never by the renderer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Palette {
-    on: bool,
-}
-
-impl Palette {
-    pub(crate) fn new(on: bool) -> Palette {
-        Palette { on }
-    }
-
-    /// `text` in the ANSI SGR `code` (e.g. `31` red), or as it is with colour off.
-    pub(crate) fn paint(self, code: &str, text: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-    fn denied(self, text: &str) -> String {
-        self.paint("1;31", text)
-    }
-    fn admitted(self, text: &str) -> String {
-        self.paint("32", text)
-    }
-    fn severity(self, severity: Severity) -> String {
-        match severity {
-            Severity::Deny => self.paint("31", "deny"),
-            Severity::Warn => self.paint("33", "warn"),
-        }
-    }
-    fn faint(self, text: &str) -> String {
-        self.paint("2", text)
-    }
-}
-
 /// Writes the text report:
 ///
 /// ```text
@@ -166,6 +130,17 @@ pub fn write_text(out: &mut dyn Write, report: &Report, colour: bool) -> io::Res
     for object in &report.objects {
         write_object(out, object, palette)?;
     }
+    // The rules that pair objects (an HPA or VPA with the FlinkDeployment it aims
+    // at) saw only what was given: an HPA already in the cluster was not.
+    if report.objects.iter().any(|o| !o.unchecked()) {
+        writeln!(
+            out,
+            "{}",
+            palette.faint(
+                "note: cluster rules (HPA and VPA conflicts) saw only the objects in the given files, not a cluster"
+            )
+        )?;
+    }
     writeln!(out, "{}", summary(report))
 }
 
@@ -174,7 +149,13 @@ fn write_object(out: &mut dyn Write, object: &ObjectReport, palette: Palette) ->
         Some(namespace) => format!("{} {namespace}/{}", object.kind, display_name(object)),
         None => format!("{} {}", object.kind, display_name(object)),
     };
-    let title = printable(&title);
+    // FILE:LINE first, as compilers print it: editors and CI logs link it.
+    let origin = &object.origin;
+    let item = origin
+        .item
+        .map(|i| format!(" items[{i}]"))
+        .unwrap_or_default();
+    let title = printable(&format!("{}:{}:{item} {title}", origin.file, origin.line));
     if object.unchecked() {
         return writeln!(out, "{title}: {}", palette.faint("not checked"));
     }
@@ -383,11 +364,15 @@ mod tests {
         };
         assert_eq!(
             text(&report, false),
-            "FlinkDeployment flink/a: admitted\n\
+            "chart.yaml:3: FlinkDeployment flink/a: admitted\n\
+             note: cluster rules (HPA and VPA conflicts) saw only the objects in the given files, not a cluster\n\
              1 object: 1 admitted, 0 denied (enforcement warn: denials are reported as warnings)\n"
         );
         report.objects[0].name.clear();
-        assert!(text(&report, false).starts_with("FlinkDeployment flink/(no name): admitted\n"));
+        assert!(
+            text(&report, false)
+                .starts_with("chart.yaml:3: FlinkDeployment flink/(no name): admitted\n")
+        );
     }
 
     #[test]

@@ -1,71 +1,21 @@
 //! `kubectl flink check`: the webhook's rules applied to files. Reading happens at
 //! the start ([`run`]), writing at the end; [`judge`] in between is pure, so what the
-//! plugin decides is exactly what the rules crate decides.
+//! plugin decides is exactly what the rules crate decides. [`report`] holds what was
+//! decided, [`render`] writes it.
+
+pub mod render;
+pub mod report;
 
 use crate::cli::{CheckArgs, OutputFormat};
 use crate::error::Error;
-use crate::input::{self, Origin, SourcedObject};
-use crate::output;
+use crate::input::{self, SourcedObject};
 use flink_autoscale_rules::object::{self, Kind};
-use flink_autoscale_rules::{ObjectSet, ReviewInput, RuleSettings, Verdict, mutate, review};
+use flink_autoscale_rules::{ObjectSet, ReviewInput, RuleSettings, mutate, review};
+pub use report::{ObjectReport, Report};
 use std::io::{Read, Write};
 
 /// The namespace of objects that name none when `-n` is not given, as in kubectl.
 pub const DEFAULT_NAMESPACE: &str = "default";
-
-/// The judgement on one object.
-#[derive(Debug, Clone)]
-pub struct ObjectReport {
-    pub origin: Origin,
-    pub api_version: String,
-    pub kind: String,
-    /// The namespace the object was judged in: its own, else `-n`, else `default`.
-    /// `None` for an object that has none and that no rule looks at; it may well be
-    /// cluster-scoped (a ClusterRole, a CRD), and `check` has no discovery to tell.
-    pub namespace: Option<String>,
-    pub name: String,
-    /// Whether the rules judge this kind at all (see [`judged_kind`]).
-    pub checked: bool,
-    pub verdict: Verdict,
-    /// The mutating webhook's RFC 6902 patch for this object (empty for most), and
-    /// one line per operation saying which rule added what. The verdict judges the
-    /// object after the patch, as the API server runs validation after mutation.
-    pub patch: json_patch::Patch,
-    pub changes: Vec<String>,
-}
-
-impl ObjectReport {
-    pub fn allowed(&self) -> bool {
-        self.verdict.allowed()
-    }
-
-    /// Shown as "not checked": no rules for the kind and nothing found. An object of
-    /// such a kind that does get a finding (the rules grew before this list did) is
-    /// reported like any other, so no finding is ever hidden.
-    pub fn unchecked(&self) -> bool {
-        !self.checked && self.verdict.findings.is_empty() && self.verdict.notes.is_empty()
-    }
-}
-
-/// Everything `check` found, in input order.
-#[derive(Debug, Clone, Default)]
-pub struct Report {
-    pub objects: Vec<ObjectReport>,
-    /// True in `--enforcement warn`, where denials were turned into warnings.
-    pub audit_mode: bool,
-}
-
-impl Report {
-    /// Admitted when no object would be denied.
-    pub fn allowed(&self) -> bool {
-        self.objects.iter().all(ObjectReport::allowed)
-    }
-
-    /// 0 when every object would be admitted, 1 when any would be denied.
-    pub fn exit_code(&self) -> u8 {
-        if self.allowed() { 0 } else { 1 }
-    }
-}
 
 /// The kinds the rules judge: every kind [`Kind`] names (FlinkDeployments and
 /// FlinkSessionJobs for their autoscaler settings, VPAs and HPAs for who owns the
@@ -161,26 +111,39 @@ pub fn judge(
     }
 }
 
-/// Reads every input, judges, and writes the report; returns the exit code. Input
-/// errors of all files are collected so that one run names every broken file.
+/// Reads every input, judges, and writes the report; returns the exit code. Every
+/// file that can be read is judged even when another cannot: the report covers them,
+/// then the input errors of all files are returned (exit 2), so that one run names
+/// every broken file and still says what it thinks of the rest. Warnings on input
+/// that was read leniently (a repeated key) go to `stderr`.
 pub fn run(
     args: &CheckArgs,
     namespace: Option<&str>,
     stdin: &mut dyn Read,
     stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
     colour: bool,
 ) -> Result<u8, Error> {
     let sources = input::expand(&args.files)?;
     let mut objects = Vec::new();
     let mut errors = Vec::new();
     for source in &sources {
-        match input::read(source, stdin).and_then(|text| input::parse(&text, &source.name())) {
-            Ok(found) => objects.extend(found),
+        match input::read(source, stdin)
+            .and_then(|text| input::parse_with_warnings(&text, &source.name()))
+        {
+            Ok((found, warnings)) => {
+                objects.extend(found);
+                for warning in warnings {
+                    // Warnings, as kubectl prints the API server's; a closed stderr
+                    // must not stop the check.
+                    let _ = writeln!(stderr, "Warning: {warning}");
+                }
+            }
             Err(e) => errors.push(e),
         }
     }
-    Error::from_many(errors)?;
     if objects.is_empty() {
+        Error::from_many(errors)?;
         return Err(Error::NoObjects {
             inputs: args
                 .files
@@ -204,22 +167,27 @@ pub fn run(
     let report = judge(objects, namespace.unwrap_or(DEFAULT_NAMESPACE), &settings);
 
     let written = match args.output {
-        OutputFormat::Text => output::write_text(stdout, &report, colour),
-        OutputFormat::Json => output::write_json(stdout, &report),
+        OutputFormat::Text => render::write_text(stdout, &report, colour),
+        OutputFormat::Json => render::write_json(stdout, &report),
     }
     .and_then(|()| stdout.flush());
     match written {
         // A reader that stopped early (`| head`) is not an error of the check.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(report.exit_code()),
-        Err(e) => Err(Error::Output(e)),
-        Ok(()) => Ok(report.exit_code()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Error::Output(e)),
+        Ok(()) => {}
     }
+    // Files that could not be judged outweigh a verdict on the others: exit 2.
+    Error::from_many(errors)?;
+    Ok(report.exit_code())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::Origin;
     use flink_autoscale_rules::Severity;
+    use flink_autoscale_rules::Verdict;
     use serde_json::json;
 
     fn sourced(object: serde_json::Value) -> SourcedObject {

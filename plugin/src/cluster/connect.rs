@@ -4,30 +4,31 @@
 //! from `-n`, else the context's. Every failure names the kubeconfig and the context,
 //! so that "which cluster did it try?" is never a question.
 
+pub use crate::error::ClusterTarget;
 use crate::error::Error;
+use clap::{Args, ValueHint};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Which cluster a command talks to, for messages: the kubeconfig it was read from,
-/// the context and the API server's URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterTarget {
-    /// The kubeconfig file(s), `:`-separated as in `KUBECONFIG`, or `in-cluster`.
-    pub kubeconfig: String,
-    pub context: String,
-    pub server: String,
-}
+/// Flags shared by every subcommand, as kubectl's are. `check` works offline and reads
+/// only `--namespace`; the cluster flags are accepted everywhere so that a wrapper
+/// script can pass them uniformly.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file [default: $KUBECONFIG, else ~/.kube/config]
+    /// (unused by `check`, which never contacts a cluster)
+    #[arg(long, global = true, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub kubeconfig: Option<PathBuf>,
 
-impl fmt::Display for ClusterTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} (context \"{}\" in kubeconfig {})",
-            self.server, self.context, self.kubeconfig
-        )
-    }
+    /// The kubeconfig context to use [default: its current context] (unused by `check`)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The namespace: for `status` the one to look in [default: the context's];
+    /// for `check` the one of objects that name none [default: default]
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
 }
 
 /// A client and where it points.
