@@ -185,7 +185,7 @@ plugin/archive: ## Build kubectl-flink (release) and pack dist/kubectl-flink_VER
 	@echo "==> plugin/archive: dist/kubectl-flink_$(VERSION)_$(HOST_OS)_$(HOST_ARCH).tar.gz"
 	$(CARGO) build --release --locked -p kubectl-flink
 	mkdir -p dist
-	tar -czf dist/kubectl-flink_$(VERSION)_$(HOST_OS)_$(HOST_ARCH).tar.gz -C target/release kubectl-flink -C $(CURDIR) README.md
+	tar -czf dist/kubectl-flink_$(VERSION)_$(HOST_OS)_$(HOST_ARCH).tar.gz -C target/release kubectl-flink -C $(CURDIR)/plugin kubectl_complete-flink -C $(CURDIR) README.md
 
 krew/manifest: ## Write the sha256 of the archives in dist/ into plugins/flink.yaml
 	@echo "==> krew/manifest: sha256 of dist/*.tar.gz into plugins/flink.yaml"
@@ -207,6 +207,7 @@ plugin/install: ## Build kubectl-flink (release) and copy it to BIN_DIR, so `kub
 	$(CARGO) build --release --locked -p kubectl-flink
 	mkdir -p $(BIN_DIR)
 	install -m 0755 target/release/kubectl-flink $(BIN_DIR)/kubectl-flink
+	install -m 0755 plugin/kubectl_complete-flink $(BIN_DIR)/kubectl_complete-flink
 	@case ":$$PATH:" in *":$(BIN_DIR):"*) ;; *) echo "note: $(BIN_DIR) is not on PATH; add it to use 'kubectl flink'";; esac
 
 test: ## Run every test (cargo test --workspace; the chart tests install helm into target/tools when missing)
