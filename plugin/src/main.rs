@@ -6,6 +6,7 @@
 //! `main` only wires things together: parse the command line, run the subcommand,
 //! turn errors into `error: ...` on stderr and the error's exit code.
 
+mod audit;
 mod check;
 mod cli;
 mod cluster;
@@ -60,6 +61,7 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
             )
         }
         Command::Explain(args) => explain::run(args, &cli.global, &mut stdout),
+        Command::Audit(args) => audit::run(args, &cli.global, &mut stdout),
         Command::Completion { shell } => {
             let mut command = Cli::command();
             let name = command.get_name().to_string();

@@ -60,7 +60,8 @@ struct Items {
 }
 
 /// One list call; the items get the `apiVersion` and `kind` that list items lack.
-async fn list(
+/// (`audit` lists its kinds with it too.)
+pub async fn list(
     client: kube::Client,
     resource: ApiResource,
     scope: Scope,
