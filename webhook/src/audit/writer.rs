@@ -33,9 +33,11 @@ pub async fn run(audit: Arc<Audit>, client: kube::Client, api: ReportApi, mut el
     let mut written: HashMap<String, Value> = HashMap::new();
     let mut was_leading = false;
     let mut pending: BTreeSet<String> = BTreeSet::new();
+    let mut last_error: Option<String> = None;
     loop {
         match elector.round().await {
             Ok(leading) => {
+                last_error = None;
                 if leading && !was_leading {
                     tracing::info!(
                         identity = elector.identity(),
@@ -51,7 +53,12 @@ pub async fn run(audit: Arc<Audit>, client: kube::Client, api: ReportApi, mut el
                 was_leading = leading;
             }
             Err(e) => {
-                tracing::warn!(error = %e, "audit Lease not reachable; reports wait");
+                // Once per run of failures, not every round.
+                let said = e.to_string();
+                if last_error.as_deref() != Some(said.as_str()) {
+                    tracing::warn!(error = %said, "audit Lease not readable or writable; reports wait");
+                    last_error = Some(said);
+                }
                 was_leading = elector.leading();
             }
         }
