@@ -410,3 +410,105 @@ async fn existing_objects_are_audited_into_metrics_reports_and_the_plugin() {
     assert!(out.contains("openreports.io/v1alpha1/Report"), "{out}");
     drop((a, b, c));
 }
+
+/// The figures in the README's "Audit" section: 10 000 objects in one namespace
+/// (5 000 FlinkDeployments, 4 000 VPAs, 1 000 HPAs), the first full pass, the
+/// webhook's memory with the audit on and off, and what one change costs. A
+/// measurement, run by hand:
+/// `cargo test [--release] -p flink-autoscale-e2e --test audit_e2e -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement for the README, minutes long"]
+async fn ten_thousand_objects_in_one_namespace() {
+    let mut objects = Vec::new();
+    for i in 0..5000 {
+        objects.push(flink_deployment(NS, &format!("job-{i}")));
+    }
+    for i in 0..4000 {
+        let resources: &[&str] = if i % 10 == 0 {
+            &["cpu", "memory"]
+        } else {
+            &["memory"]
+        };
+        objects.push(vpa(&format!("job-{i}-tm"), &format!("job-{i}"), resources));
+    }
+    for i in 0..1000 {
+        objects.push(json!({
+            "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": format!("hpa-{i}"), "namespace": NS},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                        "name": format!("job-{}-taskmanager", 4000 + i)},
+                     "minReplicas": 1, "maxReplicas": 4}
+        }));
+    }
+    let server = TestApiServer::builder()
+        .namespace(NS)
+        .objects(objects)
+        .start()
+        .expect("test API server starts");
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut rss = Vec::new();
+    for audit in ["off", "on"] {
+        let w = webhook(&server, dir.path(), &["--audit", audit]);
+        until("caches synced", async || {
+            let text = metrics(&client, &w).await;
+            (value_of(
+                &text,
+                r#"flink_guard_cluster_cache_synced{kind="FlinkDeployment"}"#,
+            ) == Some(1.0)
+                && (audit == "off"
+                    || value_of(&text, "flink_guard_audit_full_pass_duration_seconds")
+                        .is_some_and(|v| v > 0.0)))
+            .then_some(())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let text = metrics(&client, &w).await;
+        let (now, peak) = w.memory();
+        rss.push((audit, now, peak));
+        if audit == "on" {
+            let pass =
+                value_of(&text, "flink_guard_audit_full_pass_duration_seconds").unwrap_or(0.0);
+            let judged = value_of(&text, "flink_guard_audit_evaluations_total").unwrap_or(0.0);
+            let deny = text
+                .lines()
+                .filter(|l| {
+                    l.starts_with("flink_guard_audit_findings{") && l.contains(r#"severity="deny""#)
+                })
+                .count();
+            println!(
+                "first full pass: {judged} objects judged in {:.3} s; {deny} deny series",
+                pass
+            );
+            // One change: a cpu VPA made memory-only.
+            let changed_at = Instant::now();
+            server
+                .store()
+                .apply(vpa("job-10-tm", "job-10", &["memory"]))
+                .expect("fixed");
+            until("the finding cleared", async || {
+                let text = metrics(&client, &w).await;
+                (!text.contains(r#"name="job-10",rule="vpa.controls-cpu""#)).then_some(())
+            })
+            .await;
+            let after = value_of(
+                &metrics(&client, &w).await,
+                "flink_guard_audit_evaluations_total",
+            )
+            .unwrap_or(0.0);
+            println!(
+                "one change: cleared after {:?} (debounce included), {} objects judged",
+                changed_at.elapsed(),
+                after - judged
+            );
+            assert!(after - judged <= 6.0, "{}", after - judged);
+        }
+    }
+    for (audit, now, peak) in rss {
+        println!(
+            "audit {audit}: RSS {:.1} MiB, peak {:.1} MiB",
+            now as f64 / 1048576.0,
+            peak as f64 / 1048576.0
+        );
+    }
+}

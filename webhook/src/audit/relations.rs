@@ -77,7 +77,11 @@ pub fn deployments_of(kind: &str, object: &Value) -> Vec<String> {
 /// deployment itself, the VPAs and HPAs aimed at it or at its Deployments, and its
 /// session jobs. Index lookups only.
 pub fn around_deployment(view: &ClusterView, namespace: &str, fd: &str) -> Vec<ObjectKey> {
-    let mut out = vec![ObjectKey::new(FLINK_DEPLOYMENT, namespace, fd)];
+    let mut out = Vec::new();
+    // A name derived from a Deployment target may name no FlinkDeployment.
+    if view.object(FLINK_DEPLOYMENT, namespace, fd).is_some() {
+        out.push(ObjectKey::new(FLINK_DEPLOYMENT, namespace, fd));
+    }
     let taskmanagers = format!("{fd}-taskmanager");
     let targets = [
         (FLINK_DEPLOYMENT, fd),

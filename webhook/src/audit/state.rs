@@ -73,6 +73,7 @@ impl AuditState {
         if let Some(o) = view.object(key.kind, &key.namespace, &key.name) {
             deployments.extend(relations::deployments_of(key.kind, &o));
         }
+        // The object itself, even when gone (its record and series must go too).
         let mut out = BTreeSet::from([key.clone()]);
         for fd in deployments {
             out.extend(relations::around_deployment(view, &key.namespace, &fd));
