@@ -12,6 +12,11 @@ use std::time::UNIX_EPOCH;
 /// The `policy` of every result, and the report's name in each namespace.
 pub const POLICY: &str = "flink-autoscale-guard";
 
+/// At most this many results per report: a report is one object, and etcd refuses
+/// objects over 1.5 MiB (about 2 500 results of ours). The summary still counts
+/// every finding; `/metrics` and `kubectl flink audit` list them all.
+pub const MAX_RESULTS: usize = 1000;
+
 /// Which API reports are written in, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ReportApi {
@@ -83,6 +88,11 @@ pub fn content<'a>(records: impl IntoIterator<Item = (&'a ObjectKey, &'a Record)
                 }],
             }));
         }
+    }
+    if results.len() > MAX_RESULTS {
+        // Deny results first, so the cap drops warnings before denials.
+        results.sort_by_key(|r| r["result"] != "fail");
+        results.truncate(MAX_RESULTS);
     }
     json!({
         "summary": {"pass": pass, "fail": fail, "warn": warn, "error": 0, "skip": 0},
@@ -180,5 +190,28 @@ mod tests {
         assert_eq!(or["source"], POLICY);
         assert_eq!(stored_content(&or), c, "the stored form compares equal");
         assert!(report(ReportApi::None, "flink", &c).is_none());
+    }
+
+    #[test]
+    fn a_namespace_with_more_findings_than_fit_keeps_its_denials_and_counts() {
+        let finding = |severity| AuditFinding {
+            rule: "r".into(),
+            severity,
+            message: "m".into(),
+        };
+        let records: Vec<(ObjectKey, Record)> = (0..MAX_RESULTS + 10)
+            .map(|i| {
+                let severity = if i < 10 { "deny" } else { "warn" };
+                let key = ObjectKey::new("FlinkDeployment", "ns", &format!("w-{i:05}"));
+                (key, record(vec![finding(severity)]))
+            })
+            .rev()
+            .collect();
+        let c = content(records.iter().map(|(k, r)| (k, r)));
+        let results = c["results"].as_array().unwrap();
+        assert_eq!(results.len(), MAX_RESULTS);
+        assert_eq!(results.iter().filter(|r| r["result"] == "fail").count(), 10);
+        assert_eq!(c["summary"]["warn"], MAX_RESULTS);
+        assert_eq!(c["summary"]["fail"], 10);
     }
 }
