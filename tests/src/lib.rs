@@ -3,8 +3,8 @@
 
 pub mod apiserver;
 pub mod helm;
-pub mod webhook;
 pub mod webhook_process;
+pub mod webhook;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -73,8 +73,8 @@ fn cases() -> Vec<(String, Case, Value)> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let text = std::fs::read_to_string(&file).expect("case file");
-        let list: Vec<Case> =
-            serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let list: Vec<Case> = serde_saphyr::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         for case in list {
             let object = match (&case.flink_configuration, &case.object) {
                 (Some(conf), None) => {
@@ -169,14 +169,7 @@ fn the_corpus_agrees_with_the_reference_through_check_and_the_webhook() {
     let ca_path = dir.path().join("webhook-ca.pem");
     let ca_arg = ca_path.to_string_lossy().into_owned();
     let webhook = WebhookProcess::start(
-        &[
-            "--dev",
-            "--offline",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-ca-out",
-            &ca_arg,
-        ],
+        &["--dev", "--offline", "--listen", "127.0.0.1:0", "--dev-ca-out", &ca_arg],
         &[("RUST_LOG", "warn")],
     )
     .expect("the webhook starts");
@@ -214,10 +207,7 @@ fn the_corpus_agrees_with_the_reference_through_check_and_the_webhook() {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         if webhook_ok != check_ok {
-            disagreements.push(format!(
-                "{}: check {check_ok}, webhook {webhook_ok}",
-                case.id
-            ));
+            disagreements.push(format!("{}: check {check_ok}, webhook {webhook_ok}", case.id));
         }
         let findings = report
             .pointer("/0/findings")
