@@ -69,6 +69,16 @@ pub enum Command {
     /// found), 2 for usage errors.
     Explain(crate::explain::ExplainArgs),
 
+    /// List the objects that break the webhook's rules now, grouped by object, with a
+    /// summary per namespace.
+    ///
+    /// Judges the live FlinkDeployments, FlinkSessionJobs, VPAs and HPAs with the
+    /// webhook's rules (one list call per kind), or reads the policy reports the
+    /// webhook's background audit writes (--from-reports). Exit status: 0 without
+    /// deny findings, 1 with any (a gate for rollouts and CI) or when the cluster
+    /// cannot be read, 2 for usage errors.
+    Audit(crate::audit::AuditArgs),
+
     /// Print a shell completion script, e.g. `source <(kubectl-flink completion bash)`
     Completion {
         #[arg(value_enum)]

@@ -6,6 +6,7 @@
 //! `main` only wires things together: parse the command line, run the subcommand,
 //! turn errors into `error: ...` on stderr and the error's exit code.
 
+mod audit;
 mod check;
 mod cli;
 mod cluster;
@@ -53,6 +54,7 @@ fn run(cli: Cli) -> Result<u8, error::Error> {
         Command::Explain(args) => {
             explain::run(args, &cli.global, &mut stdout, term::Terminal::detect())
         }
+        Command::Audit(args) => audit::run(args, &cli.global, &mut stdout),
         Command::Completion { shell } => {
             completion::write_script(*shell, Cli::command(), &mut stdout)
                 .map_err(error::Error::Output)?;

@@ -228,6 +228,36 @@ pub struct Cli {
         default_value_t = Switch::On
     )]
     pub operator_rules: Switch,
+
+    /// `on` judges the objects already in the cluster in the background, from the
+    /// cluster caches, and exports their findings in /metrics (`flink_guard_audit_*`).
+    #[arg(long, env = "FLINK_GUARD_AUDIT", value_enum, default_value_t = Switch::On)]
+    pub audit: Switch,
+
+    /// Also write the audit's findings as one policy report per namespace: `openreports`
+    /// (`openreports.io/v1alpha1` Report) or `wgpolicy` (`wgpolicyk8s.io/v1alpha2`
+    /// PolicyReport). Only the replica holding the audit Lease writes.
+    #[arg(
+        long,
+        env = "FLINK_GUARD_AUDIT_REPORTS",
+        value_enum,
+        default_value_t = crate::audit::ReportApi::None
+    )]
+    pub audit_reports: crate::audit::ReportApi,
+
+    /// Namespace of the Lease that elects the replica writing reports (the webhook's
+    /// own namespace; the chart sets it).
+    #[arg(
+        long,
+        env = "FLINK_GUARD_AUDIT_LEASE_NAMESPACE",
+        value_name = "NS",
+        default_value = "default"
+    )]
+    pub audit_lease_namespace: String,
+
+    /// This replica's name in the Lease [default: the host name, the pod's name].
+    #[arg(long, env = "FLINK_GUARD_AUDIT_IDENTITY", value_name = "NAME")]
+    pub audit_identity: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

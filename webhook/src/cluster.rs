@@ -40,7 +40,7 @@ const RETRY_MAX: Duration = Duration::from_secs(15);
 
 /// The kinds the rules look at, by group/version/kind. Versions are the ones the
 /// rules read; `matchPolicy: Equivalent` sends other versions converted.
-const KINDS: [(&str, &str, &str, TargetField); 3] = [
+const KINDS: [(&str, &str, &str, TargetField); 4] = [
     (
         "flink.apache.org",
         "v1beta1",
@@ -59,7 +59,32 @@ const KINDS: [(&str, &str, &str, TargetField); 3] = [
         "HorizontalPodAutoscaler",
         TargetField::ScaleTargetRef,
     ),
+    // No rule looks a session job up; the audit judges them (issue 18).
+    (
+        "flink.apache.org",
+        "v1beta1",
+        "FlinkSessionJob",
+        TargetField::DeploymentName,
+    ),
 ];
+
+/// A change to the view, for whoever follows it (the audit): cheap to send, and it
+/// names the object rather than carrying it, so a follower that lags reads the
+/// newest state once instead of every intermediate one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// `kind` `namespace/name` was added, changed or deleted.
+    Object {
+        kind: &'static str,
+        namespace: String,
+        name: String,
+    },
+    /// `kind` was listed afresh (first list, relist after an error, CRD removed).
+    Listed { kind: &'static str },
+}
+
+/// Where changes go: called under no lock, from the watch tasks.
+pub type ChangeSink = Arc<dyn Fn(Change) + Send + Sync>;
 
 /// Milliseconds since the process's first look at a clock, for atomics.
 fn now_ms() -> u64 {
@@ -86,6 +111,16 @@ pub struct KindCache {
     lists: AtomicU64,
     errors: AtomicU64,
     last_error: Mutex<String>,
+    changes: OnceLock<Sink>,
+}
+
+/// A [`ChangeSink`] that a derived `Debug` can print.
+struct Sink(ChangeSink);
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChangeSink")
+    }
 }
 
 impl KindCache {
@@ -102,7 +137,22 @@ impl KindCache {
             lists: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             last_error: Mutex::new(String::new()),
+            changes: OnceLock::new(),
         }
+    }
+
+    fn notify(&self, change: impl FnOnce() -> Change) {
+        if let Some(sink) = self.changes.get() {
+            (sink.0)(change());
+        }
+    }
+
+    fn object_changed(&self, namespace: String, name: String) {
+        self.notify(|| Change::Object {
+            kind: self.kind,
+            namespace,
+            name,
+        });
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, KindIndex> {
@@ -141,13 +191,18 @@ impl KindCache {
         self.lists.fetch_add(1, Ordering::Relaxed);
         self.synced.store(true, Ordering::SeqCst);
         self.healthy();
+        self.notify(|| Change::Listed { kind: self.kind });
     }
 
     fn mark_not_served(&self) {
+        let had = !self.read().is_empty() || !self.synced.load(Ordering::SeqCst);
         self.write().replace_all([]);
         self.not_served.store(true, Ordering::Relaxed);
         self.synced.store(true, Ordering::SeqCst);
         self.healthy();
+        if had {
+            self.notify(|| Change::Listed { kind: self.kind });
+        }
     }
 
     /// For how long the watch has been failing, if it is.
@@ -192,16 +247,28 @@ pub struct ClusterView {
     hpas: KindCache,
     /// How long a failing watch is tolerated before the view counts as stale.
     stale_after: Duration,
+    session_jobs: KindCache,
+}
+
+impl ClusterView {
+    /// An empty view that counts as stale after `stale_after` of failing watches.
+    pub fn new(stale_after: Duration) -> ClusterView {
+        ClusterView {
+            stale_after,
+            ..ClusterView::default()
+        }
+    }
 }
 
 impl Default for ClusterView {
     fn default() -> Self {
-        let [fd, vpa, hpa] = KINDS.map(|(g, v, k, t)| KindCache::new(g, v, k, t));
+        let [fd, vpa, hpa, fsj] = KINDS.map(|(g, v, k, t)| KindCache::new(g, v, k, t));
         ClusterView {
             flink_deployments: fd,
             vpas: vpa,
             hpas: hpa,
             stale_after: STALE_AFTER,
+            session_jobs: fsj,
         }
     }
 }
@@ -211,7 +278,7 @@ impl ClusterView {
     /// ignored): for tests and benchmarks of the decision path.
     pub fn from_objects(objects: impl IntoIterator<Item = Value>) -> Self {
         let view = ClusterView::default();
-        let mut by_kind: [Vec<Value>; 3] = Default::default();
+        let mut by_kind: [Vec<Value>; 4] = Default::default();
         for o in objects {
             let kind = o.get("kind").and_then(Value::as_str).unwrap_or("");
             if let Some(i) = view.caches().iter().position(|c| c.kind == kind) {
@@ -224,8 +291,55 @@ impl ClusterView {
         view
     }
 
-    fn caches(&self) -> [&KindCache; 3] {
-        [&self.flink_deployments, &self.vpas, &self.hpas]
+    fn caches(&self) -> [&KindCache; 4] {
+        [
+            &self.flink_deployments,
+            &self.vpas,
+            &self.hpas,
+            &self.session_jobs,
+        ]
+    }
+
+    fn cache(&self, kind: &str) -> Option<&KindCache> {
+        self.caches().into_iter().find(|c| c.kind == kind)
+    }
+
+    /// The kinds the view holds, in a fixed order.
+    pub fn kinds(&self) -> [&'static str; 4] {
+        self.caches().map(|c| c.kind)
+    }
+
+    /// Sends every later change to `sink` (one follower per view: the audit). Set
+    /// before the watches start, or a change may come first and go unseen.
+    pub fn on_change(&self, sink: ChangeSink) {
+        for c in self.caches() {
+            let _ = c.changes.set(Sink(sink.clone()));
+        }
+    }
+
+    /// Every cached object of `kind` (none for a kind the view does not hold).
+    pub fn objects(&self, kind: &str) -> Vec<SharedObject> {
+        self.cache(kind).map(|c| c.read().all()).unwrap_or_default()
+    }
+
+    /// The cached object `kind` `namespace/name`.
+    pub fn object(&self, kind: &str, namespace: &str, name: &str) -> Option<SharedObject> {
+        self.cache(kind)?.read().get(namespace, name)
+    }
+
+    /// The cached objects of `kind` filed under the target `namespace/target_kind/
+    /// target_name` (VPAs and HPAs by their target, session jobs by their
+    /// FlinkDeployment).
+    pub fn filed_under(
+        &self,
+        kind: &str,
+        namespace: &str,
+        target_kind: &str,
+        target_name: &str,
+    ) -> Vec<SharedObject> {
+        self.cache(kind)
+            .map(|c| c.read().targeting(namespace, target_kind, target_name))
+            .unwrap_or_default()
     }
 
     /// Whether every kind has been listed once (or is known not to be served).
@@ -308,11 +422,13 @@ impl Reflectors {
 /// Starts one task per kind: discovery, then list + watch, each retried for as long
 /// as it takes. Returns at once; [`Reflectors::synced`] says when the lists are in.
 pub fn start(client: Client, stale_after: Duration) -> Reflectors {
-    let view = Arc::new(ClusterView {
-        stale_after,
-        ..ClusterView::default()
-    });
-    let tasks = (0..3)
+    start_with(client, Arc::new(ClusterView::new(stale_after)))
+}
+
+/// [`start`] on a view made beforehand (one a follower was attached to with
+/// [`ClusterView::on_change`]).
+pub fn start_with(client: Client, view: Arc<ClusterView>) -> Reflectors {
+    let tasks = (0..KINDS.len())
         .map(|i| {
             let view = view.clone();
             let client = client.clone();
@@ -424,14 +540,18 @@ async fn watch(api: Api<DynamicObject>, cache: &KindCache, backoff: &mut Backoff
                 }
             }
             Ok(Event::Apply(o)) => {
+                let namespace = o.metadata.namespace.clone().unwrap_or_default();
+                let name = o.metadata.name.clone().unwrap_or_default();
                 cache.write().upsert(cached(o));
                 cache.healthy();
+                cache.object_changed(namespace, name);
             }
             Ok(Event::Delete(o)) => {
                 let namespace = o.metadata.namespace.unwrap_or_default();
                 let name = o.metadata.name.unwrap_or_default();
                 cache.write().remove(&namespace, &name);
                 cache.healthy();
+                cache.object_changed(namespace, name);
             }
             Err(e) => {
                 tracing::warn!(kind = cache.kind, error = %e, "watch failed; relisting after a pause");
@@ -488,12 +608,13 @@ mod tests {
         let view = ClusterView::default();
         assert!(!view.synced());
         let problems = view.problems();
-        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems[1].starts_with("VerticalPodAutoscaler cache not synced yet"));
 
         view.flink_deployments.listed(Vec::new());
         view.vpas.mark_not_served();
         view.hpas.listed(Vec::new());
+        view.session_jobs.listed(Vec::new());
         assert!(view.synced());
         assert!(view.problems().is_empty());
 

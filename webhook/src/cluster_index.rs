@@ -27,6 +27,9 @@ pub enum TargetField {
     TargetRef,
     /// `spec.scaleTargetRef` (HorizontalPodAutoscaler).
     ScaleTargetRef,
+    /// `spec.deploymentName` (FlinkSessionJob): filed under the FlinkDeployment it
+    /// runs on, so the audit finds a session cluster's jobs when the cluster changes.
+    DeploymentName,
 }
 
 impl TargetField {
@@ -35,7 +38,22 @@ impl TargetField {
             TargetField::None => None,
             TargetField::TargetRef => object.pointer("/spec/targetRef"),
             TargetField::ScaleTargetRef => object.pointer("/spec/scaleTargetRef"),
+            TargetField::DeploymentName => None,
         }
+    }
+
+    /// The target key `object` (in `namespace`) is filed under, if any.
+    fn key_of(self, namespace: &str, object: &Value) -> Option<String> {
+        if self == TargetField::DeploymentName {
+            let name = object
+                .pointer("/spec/deploymentName")
+                .and_then(Value::as_str)?;
+            return Some(target_key(namespace, "FlinkDeployment", name));
+        }
+        let t = self.of(object)?;
+        let kind = t.get("kind").and_then(Value::as_str)?;
+        let target_name = t.get("name").and_then(Value::as_str)?;
+        Some(target_key(namespace, kind, target_name))
     }
 }
 
@@ -114,6 +132,14 @@ impl KindIndex {
             .unwrap_or_default()
     }
 
+    /// Every object, in no particular order (the audit's first pass and relists).
+    pub fn all(&self) -> Vec<SharedObject> {
+        self.objects
+            .values()
+            .filter_map(|e| tree(&e.object))
+            .collect()
+    }
+
     /// Adds or replaces an object (already in [`cache_form`]). An object whose target
     /// changed moves to its new target's entry.
     pub fn upsert(&mut self, object: Value) {
@@ -122,11 +148,7 @@ impl KindIndex {
         if name.is_empty() {
             return;
         }
-        let target = self.target_field.of(&object).and_then(|t| {
-            let kind = t.get("kind").and_then(Value::as_str)?;
-            let target_name = t.get("name").and_then(Value::as_str)?;
-            Some(target_key(&namespace, kind, target_name))
-        });
+        let target = self.target_field.key_of(&namespace, &object);
         // Serializing a tree of strings and numbers cannot fail.
         let object: Arc<str> = serde_json::to_string(&object).unwrap_or_default().into();
         let key = object_key(&namespace, &name);

@@ -11,6 +11,8 @@ pub const VERSION: &str = concat!(
 );
 
 pub mod admission;
+pub mod audit;
+pub mod cert_expiry;
 pub mod certs;
 pub mod cli;
 pub mod cluster;

@@ -3,9 +3,12 @@
 //! (the library half of this crate, `src/lib.rs`) together.
 
 use anyhow::{Context, anyhow};
-use flink_autoscale_webhook::cli::{Cli, Invocation, LogFormat, TlsSource};
+use flink_autoscale_webhook::audit::{self, Audit, ReportApi};
+use flink_autoscale_webhook::cli::{Cli, Invocation, LogFormat, Switch, TlsSource};
 use flink_autoscale_webhook::routes::{AppState, Readiness};
-use flink_autoscale_webhook::{certs, cluster, dev_certificate, metrics, report, server, tls};
+use flink_autoscale_webhook::{
+    cert_expiry, certs, cluster, dev_certificate, metrics, report, server, tls,
+};
 use rustls::crypto::CryptoProvider;
 use std::io::Write;
 use std::sync::Arc;
@@ -85,19 +88,22 @@ async fn run() -> anyhow::Result<()> {
             (reloader.store(), Some(reloader), None)
         }
     };
-    let tls_config = Arc::new(tls::server_config(store, provider)?);
+    let tls_config = Arc::new(tls::server_config(store.clone(), provider)?);
 
     // The cluster view: reflectors started now, readiness once they have synced.
     // Without it (--offline) the cluster-aware rules are skipped and every response
     // says so.
-    let reflectors = if cli.offline {
-        None
+    let (reflectors, audit) = if cli.offline {
+        (None, None)
     } else {
         let client = kube::Client::try_default().await.context(
             "cannot connect to the cluster (in-cluster service account, or KUBECONFIG / \
              ~/.kube/config); run with --offline to serve without the cluster-aware rules",
         )?;
-        Some(cluster::start(client, cli.cache_stale_after()))
+        // The audit follows the view's changes from its first list on.
+        let view = Arc::new(cluster::ClusterView::new(cli.cache_stale_after()));
+        let audit = (cli.audit == Switch::On).then(|| (Audit::attach(&view), client.clone()));
+        (Some(cluster::start_with(client, view)), audit)
     };
     let state = Arc::new(AppState {
         rules: cli.rule_settings(),
@@ -121,6 +127,33 @@ async fn run() -> anyhow::Result<()> {
                 );
             };
             tokio::spawn(wait);
+        }
+    }
+
+    let mut background = vec![tokio::spawn(cert_expiry::follow(
+        store,
+        StateMetrics(state.clone()),
+    ))];
+    if let (Some((audit, client)), Some(r)) = (audit, &reflectors) {
+        background.push(tokio::spawn(audit.clone().run(
+            r.view.clone(),
+            state.rules.clone(),
+            StateMetrics(state.clone()),
+        )));
+        if cli.audit_reports != ReportApi::None {
+            let identity = cli
+                .audit_identity
+                .clone()
+                .or_else(|| std::env::var("HOSTNAME").ok())
+                .unwrap_or_else(|| format!("flink-autoscale-webhook-{}", std::process::id()));
+            let elector =
+                audit::lease::Elector::new(client.clone(), &cli.audit_lease_namespace, identity);
+            background.push(tokio::spawn(audit::writer::run(
+                audit,
+                client,
+                cli.audit_reports,
+                elector,
+            )));
         }
     }
 
@@ -173,10 +206,23 @@ async fn run() -> anyhow::Result<()> {
     if let Some(task) = reload {
         task.abort();
     }
+    for task in background {
+        task.abort();
+    }
     if let Some(r) = reflectors {
         r.abort();
     }
     Ok(())
+}
+
+/// The metrics of the shared state, for background tasks that outlive no request.
+struct StateMetrics(Arc<AppState>);
+
+impl std::ops::Deref for StateMetrics {
+    type Target = metrics::Metrics;
+    fn deref(&self) -> &metrics::Metrics {
+        &self.0.metrics
+    }
 }
 
 /// Logs go to stderr, leaving stdout to the few lines meant for people and scripts.

@@ -97,6 +97,27 @@ struct CacheGauges {
     errors: Family<KindLabels, Gauge>,
 }
 
+/// One object's current audit findings of one rule and severity (issue 18).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AuditFindingLabels {
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+    pub rule: String,
+    pub severity: String,
+}
+
+/// The background audit's metrics: a series per object with findings, so their
+/// number is bounded by the objects that break a rule, not by the cluster.
+#[derive(Debug, Default)]
+struct AuditGauges {
+    findings: Family<AuditFindingLabels, Gauge>,
+    objects: Family<KindLabels, Gauge>,
+    last_full_pass: Gauge<f64, AtomicU64>,
+    full_pass_seconds: Gauge<f64, AtomicU64>,
+    evaluations: Counter,
+}
+
 type HistogramFamily = Family<EndpointLabels, Histogram, fn() -> Histogram>;
 
 #[derive(Debug)]
@@ -108,6 +129,8 @@ pub struct Metrics {
     bad_requests: Family<BadRequestLabels, Counter>,
     cache: CacheGauges,
     cert_reload_failures: Counter,
+    audit: AuditGauges,
+    certificate_expiry: Gauge<f64, AtomicU64>,
 }
 
 fn duration_histogram() -> Histogram {
@@ -215,6 +238,41 @@ impl Metrics {
              not yet valid); the previous certificate stays in use",
             cert_reload_failures.clone(),
         );
+        let audit = AuditGauges::default();
+        registry.register(
+            "flink_guard_audit_findings",
+            "Current findings of the background audit on existing objects (1 per finding; \
+             the series goes when the finding does)",
+            audit.findings.clone(),
+        );
+        registry.register(
+            "flink_guard_audit_objects",
+            "Objects the background audit judges, by kind",
+            audit.objects.clone(),
+        );
+        registry.register(
+            "flink_guard_audit_last_full_pass_timestamp_seconds",
+            "Unix time at which the audit last judged every cached object (after the \
+             first lists and after each relist)",
+            audit.last_full_pass.clone(),
+        );
+        registry.register(
+            "flink_guard_audit_full_pass_duration_seconds",
+            "How long the audit's last full pass took",
+            audit.full_pass_seconds.clone(),
+        );
+        registry.register(
+            "flink_guard_audit_evaluations",
+            "Objects judged by the audit (a change judges the object and its partners \
+             only)",
+            audit.evaluations.clone(),
+        );
+        let certificate_expiry = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "flink_guard_certificate_expiry_seconds",
+            "Unix time at which the serving certificate in use expires (its notAfter)",
+            certificate_expiry.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -223,6 +281,8 @@ impl Metrics {
             bad_requests,
             cache,
             cert_reload_failures,
+            audit,
+            certificate_expiry,
         }
     }
 
@@ -292,6 +352,39 @@ impl Metrics {
         self.cert_reload_failures.inc();
     }
 
+    /// Sets how many current audit findings carry `labels`; 0 removes the series.
+    pub fn audit_findings(&self, labels: &AuditFindingLabels, count: usize) {
+        if count == 0 {
+            self.audit.findings.remove(labels);
+        } else {
+            self.audit.findings.get_or_create(labels).set(count as i64);
+        }
+    }
+
+    /// How many objects of `kind` the audit judges.
+    pub fn audit_objects(&self, kind: &'static str, count: usize) {
+        self.audit
+            .objects
+            .get_or_create(&KindLabels { kind })
+            .set(count as i64);
+    }
+
+    /// Objects judged by the audit since the last call.
+    pub fn audit_evaluated(&self, count: usize) {
+        self.audit.evaluations.inc_by(count as u64);
+    }
+
+    /// A full pass ended at `unix_seconds` after `took`.
+    pub fn audit_full_pass(&self, unix_seconds: f64, took: Duration) {
+        self.audit.last_full_pass.set(unix_seconds);
+        self.audit.full_pass_seconds.set(took.as_secs_f64());
+    }
+
+    /// The serving certificate's notAfter, as Unix time.
+    pub fn certificate_expiry(&self, unix_seconds: f64) {
+        self.certificate_expiry.set(unix_seconds);
+    }
+
     /// OpenMetrics text exposition.
     pub fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
@@ -329,6 +422,31 @@ mod tests {
         ] {
             assert!(text.contains(expected), "missing {expected} in\n{text}");
         }
+    }
+
+    #[test]
+    fn audit_series_come_and_go_with_findings() {
+        let m = Metrics::new();
+        let labels = AuditFindingLabels {
+            namespace: "flink".into(),
+            kind: "VerticalPodAutoscaler".into(),
+            name: "tm".into(),
+            rule: "vpa.controls-cpu".into(),
+            severity: "deny".into(),
+        };
+        m.audit_findings(&labels, 1);
+        m.audit_objects("FlinkDeployment", 3);
+        m.certificate_expiry(1.8e9);
+        let text = m.encode().unwrap();
+        for expected in [
+            r#"flink_guard_audit_findings{namespace="flink",kind="VerticalPodAutoscaler",name="tm",rule="vpa.controls-cpu",severity="deny"} 1"#,
+            r#"flink_guard_audit_objects{kind="FlinkDeployment"} 3"#,
+            "flink_guard_certificate_expiry_seconds 1800000000",
+        ] {
+            assert!(text.contains(expected), "missing {expected} in\n{text}");
+        }
+        m.audit_findings(&labels, 0);
+        assert!(!m.encode().unwrap().contains("name=\"tm\""));
     }
 
     #[test]
