@@ -77,7 +77,7 @@ pub enum Command {
     /// webhook's background audit writes (--from-reports). Exit status: 0 without
     /// deny findings, 1 with any (a gate for rollouts and CI) or when the cluster
     /// cannot be read, 2 for usage errors.
-    Audit(crate::audit::AuditArgs),
+    Audit(AuditArgs),
 
     /// Print a shell completion script, e.g. `source <(kubectl-flink completion bash)`
     Completion {
@@ -145,6 +145,36 @@ pub struct CheckArgs {
     /// refuses outside the autoscaler (rules operator.*); mirrors the webhook's flag
     #[arg(long, value_enum, default_value_t = Switch::On)]
     pub operator_rules: Switch,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Look in every namespace
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Output format: `table` (one line per finding, grouped by object, then the
+    /// summary per namespace) or the same data as `json` / `yaml`
+    #[arg(short = 'o', long, value_enum, default_value_t = AuditFormat::Table)]
+    pub output: AuditFormat,
+
+    /// Read the webhook's policy reports (openreports.io Report or wgpolicyk8s.io
+    /// PolicyReport) instead of judging the live objects, and say how old they are
+    #[arg(long)]
+    pub from_reports: bool,
+
+    /// `on` also applies the rules of the operator's own validator (operator.*); off
+    /// by default, as in the webhook's background audit: objects that run were
+    /// accepted by the operator
+    #[arg(long, value_enum, default_value_t = Switch::Off)]
+    pub operator_rules: Switch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Yaml,
 }
 
 /// `--operator-rules`; mirrors the webhook's flag of the same name.

@@ -53,7 +53,7 @@ fn readme_examples() -> Vec<Example> {
 fn runner(command: &str) -> Option<&'static str> {
     if command.starts_with("kubectl apply -f ") {
         Some("admission_kubectl")
-    } else if ["check", "status", "explain", "version"]
+    } else if ["check", "status", "explain", "audit", "version"]
         .iter()
         .any(|sub| command.starts_with(&format!("kubectl flink {sub}")))
     {

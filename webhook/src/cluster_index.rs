@@ -207,10 +207,11 @@ const KEPT_METADATA: [&str; 5] = [
 
 /// The `spec` fields a rule reads of another object: a FlinkDeployment's
 /// configuration, version, mode, job and TaskManager resources; a VPA's target,
-/// update policy and resource policy; an HPA's target. Everything else (pod
+/// update policy and resource policy; an HPA's target; a FlinkSessionJob's deploymentName. Everything else (pod
 /// templates, the JobManager, images, ingress, logging) is dropped.
-const KEPT_SPEC: [&str; 9] = [
+const KEPT_SPEC: [&str; 10] = [
     "flinkConfiguration",
+    "deploymentName",
     "flinkVersion",
     "mode",
     "job",

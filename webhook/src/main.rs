@@ -135,9 +135,16 @@ async fn run() -> anyhow::Result<()> {
         StateMetrics(state.clone()),
     ))];
     if let (Some((audit, client)), Some(r)) = (audit, &reflectors) {
+        // Objects that already run were accepted by the operator, and the cache keeps
+        // only the fields the autoscaler and ownership rules read: the operator's own
+        // spec rules (operator.*) are for admission, not for the audit.
+        let audit_rules = flink_autoscale_rules::RuleSettings {
+            operator_rules: false,
+            ..state.rules.clone()
+        };
         background.push(tokio::spawn(audit.clone().run(
             r.view.clone(),
-            state.rules.clone(),
+            audit_rules,
             StateMetrics(state.clone()),
         )));
         if cli.audit_reports != ReportApi::None {

@@ -7,44 +7,15 @@
 pub mod model;
 pub mod render;
 
-use crate::cli::{GlobalArgs, Switch};
+pub use crate::cli::AuditFormat;
+use crate::cli::{AuditArgs, GlobalArgs, Switch};
 use crate::cluster::connect::{self, Connection};
 use crate::cluster::list::{self, Scope, Selectors};
 use crate::error::Error;
-use clap::{Args, ValueEnum};
 use flink_autoscale_rules::RuleSettings;
 use kube::api::{ApiResource, GroupVersionKind};
 use serde_json::Value;
 use std::io::Write;
-
-#[derive(Debug, Args)]
-pub struct AuditArgs {
-    /// Look in every namespace
-    #[arg(short = 'A', long)]
-    pub all_namespaces: bool,
-
-    /// Output format: `table` (one line per finding, grouped by object, then the
-    /// summary per namespace) or the same data as `json` / `yaml`
-    #[arg(short = 'o', long, value_enum, default_value_t = AuditFormat::Table)]
-    pub output: AuditFormat,
-
-    /// Read the webhook's policy reports (openreports.io Report or wgpolicyk8s.io
-    /// PolicyReport) instead of judging the live objects, and say how old they are
-    #[arg(long)]
-    pub from_reports: bool,
-
-    /// `on` also applies the rules of the operator's own validator (operator.*), as
-    /// the webhook does by default
-    #[arg(long, value_enum, default_value_t = Switch::On)]
-    pub operator_rules: Switch,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuditFormat {
-    Table,
-    Json,
-    Yaml,
-}
 
 /// The kinds judged, by group, version, kind and plural.
 const KINDS: [(&str, &str, &str, &str); 4] = [
