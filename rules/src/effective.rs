@@ -7,6 +7,8 @@ use crate::config::{Entry, FlinkConfig};
 use crate::options::{self, KeyRole, OptionSpec};
 use crate::values::{self, Value};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// Where an effective value came from.
@@ -68,17 +70,40 @@ pub struct EffectiveConfig {
 
 impl EffectiveConfig {
     pub fn resolve(cfg: &FlinkConfig) -> EffectiveConfig {
-        let settings = options::all()
+        // Each entry is looked up once (by hash) among the keys of every option; an
+        // option then takes, of the keys it was written under, the one first in
+        // Flink's order, and that key's first entry (as `FlinkConfig::get`).
+        let resolvable = resolvable();
+        let mut written: Vec<Option<(usize, &Entry, KeyRole)>> = vec![None; resolvable.len()];
+        for (i, entry) in cfg.entries.iter().enumerate() {
+            let Some(uses) = key_uses().get(entry.key.as_str()) else {
+                continue;
+            };
+            if cfg.entries[..i].iter().any(|e| e.key == entry.key) {
+                continue;
+            }
+            for &(slot, position, role) in uses {
+                if written[slot].is_none_or(|(p, ..)| position < p) {
+                    written[slot] = Some((position, entry, role));
+                }
+            }
+        }
+        let settings = resolvable
             .iter()
-            .filter(|o| !o.key.contains('<'))
-            .map(|o| resolve_option(o, cfg))
+            .zip(written)
+            .map(|(option, found)| resolve_option(option, found.map(|(_, e, r)| (e, r))))
             .collect();
         EffectiveConfig { settings }
     }
 
     /// The setting of the option with this current key.
     pub fn get(&self, option: &str) -> Option<&Setting> {
-        self.settings.iter().find(|s| s.option == option)
+        // Settings from `resolve` are in `resolvable()` order: try that slot first.
+        let slot = slots().get(option).copied();
+        match slot.and_then(|i| self.settings.get(i)) {
+            Some(s) if s.option == option => Some(s),
+            _ => self.settings.iter().find(|s| s.option == option),
+        }
     }
 
     pub fn value(&self, option: &str) -> Option<&Value> {
@@ -151,9 +176,47 @@ pub fn keys_in_order(option: &'static OptionSpec) -> impl Iterator<Item = (&'sta
         )
 }
 
-fn resolve_option(option: &'static OptionSpec, cfg: &FlinkConfig) -> Setting {
-    let found: Option<(&Entry, KeyRole)> =
-        keys_in_order(option).find_map(|(key, role)| cfg.get(key).map(|e| (e, role)));
+/// The options [`EffectiveConfig::resolve`] resolves, in table order: all but the
+/// templated ones.
+fn resolvable() -> &'static [&'static OptionSpec] {
+    static RESOLVABLE: LazyLock<Vec<&'static OptionSpec>> = LazyLock::new(|| {
+        options::all()
+            .iter()
+            .filter(|o| !o.key.contains('<'))
+            .collect()
+    });
+    &RESOLVABLE
+}
+
+/// Each option's slot in [`resolvable`], by current key.
+fn slots() -> &'static HashMap<&'static str, usize> {
+    static SLOTS: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
+        resolvable()
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.key, i))
+            .collect()
+    });
+    &SLOTS
+}
+
+/// For every literal key, the options that read it: (slot in [`resolvable`],
+/// position in the option's [`keys_in_order`], role).
+fn key_uses() -> &'static HashMap<&'static str, Vec<(usize, usize, KeyRole)>> {
+    type Uses = HashMap<&'static str, Vec<(usize, usize, KeyRole)>>;
+    static USES: LazyLock<Uses> = LazyLock::new(|| {
+        let mut uses = Uses::new();
+        for (slot, option) in resolvable().iter().enumerate() {
+            for (position, (key, role)) in keys_in_order(option).enumerate() {
+                uses.entry(key).or_default().push((slot, position, role));
+            }
+        }
+        uses
+    });
+    &USES
+}
+
+fn resolve_option(option: &'static OptionSpec, found: Option<(&Entry, KeyRole)>) -> Setting {
     match found {
         Some((entry, role)) => Setting {
             option: option.key,
@@ -169,9 +232,7 @@ fn resolve_option(option: &'static OptionSpec, cfg: &FlinkConfig) -> Setting {
             option: option.key,
             key: option.key.to_string(),
             raw: option.default.map(str::to_string),
-            value: option
-                .default
-                .and_then(|raw| values::parse(option.kind, raw).ok()),
+            value: options::parsed_default(option),
             origin: if option.default.is_some() {
                 Origin::Default
             } else {
@@ -185,6 +246,55 @@ fn resolve_option(option: &'static OptionSpec, cfg: &FlinkConfig) -> Setting {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Flink's order by definition: for each option, its keys in order, the first
+    /// one the configuration has, and that key's first entry.
+    fn resolve_by_scan(cfg: &FlinkConfig) -> Vec<Setting> {
+        options::all()
+            .iter()
+            .filter(|o| !o.key.contains('<'))
+            .map(|o| {
+                let found = keys_in_order(o).find_map(|(k, r)| cfg.get(k).map(|e| (e, r)));
+                resolve_option(o, found)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn resolve_agrees_with_the_scan_for_every_key_combination() {
+        for option in options::all().iter().filter(|o| !o.key.contains('<')) {
+            let keys: Vec<&str> = keys_in_order(option).map(|(k, _)| k).collect();
+            // Every subset of the option's keys, written in reverse order and twice,
+            // among keys of other options.
+            for mask in 1u32..(1 << keys.len().min(6)) {
+                let mut map = serde_json::Map::new();
+                map.insert("job.autoscaler.enabled".into(), json!("true"));
+                for (i, key) in keys.iter().enumerate().rev() {
+                    if mask & (1 << i) != 0 {
+                        map.insert((*key).to_string(), json!(format!("v{i}")));
+                    }
+                }
+                map.insert("pipeline.max-parallelism".into(), json!("12"));
+                let value = serde_json::Value::Object(map);
+                let mut cfg = FlinkConfig::from_json(Some(&value)).expect("map");
+                let twice = cfg.entries.clone();
+                cfg.entries.extend(twice.into_iter().map(|mut e| {
+                    e.raw = Some("second".into());
+                    e
+                }));
+                let eff = EffectiveConfig::resolve(&cfg);
+                assert_eq!(
+                    eff.settings,
+                    resolve_by_scan(&cfg),
+                    "{}: {mask:b}",
+                    option.key
+                );
+                for s in &eff.settings {
+                    assert_eq!(eff.get(s.option), Some(s));
+                }
+            }
+        }
+    }
 
     fn effective(v: serde_json::Value) -> EffectiveConfig {
         EffectiveConfig::resolve(&FlinkConfig::from_json(Some(&v)).expect("map"))

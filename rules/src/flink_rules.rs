@@ -26,8 +26,8 @@ pub fn check(input: &ReviewInput<'_>, settings: &RuleSettings) -> Vec<Finding> {
         return out;
     };
     // config.* rules judge what this object itself wrote.
-    let own = subject::own_config(input.object);
-    config::config_rules(&own, settings.operator_version, &mut out);
+    let own = subject.own.as_ref().unwrap_or(&subject.config);
+    config::config_rules(own, settings.operator_version, &mut out);
 
     if settings.operator_rules {
         crate::operator_spec::check(input, &subject.config, &mut out);

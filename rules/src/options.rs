@@ -66,15 +66,41 @@ pub fn all() -> &'static [OptionSpec] {
 
 /// The option with this current key.
 pub fn get(key: &str) -> Option<&'static OptionSpec> {
-    all().iter().find(|o| o.key == key)
+    position(key).map(|i| &all()[i])
+}
+
+/// The position in [`all`] of the option with this current key.
+fn position(key: &str) -> Option<usize> {
+    static BY_KEY: LazyLock<std::collections::HashMap<&'static str, usize>> = LazyLock::new(|| {
+        let mut by_key = std::collections::HashMap::new();
+        for (i, o) in all().iter().enumerate() {
+            by_key.entry(o.key).or_insert(i);
+        }
+        by_key
+    });
+    BY_KEY.get(key).copied()
 }
 
 /// The default of the option with this current key, parsed as its type: the one
 /// place defaults come from (no copy of them as literals elsewhere). `None` when the
 /// option has no default or is unknown.
 pub fn default_value(key: &str) -> Option<crate::values::Value> {
-    let option = get(key)?;
-    crate::values::parse(option.kind, option.default?).ok()
+    parsed_default(get(key)?)
+}
+
+/// An option's default parsed as its type, parsed once: every review resolves
+/// every option, and most resolve to their default.
+pub(crate) fn parsed_default(option: &'static OptionSpec) -> Option<crate::values::Value> {
+    static DEFAULTS: LazyLock<Vec<Option<crate::values::Value>>> = LazyLock::new(|| {
+        all()
+            .iter()
+            .map(|o| {
+                o.default
+                    .and_then(|raw| crate::values::parse(o.kind, raw).ok())
+            })
+            .collect()
+    });
+    DEFAULTS.get(position(option.key)?).cloned().flatten()
 }
 
 /// The option a key sets, and in which role; templated keys match any `<name>`.
@@ -87,9 +113,11 @@ pub fn lookup(key: &str) -> Option<(&'static OptionSpec, KeyRole)> {
     let template = index
         .templates
         .iter()
-        .take_while(|(rank, ..)| literal.is_none_or(|(first, ..)| *rank < first))
-        .find(|(_, pattern, ..)| matches_key(pattern, key))
-        .map(|&(rank, _, option, role)| (rank, option, role));
+        .take_while(|t| literal.is_none_or(|(first, ..)| t.rank < first))
+        // The literal head first: most keys of a configuration are not templated
+        // autoscaler keys, and this turns them away without splitting them.
+        .find(|t| key.starts_with(t.head) && matches_key(t.pattern, key))
+        .map(|t| (t.rank, t.option, t.role));
     template
         .or(literal)
         .map(|(_, option, role)| (&all()[option], role))
@@ -153,7 +181,17 @@ pub fn since(key: &str) -> Option<OperatorVersion> {
 /// matched in turn). Each entry keeps its rank in table order.
 struct KeyIndex {
     literal: std::collections::HashMap<&'static str, (usize, usize, KeyRole)>,
-    templates: Vec<(usize, &'static str, usize, KeyRole)>,
+    templates: Vec<Template>,
+}
+
+/// A templated key pattern with its rank in table order.
+struct Template {
+    rank: usize,
+    pattern: &'static str,
+    /// What every matching key starts with: the pattern up to its first `<`.
+    head: &'static str,
+    option: usize,
+    role: KeyRole,
 }
 
 fn key_index() -> &'static KeyIndex {
@@ -176,8 +214,14 @@ fn key_index() -> &'static KeyIndex {
                 )
         });
         for (rank, (pattern, option, role)) in patterns.enumerate() {
-            if pattern.contains('<') {
-                index.templates.push((rank, pattern, option, role));
+            if let Some(at) = pattern.find('<') {
+                index.templates.push(Template {
+                    rank,
+                    pattern,
+                    head: &pattern[..at],
+                    option,
+                    role,
+                });
             } else {
                 index.literal.entry(pattern).or_insert((rank, option, role));
             }

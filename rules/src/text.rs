@@ -8,29 +8,54 @@ pub fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
     // known one, and most differ in length by more than `limit`. A character is 1 to
     // 4 bytes, so byte lengths already bound the character counts.
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if long.len() > 4 * (short.len() + limit)
-        || a.chars().count().abs_diff(b.chars().count()) > limit
-    {
+    if long.len() > 4 * (short.len() + limit) {
         return limit + 1;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        // Keys are ASCII: bytes are characters, nothing to collect.
+        return banded_distance(a.as_bytes(), b.as_bytes(), limit);
     }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
+    banded_distance(&a, &b, limit)
+}
+
+/// Levenshtein distance up to `limit` (`limit + 1` beyond): only the cells within
+/// `limit` of the diagonal can hold a distance that small, so each row computes
+/// `2 * limit + 1` cells, not the whole row.
+fn banded_distance<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> usize {
+    let over = limit + 1;
+    if a.len().abs_diff(b.len()) > limit {
+        return over;
+    }
+    let n = b.len();
+    let mut prev: Vec<usize> = (0..=n).map(|j| j.min(over)).collect();
+    let mut cur = vec![over; n + 1];
+    for i in 1..=a.len() {
+        let lo = i.saturating_sub(limit).max(1);
+        let hi = (i + limit).min(n);
+        cur[0] = if i <= limit { i } else { over };
+        // The cells beside the band are read by this row and the next one: they
+        // hold "too far", not what they held two rows ago.
+        if lo > 1 {
+            cur[lo - 1] = over;
+        }
         let mut row_min = cur[0];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            row_min = row_min.min(cur[j + 1]);
+        for j in lo..=hi {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let d = (prev[j - 1] + cost).min(prev[j] + 1).min(cur[j - 1] + 1);
+            cur[j] = d.min(over);
+            row_min = row_min.min(cur[j]);
+        }
+        if hi < n {
+            cur[hi + 1] = over;
         }
         if row_min > limit {
-            return limit + 1;
+            return over;
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()].min(limit + 1)
+    prev[n].min(over)
 }
 
 /// `s` cut to at most `max` characters, with an ellipsis and the original length when
@@ -59,6 +84,34 @@ pub fn num(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole Levenshtein table, the definition the banded one must agree with.
+    fn full_distance(a: &str, b: &str) -> usize {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut cur = vec![i + 1; b.len() + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let cost = usize::from(ca != cb);
+                cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn banded_distance_is_the_distance_up_to_the_limit(
+            a in "[a-dµ.]{0,12}",
+            b in "[a-dµ.]{0,12}",
+            limit in 0usize..5,
+        ) {
+            let full = full_distance(&a, &b);
+            proptest::prop_assert_eq!(edit_distance(&a, &b, limit), full.min(limit + 1));
+        }
+    }
 
     #[test]
     fn distance_counts_edits() {

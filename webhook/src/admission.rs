@@ -8,10 +8,12 @@ use flink_autoscale_rules::object::Kind;
 use flink_autoscale_rules::{
     ClusterState, Enforcement, Finding, ReviewInput, RuleSettings, review,
 };
-use kube::core::Status;
+use k8s_openapi::api::authentication::v1::UserInfo;
 use kube::core::admission::{
-    AdmissionRequest, AdmissionResponse, AdmissionReview, META_API_VERSION_V1, META_KIND, Operation,
+    AdmissionRequest, AdmissionResponse, META_API_VERSION_V1, META_KIND, Operation,
 };
+use kube::core::{GroupVersionKind, GroupVersionResource, Status, TypeMeta};
+use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -60,31 +62,91 @@ pub fn decode(body: &[u8]) -> Result<AdmissionRequest<ReviewObject>, Error> {
     }
 }
 
-/// The common case in one pass: the bytes straight into kube's types, then the
-/// envelope checked on the typed value. `None` for anything [`decode_checked`] might
-/// refuse (it then says why); for what both accept they give the same request (the
-/// `admission_review` fuzz target checks that). The checked path builds a JSON tree
-/// first and tracks field paths, which costs about as much as the rules themselves.
+/// The common case in one pass: the bytes straight into the fields the webhook
+/// reads, then the envelope checked on them. `None` for anything [`decode_checked`]
+/// might refuse (it then says why); for what both accept they give the same request
+/// (the `admission_review` fuzz target checks that). The checked path builds a JSON
+/// tree first and tracks field paths, which costs about as much as the rules themselves.
 fn decode_well_formed(body: &[u8]) -> Option<AdmissionRequest<ReviewObject>> {
-    // serde_json skips the strings of fields kube's types ignore without checking
+    // serde_json skips the strings of fields the envelope ignores without checking
     // their UTF-8; the checked path refuses such bodies, so they go there (found by
     // the admission_review fuzz target).
     std::str::from_utf8(body).ok()?;
-    let review: AdmissionReview<ReviewObject> = serde_json::from_slice(body).ok()?;
-    if review.types.api_version != META_API_VERSION_V1 || review.types.kind != META_KIND {
+    let review: Envelope = serde_json::from_slice(body).ok()?;
+    if review.api_version != META_API_VERSION_V1 || review.kind != META_KIND {
         return None;
     }
-    let mut request: AdmissionRequest<ReviewObject> = review.try_into().ok()?;
-    // The checked path skips `options` (no rule reads it; its size is the client's
-    // choice); drop it here too so that both decodes give the same request (the
-    // admission_review fuzz target found them differing on the shared UPDATE fixture).
-    request.options = None;
+    let request = review.request?;
     if matches!(request.operation, Operation::Create | Operation::Update)
         && request.object.is_none()
     {
         return None;
     }
-    Some(request)
+    Some(request.into_admission_request())
+}
+
+/// An AdmissionReview as the webhook reads it: the envelope's type and the request.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    api_version: Cow<'a, str>,
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    request: Option<Request>,
+}
+
+/// The fields of `request` a decision reads. The rest (`userInfo`, `options`,
+/// `requestKind`, `requestResource`, `requestSubResource`) is skipped unbuilt: no
+/// rule reads it and its size is the client's choice. Both decodes read this type,
+/// so they accept the same fields and give the same request.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Request {
+    uid: String,
+    kind: GroupVersionKind,
+    resource: GroupVersionResource,
+    #[serde(default)]
+    sub_resource: Option<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    operation: Operation,
+    #[serde(default)]
+    object: Option<ReviewObject>,
+    #[serde(default)]
+    old_object: Option<ReviewObject>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+impl Request {
+    /// kube's request type, which the rest of the webhook speaks, with what was
+    /// skipped left empty.
+    fn into_admission_request(self) -> AdmissionRequest<ReviewObject> {
+        AdmissionRequest {
+            types: TypeMeta {
+                api_version: META_API_VERSION_V1.into(),
+                kind: META_KIND.into(),
+            },
+            uid: self.uid,
+            kind: self.kind,
+            resource: self.resource,
+            sub_resource: self.sub_resource,
+            request_kind: None,
+            request_resource: None,
+            request_sub_resource: None,
+            name: self.name,
+            namespace: self.namespace,
+            operation: self.operation,
+            user_info: UserInfo::default(),
+            object: self.object,
+            old_object: self.old_object,
+            dry_run: self.dry_run,
+            options: None,
+        }
+    }
 }
 
 /// [`decode`] without the fast path: every check in turn, each failure with a
@@ -202,21 +264,24 @@ pub fn decode_checked(body: &[u8]) -> Result<AdmissionRequest<ReviewObject>, Err
             }
         }
     }
-    let review: AdmissionReview<ReviewObject> =
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.to_string().contains(review_object::TOO_MANY_VALUES) {
-                bad(TooLarge, format!("{path}: {inner}"))
-            } else if path == "." {
-                bad(InvalidField, inner.to_string())
-            } else {
-                bad(InvalidField, format!("{path}: {inner}"))
-            }
-        })?;
-    review
-        .try_into()
-        .map_err(|_| bad(MissingRequest, "request: missing"))
+    let mut value = value;
+    let request = value
+        .as_object_mut()
+        .and_then(|envelope| envelope.remove("request"))
+        .unwrap_or_default();
+    let request: Request = serde_path_to_error::deserialize(request).map_err(|e| {
+        let path = match e.path().to_string() {
+            p if p == "." => "request".to_string(),
+            p => format!("request.{p}"),
+        };
+        let inner = e.into_inner();
+        if inner.to_string().contains(review_object::TOO_MANY_VALUES) {
+            bad(TooLarge, format!("{path}: {inner}"))
+        } else {
+            bad(InvalidField, format!("{path}: {inner}"))
+        }
+    })?;
+    Ok(request.into_admission_request())
 }
 
 /// The kind under review, from the request (the object may omit it).
@@ -400,22 +465,34 @@ fn namespace_of(request: &AdmissionRequest<ReviewObject>, object: &ReviewObject)
         .unwrap_or_default()
 }
 
-/// The AdmissionReview to send back. The API server decodes `response.patch` as Go
-/// `[]byte`, i.e. a base64 string; kube-core 5 serializes its `Vec<u8>` as an array
-/// of numbers (kube-rs issue #1781), which the API server rejects, so the patch is
-/// re-encoded here.
-pub fn encode(response: AdmissionResponse) -> Value {
+/// The AdmissionReview to send back, as JSON bytes. The API server decodes
+/// `response.patch` as Go `[]byte`, i.e. a base64 string; kube-core 5 serializes its
+/// `Vec<u8>` as an array of numbers (kube-rs issue #1781), which the API server
+/// rejects, so the patch is encoded here. Written straight to bytes: most answers
+/// carry no patch, and a tree built only to be written costs a tenth of a review.
+pub fn encode(mut response: AdmissionResponse) -> Vec<u8> {
     use base64::Engine;
-    let patch = response.patch.clone();
-    let mut review = serde_json::to_value(response.into_review()).unwrap_or_else(|e| {
+    let patch = response.patch.take();
+    let review = response.into_review();
+    let written = match patch {
+        None => serde_json::to_vec(&review),
+        Some(patch) => serde_json::to_value(&review).and_then(|mut value| {
+            if let Some(Value::Object(answer)) = value.get_mut("response") {
+                answer.insert(
+                    "patch".into(),
+                    Value::String(base64::engine::general_purpose::STANDARD.encode(patch)),
+                );
+            }
+            serde_json::to_vec(&value)
+        }),
+    };
+    written.unwrap_or_else(|e| {
         // Only maps with non-string keys fail to serialize; a response has none.
         serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
                            "response": {"allowed": false, "status": {"message": e.to_string()}}})
-    });
-    if let (Some(patch), Some(slot)) = (patch, review.pointer_mut("/response/patch")) {
-        *slot = Value::String(base64::engine::general_purpose::STANDARD.encode(patch));
-    }
-    review
+        .to_string()
+        .into_bytes()
+    })
 }
 
 /// The name for messages: the request's, else the object's, else its generateName

@@ -280,7 +280,11 @@ async fn admit(
                         "admission request denied"
                     );
                 }
-                axum::Json(admission::encode(decision.response)).into_response()
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    admission::encode(decision.response),
+                )
+                    .into_response()
             }
             Err(e) => {
                 let reason = match &e {

@@ -18,6 +18,9 @@ pub(super) struct Subject<'a> {
     pub(super) namespace: &'a str,
     /// The configuration Flink will see (for a session job: merged with its cluster's).
     pub(super) config: FlinkConfig,
+    /// What the object itself wrote, when that is not `config` (a session job
+    /// overlaid on its cluster's configuration).
+    pub(super) own: Option<FlinkConfig>,
     pub(super) effective: EffectiveConfig,
     /// What the autoscaler settings mean, worked out once from `effective`.
     pub(super) autoscaler: AutoscalerState,
@@ -65,6 +68,7 @@ pub(super) fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Op
         .and_then(Value::as_str)
         .map(str::to_string);
     let mut config = own;
+    let mut own = None;
     let mut cluster_name = Some(object::name(object).to_string());
     if kind == Kind::FlinkSessionJob {
         cluster_name = spec
@@ -77,7 +81,8 @@ pub(super) fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Op
         };
         if let Some(session) = session {
             let base = own_config(&session);
-            config = config.overlaid_on(&base);
+            let overlaid = config.overlaid_on(&base);
+            own = Some(std::mem::replace(&mut config, overlaid));
             flink_version = session
                 .pointer("/spec/flinkVersion")
                 .and_then(Value::as_str)
@@ -88,6 +93,7 @@ pub(super) fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Op
     Some(Subject {
         namespace: input.namespace,
         config,
+        own,
         autoscaler: AutoscalerState::of(&effective),
         effective,
         has_job: job.is_some(),
