@@ -7,6 +7,7 @@ use crate::config::{Entry, FlinkConfig};
 use crate::options::{self, KeyRole, OptionSpec};
 use crate::values::{self, Value};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -38,10 +39,12 @@ impl From<KeyRole> for Origin {
 pub struct Setting {
     /// The option's current key.
     pub option: &'static str,
-    /// The key the value was read from (the option's key for defaults).
-    pub key: String,
+    /// The key the value was read from (the option's key for defaults). Borrowed
+    /// from the options table, so resolving every option allocates only for the
+    /// values written.
+    pub key: Cow<'static, str>,
     /// The value as written, or the default as Flink prints it.
-    pub raw: Option<String>,
+    pub raw: Option<Cow<'static, str>>,
     /// The parsed value; `None` when it does not parse or the option is unset.
     #[serde(skip)]
     pub value: Option<Value>,
@@ -70,28 +73,18 @@ pub struct EffectiveConfig {
 
 impl EffectiveConfig {
     pub fn resolve(cfg: &FlinkConfig) -> EffectiveConfig {
-        // Each entry is looked up once (by hash) among the keys of every option; an
-        // option then takes, of the keys it was written under, the one first in
-        // Flink's order, and that key's first entry (as `FlinkConfig::get`).
-        let resolvable = resolvable();
-        let mut written: Vec<Option<(usize, &Entry, KeyRole)>> = vec![None; resolvable.len()];
-        for (i, entry) in cfg.entries.iter().enumerate() {
-            let Some(uses) = key_uses().get(entry.key.as_str()) else {
-                continue;
-            };
-            if cfg.entries[..i].iter().any(|e| e.key == entry.key) {
-                continue;
-            }
-            for &(slot, position, role) in uses {
-                if written[slot].is_none_or(|(p, ..)| position < p) {
-                    written[slot] = Some((position, entry, role));
-                }
-            }
-        }
-        let settings = resolvable
+        let mut written = written(cfg).into_iter().peekable();
+        let settings = resolvable()
             .iter()
-            .zip(written)
-            .map(|(option, found)| resolve_option(option, found.map(|(_, e, r)| (e, r))))
+            .enumerate()
+            .map(|(slot, option)| {
+                // The first of the option's keys in Flink's order wins.
+                let mut found = None;
+                while let Some(w) = written.next_if(|w| w.slot == slot) {
+                    found = found.or(Some(w));
+                }
+                resolve_option(slot, option, found)
+            })
             .collect();
         EffectiveConfig { settings }
     }
@@ -201,14 +194,18 @@ fn slots() -> &'static HashMap<&'static str, usize> {
 }
 
 /// For every literal key, the options that read it: (slot in [`resolvable`],
-/// position in the option's [`keys_in_order`], role).
-fn key_uses() -> &'static HashMap<&'static str, Vec<(usize, usize, KeyRole)>> {
-    type Uses = HashMap<&'static str, Vec<(usize, usize, KeyRole)>>;
-    static USES: LazyLock<Uses> = LazyLock::new(|| {
-        let mut uses = Uses::new();
+/// position in the option's [`keys_in_order`], the key as the table spells it, role).
+fn key_uses() -> &'static HashMap<&'static str, Vec<KeyUse>> {
+    static USES: LazyLock<HashMap<&'static str, Vec<KeyUse>>> = LazyLock::new(|| {
+        let mut uses = HashMap::<&'static str, Vec<KeyUse>>::new();
         for (slot, option) in resolvable().iter().enumerate() {
             for (position, (key, role)) in keys_in_order(option).enumerate() {
-                uses.entry(key).or_default().push((slot, position, role));
+                uses.entry(key).or_default().push(KeyUse {
+                    slot,
+                    position,
+                    key,
+                    role,
+                });
             }
         }
         uses
@@ -216,23 +213,88 @@ fn key_uses() -> &'static HashMap<&'static str, Vec<(usize, usize, KeyRole)>> {
     &USES
 }
 
-fn resolve_option(option: &'static OptionSpec, found: Option<(&Entry, KeyRole)>) -> Setting {
+/// One key of one option (see [`key_uses`]).
+#[derive(Debug, Clone, Copy)]
+struct KeyUse {
+    slot: usize,
+    position: usize,
+    key: &'static str,
+    role: KeyRole,
+}
+
+/// A configuration entry setting an option through one of its keys.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Written<'c> {
+    /// The option's slot in [`resolvable`].
+    slot: usize,
+    position: usize,
+    /// The key as the options table spells it (equal to `entry.key`).
+    pub(crate) key: &'static str,
+    pub(crate) role: KeyRole,
+    /// The key's first entry (as `FlinkConfig::get`).
+    pub(crate) entry: &'c Entry,
+}
+
+impl Written<'_> {
+    pub(crate) fn option(&self) -> &'static OptionSpec {
+        resolvable()[self.slot]
+    }
+}
+
+/// Every (option, key) the configuration writes, by option in table order and,
+/// within an option, in Flink's order of its keys: each entry is looked up once,
+/// by hash, not each option's keys searched in the configuration.
+pub(crate) fn written(cfg: &FlinkConfig) -> Vec<Written<'_>> {
+    let mut written = Vec::new();
+    for (i, entry) in cfg.entries.iter().enumerate() {
+        let Some(uses) = key_uses().get(entry.key.as_str()) else {
+            continue;
+        };
+        if cfg.entries[..i].iter().any(|e| e.key == entry.key) {
+            continue;
+        }
+        written.extend(uses.iter().map(|u| Written {
+            slot: u.slot,
+            position: u.position,
+            key: u.key,
+            role: u.role,
+            entry,
+        }));
+    }
+    written.sort_unstable_by_key(|w| (w.slot, w.position));
+    written
+}
+
+/// Each resolvable option's default parsed as its type, by slot: most options of
+/// every review resolve to their default.
+fn defaults() -> &'static [Option<Value>] {
+    static DEFAULTS: LazyLock<Vec<Option<Value>>> = LazyLock::new(|| {
+        resolvable()
+            .iter()
+            .map(|o| o.default.and_then(|raw| values::parse(o.kind, raw).ok()))
+            .collect()
+    });
+    &DEFAULTS
+}
+
+fn resolve_option(slot: usize, option: &'static OptionSpec, found: Option<Written>) -> Setting {
     match found {
-        Some((entry, role)) => Setting {
+        Some(w) => Setting {
             option: option.key,
-            key: entry.key.clone(),
-            raw: entry.raw.clone(),
-            value: entry
+            key: Cow::Borrowed(w.key),
+            raw: w.entry.raw.clone().map(Cow::Owned),
+            value: w
+                .entry
                 .raw
                 .as_deref()
                 .and_then(|raw| values::parse(option.kind, raw).ok()),
-            origin: role.into(),
+            origin: w.role.into(),
         },
         None => Setting {
             option: option.key,
-            key: option.key.to_string(),
-            raw: option.default.map(str::to_string),
-            value: options::parsed_default(option),
+            key: Cow::Borrowed(option.key),
+            raw: option.default.map(Cow::Borrowed),
+            value: defaults().get(slot).cloned().flatten(),
             origin: if option.default.is_some() {
                 Origin::Default
             } else {
@@ -255,7 +317,29 @@ mod tests {
             .filter(|o| !o.key.contains('<'))
             .map(|o| {
                 let found = keys_in_order(o).find_map(|(k, r)| cfg.get(k).map(|e| (e, r)));
-                resolve_option(o, found)
+                match found {
+                    Some((entry, role)) => Setting {
+                        option: o.key,
+                        key: Cow::Owned(entry.key.clone()),
+                        raw: entry.raw.clone().map(Cow::Owned),
+                        value: entry
+                            .raw
+                            .as_deref()
+                            .and_then(|r| values::parse(o.kind, r).ok()),
+                        origin: role.into(),
+                    },
+                    None => Setting {
+                        option: o.key,
+                        key: Cow::Borrowed(o.key),
+                        raw: o.default.map(Cow::Borrowed),
+                        value: o.default.and_then(|r| values::parse(o.kind, r).ok()),
+                        origin: if o.default.is_some() {
+                            Origin::Default
+                        } else {
+                            Origin::Unset
+                        },
+                    },
+                }
             })
             .collect()
     }

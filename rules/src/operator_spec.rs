@@ -570,20 +570,27 @@ fn memory_rules(
     let resources = part
         .and_then(|p| p.get("resources"))
         .filter(|r| !r.is_null());
-    let memory_of = |r: Option<&Value>, ptr: &str| {
-        r.and_then(|r| r.pointer(ptr))
+    let memory_of = |r: Option<&Value>| {
+        r.and_then(|r| r.get("memory"))
             .map(text)
             .is_some_and(|m| !m.trim().is_empty())
     };
-    let defined = memory_of(resource, "/memory")
-        || memory_of(resources, "/requests/memory")
-        || memory_of(resources, "/limits/memory");
+    let defined = memory_of(resource)
+        || memory_of(resources.and_then(|r| r.get("requests")))
+        || memory_of(resources.and_then(|r| r.get("limits")));
     let prefix = if component == "JobManager" {
         "jobmanager"
     } else {
         "taskmanager"
     };
-    let in_config = |k: &str| config.contains(&format!("{prefix}.memory.{k}"));
+    let in_config = |k: &str| {
+        config.entries.iter().any(|e| {
+            e.key
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix(".memory."))
+                == Some(k)
+        })
+    };
     let from_config = in_config("process.size")
         || in_config("flink.size")
         || if component == "JobManager" {

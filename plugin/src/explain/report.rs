@@ -363,7 +363,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
         .filter_map(|option| effective.get(option))
         .map(|s| ConfigRow {
             option: s.option.to_string(),
-            key: s.key.clone(),
+            key: s.key.to_string(),
             // A default as the user would write it (`1h`, not the table's `1 h`;
             // `100000`, not Java's `100000.`); a set value as written.
             value: match (&s.origin, &s.value) {
@@ -371,7 +371,7 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
                 // is not in effect (`ParallelismAligner#resolve`).
                 (Origin::Default, _) if s.option == knobs::ADJUST_MODE => None,
                 (Origin::Default, Some(v)) => Some(flink_syntax(v)),
-                _ => s.raw.clone(),
+                _ => s.raw.as_deref().map(str::to_string),
             },
             origin: if s.option == knobs::ADJUST_MODE && s.origin == Origin::Default {
                 Origin::Unset

@@ -118,7 +118,7 @@ pub fn evaluate(
             value: s.value.clone(),
             was: base_effective
                 .get(&s.option)
-                .and_then(|e| e.raw.clone())
+                .and_then(|e| e.raw.as_deref().map(str::to_string))
                 .or_else(|| base_config.get(&s.option).and_then(|e| e.raw.clone())),
         })
         .collect();

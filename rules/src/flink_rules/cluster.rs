@@ -34,7 +34,7 @@ pub(super) fn cluster_rules(
                 RuleId::HpaConflict,
                 Severity::Deny,
                 enabled.path(),
-                enabled.raw.clone(),
+                enabled.raw.as_deref().map(str::to_string),
                 format!(
                     "HorizontalPodAutoscaler {}/{} scales {} while the Flink autoscaler owns \
                      parallelism and TaskManager replicas",
@@ -57,7 +57,7 @@ pub(super) fn cluster_rules(
                 RuleId::VpaControlsCpu,
                 Severity::Deny,
                 enabled.path(),
-                enabled.raw.clone(),
+                enabled.raw.as_deref().map(str::to_string),
                 format!(
                     "VerticalPodAutoscaler {}/{} controls TaskManager cpu (target {}), which \
                      fights the Flink autoscaler's parallelism decisions",
@@ -79,7 +79,7 @@ pub(super) fn cluster_rules(
                     RuleId::MemoryTuningVpaConflict,
                     Severity::Deny,
                     tuning.path(),
-                    tuning.raw.clone(),
+                    tuning.raw.as_deref().map(str::to_string),
                     format!(
                         "memory tuning owns TaskManager memory, but VerticalPodAutoscaler {}/{} \
                          also controls it (target {})",

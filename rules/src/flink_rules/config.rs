@@ -3,7 +3,7 @@
 
 use crate::catalogue::RuleId;
 use crate::config::{Entry, FlinkConfig};
-use crate::effective::keys_in_order;
+use crate::effective::{self, keys_in_order};
 use crate::finding::{Finding, Severity};
 use crate::options::keys::flink::{
     CHECKPOINT_INTERVAL, PIPELINE_MAX_PARALLELISM, RECONCILE_INTERVAL,
@@ -302,13 +302,13 @@ fn conflict_rule(cfg: &FlinkConfig, out: &mut Vec<Finding>) {
     // One key written twice (flat and nested): the operator flattens the map in field
     // order and keeps one of them, so with different values what Flink applies is not
     // what a reader sees. Any key, not only autoscaler options.
-    let mut seen: Vec<&str> = Vec::new();
-    for entry in &cfg.entries {
+    for (i, entry) in cfg.entries.iter().enumerate() {
         let key = entry.key.as_str();
-        if seen.contains(&key) {
+        let earlier = &cfg.entries[..i];
+        let later = &cfg.entries[i + 1..];
+        if earlier.iter().any(|e| e.key == key) || !later.iter().any(|e| e.key == key) {
             continue;
         }
-        seen.push(key);
         let kind = options::lookup(key).map(|(o, _)| o.kind).or_else(|| {
             RELATED
                 .iter()
@@ -336,15 +336,16 @@ fn conflict_rule(cfg: &FlinkConfig, out: &mut Vec<Finding>) {
         }
     }
     // One option through two of its keys (current, fallback, deprecated alias).
-    for option in options::all().iter().filter(|o| !o.key.contains('<')) {
-        let written: Vec<_> = keys_in_order(option)
-            .filter_map(|(key, _)| cfg.get(key))
-            .collect();
-        let Some((winner, others)) = written.split_first() else {
+    let written = effective::written(cfg);
+    for by_option in written.chunk_by(|a, b| std::ptr::eq(a.option(), b.option())) {
+        let Some((winner, others)) = by_option.split_first() else {
             continue;
         };
+        let option = winner.option();
+        let winner = winner.entry;
         for other in others
             .iter()
+            .map(|w| w.entry)
             .filter(|o| !same_value(Some(option.kind), winner, o))
         {
             out.push(Finding::new(

@@ -137,7 +137,7 @@ fn on_setting(
         rule,
         severity,
         s.path(),
-        s.raw.clone(),
+        s.raw.as_deref().map(str::to_string),
         origin_suffix(s, problem),
         fix,
     )
