@@ -29,8 +29,21 @@ fn banded_distance<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> usize {
         return over;
     }
     let n = b.len();
-    let mut prev: Vec<usize> = (0..=n).map(|j| j.min(over)).collect();
-    let mut cur = vec![over; n + 1];
+    // Two rows on the stack for keys of usual length (a review compares an unknown
+    // key with every known one of about its length).
+    const ON_STACK: usize = 96;
+    let (mut prev_stack, mut cur_stack) = ([0usize; ON_STACK], [over; ON_STACK]);
+    let (mut prev_heap, mut cur_heap) = (Vec::new(), Vec::new());
+    let (mut prev, mut cur): (&mut [usize], &mut [usize]) = if n < ON_STACK {
+        (&mut prev_stack[..=n], &mut cur_stack[..=n])
+    } else {
+        prev_heap.resize(n + 1, 0);
+        cur_heap.resize(n + 1, over);
+        (&mut prev_heap, &mut cur_heap)
+    };
+    for (j, cell) in prev.iter_mut().enumerate() {
+        *cell = j.min(over);
+    }
     for i in 1..=a.len() {
         let lo = i.saturating_sub(limit).max(1);
         let hi = (i + limit).min(n);

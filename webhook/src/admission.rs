@@ -115,7 +115,7 @@ struct Request {
     operation: Operation,
     #[serde(default)]
     object: Option<ReviewObject>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "review_object::old_object")]
     old_object: Option<ReviewObject>,
     #[serde(default)]
     dry_run: bool,

@@ -137,6 +137,52 @@ impl<'de> Deserialize<'de> for ReviewObject {
     }
 }
 
+/// The old object of an UPDATE as the webhook reads it: its `spec` alone, pruned as
+/// the object's, which is all a decision compares (whether the update changes what
+/// the rules judge). The rest is skipped unbuilt. For `#[serde(deserialize_with)]`
+/// on an optional field: `null` is `None`.
+pub fn old_object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ReviewObject>, D::Error> {
+    d.deserialize_any(OldObject)
+}
+
+struct OldObject;
+
+impl<'de> Visitor<'de> for OldObject {
+    type Value = Option<ReviewObject>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(OldObject)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let budget = Cell::new(MAX_VALUES);
+        let root = Pruned::root(SKIPPED, &budget);
+        let mut value = Map::new();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match root.member(&key).filter(|_| key == "spec") {
+                Some(spec) => {
+                    value.insert("spec".into(), map.next_value_seed(spec)?);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Some(ReviewObject {
+            metadata: ObjectMeta::default(),
+            value: Value::Object(value),
+        }))
+    }
+}
+
 impl Serialize for ReviewObject {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.value.serialize(s)
@@ -403,6 +449,39 @@ mod tests {
             parse_pruned(b"{} x", SKIPPED_IN_REVIEW, MAX_VALUES).is_err(),
             "trailing bytes"
         );
+    }
+
+    #[derive(Deserialize)]
+    struct WithOld {
+        #[serde(default, deserialize_with = "old_object")]
+        old: Option<ReviewObject>,
+    }
+
+    #[test]
+    fn the_old_object_keeps_its_pruned_spec_alone() {
+        let body = json!({"old": {"metadata": {"name": 7, "annotations": {"a": "b"}},
+                                  "spec": {"podTemplate": {"x": 1}, "flinkConfiguration": {"k": "v"}},
+                                  "status": {"s": 1}}});
+        let parsed: WithOld = serde_json::from_str(&body.to_string()).unwrap();
+        let old = parsed.old.expect("an old object");
+        assert_eq!(
+            old.value,
+            json!({"spec": {"flinkConfiguration": {"k": "v"}}})
+        );
+        assert_eq!(old.metadata, ObjectMeta::default());
+        // The same from a tree (the checked decode) and for null or absent.
+        let from_tree: WithOld = serde_json::from_value(body).unwrap();
+        assert_eq!(from_tree.old.map(|o| o.value), Some(old.value));
+        for none in [json!({"old": null}), json!({})] {
+            assert!(
+                serde_json::from_value::<WithOld>(none)
+                    .unwrap()
+                    .old
+                    .is_none()
+            );
+        }
+        let err = serde_json::from_value::<WithOld>(json!({"old": "x"})).err();
+        assert!(err.is_some_and(|e| e.to_string().contains("expected an object")));
     }
 
     #[test]

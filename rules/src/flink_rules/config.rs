@@ -177,6 +177,9 @@ fn deprecated_rule(
     version: Option<OperatorVersion>,
     out: &mut Vec<Finding>,
 ) {
+    if role == KeyRole::Current && !option.deprecated {
+        return;
+    }
     let current = current_spelling(option.key, key);
     // Renaming advice must fit the operator the user runs: an older one ignores the
     // new key, so following the advice would drop the setting.
