@@ -180,7 +180,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
     println!(
         "webhook: {} (RUST_LOG={})",
         webhook_bin.display(),
-        std::env::var("RUST_LOG").unwrap_or_else(|_| "unset: info, a line per review".into())
+        std::env::var("RUST_LOG").unwrap_or_else(|_| "unset: info, a line per denial".into())
     );
     let spawn_webhook = |tag: &str| {
         let ca = dir.join(format!("webhook-ca-{tag}.pem"));

@@ -393,7 +393,14 @@ pub fn mutate(
         return Ok(Decision::untouched(request));
     }
     for change in &mutation.changes {
-        tracing::info!(change = %change, "mutating");
+        tracing::info!(
+            uid = request.uid.as_str(),
+            kind = request.kind.kind.as_str(),
+            namespace = namespace.as_str(),
+            name = request.name.as_str(),
+            change = %change,
+            "mutating"
+        );
     }
     let response = AdmissionResponse::from(request)
         .with_patch(mutation.patch)
