@@ -393,7 +393,9 @@ pub fn mutate(
         return Ok(Decision::untouched(request));
     }
     for change in &mutation.changes {
-        tracing::info!(
+        // An admission like any other (at debug, as the router logs admissions):
+        // the API server's audit log keeps the patch of every request.
+        tracing::debug!(
             uid = request.uid.as_str(),
             kind = request.kind.kind.as_str(),
             namespace = namespace.as_str(),

@@ -55,7 +55,7 @@ async fn run() -> anyhow::Result<()> {
         },
         Invocation::Serve { cli, tls } => (cli, tls),
     };
-    init_logging(cli.log_format);
+    let _flush_logs_on_exit = init_logging(cli.log_format);
 
     // One crypto provider for the whole process, chosen here rather than by whichever
     // dependency initialises rustls first (kube's client will share it).
@@ -235,15 +235,26 @@ impl std::ops::Deref for StateMetrics {
 /// Logs go to stderr, leaving stdout to the few lines meant for people and scripts.
 /// Colours only when stderr is a terminal: a file, a pipe or a container log keeps
 /// plain text (tracing-subscriber would otherwise write ANSI escapes everywhere).
-fn init_logging(format: LogFormat) {
+///
+/// Lines are handed to a writer thread and written in batches while requests keep
+/// coming (flushed whenever it catches up): a `write` per denial on the request's
+/// own thread cost a twentieth of the throughput. Nothing is dropped: past 128 000
+/// lines behind, logging waits. The returned guard flushes what is left when
+/// dropped, so it lives as long as the server.
+fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     use std::io::IsTerminal;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+    guard
 }
