@@ -84,6 +84,7 @@ impl FlinkConfig {
         match value {
             None | Some(Value::Null) => {}
             Some(Value::Object(map)) => {
+                cfg.entries.reserve(map.len());
                 for (k, v) in map {
                     cfg.flatten(k.clone(), v, Form::Flat);
                 }

@@ -72,7 +72,8 @@ impl ReviewObject {
     }
 }
 
-/// The metadata fields the handler reads, from the tree.
+/// The metadata fields the handler reads (name, namespace, generateName,
+/// deletionTimestamp), from the tree.
 fn metadata_of(value: &Value) -> Result<ObjectMeta, serde_json::Error> {
     let Some(meta) = value.get("metadata").filter(|m| !m.is_null()) else {
         return Ok(ObjectMeta::default());
@@ -104,8 +105,6 @@ fn metadata_of(value: &Value) -> Result<ObjectMeta, serde_json::Error> {
         name: text("name")?,
         namespace: text("namespace")?,
         generate_name: text("generateName")?,
-        uid: text("uid")?,
-        resource_version: text("resourceVersion")?,
         deletion_timestamp,
         ..ObjectMeta::default()
     })
