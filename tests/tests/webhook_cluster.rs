@@ -3,22 +3,12 @@
 //! finds the few a review is about (moved, retargeted, deleted objects).
 
 use flink_autoscale_e2e::apiserver::TestApiServer;
-use flink_autoscale_e2e::webhook::WebhookProcess;
+use flink_autoscale_e2e::webhook::{WebhookProcess, review as post};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const NS: &str = "flink";
 const WAIT: Duration = Duration::from_secs(60);
-
-fn client(ca_pem: &[u8]) -> reqwest::Client {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem).expect("CA parses"))
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client builds")
-}
 
 fn flink_deployment(name: &str, autoscaler: bool) -> Value {
     json!({
@@ -64,18 +54,6 @@ fn admission(uid: &str, object: &Value) -> Value {
             "object": object, "oldObject": null, "dryRun": false
         }
     })
-}
-
-async fn post(client: &reqwest::Client, url: &str, body: &Value) -> Value {
-    let response = client
-        .post(url)
-        .header("content-type", "application/json")
-        .body(serde_json::to_vec(body).unwrap())
-        .send()
-        .await
-        .expect("the webhook answers");
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("an AdmissionReview")
 }
 
 /// The denial message, empty when allowed.
@@ -132,38 +110,13 @@ async fn thousands_of_objects_changing_while_reviews_run_are_judged_from_the_ind
             .expect("test API server starts"),
     );
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    let kubeconfig = server.kubeconfig().to_str().unwrap().to_string();
-    let webhook = WebhookProcess::start(
-        &[
-            "--dev",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-ca-out",
-            ca.to_str().unwrap(),
-            // The objects are shaped for the cluster rules only; the operator's own
-            // spec checks (operator.*) are not what this test is about.
-            "--operator-rules",
-            "off",
-        ],
-        &[("KUBECONFIG", &kubeconfig), ("RUST_LOG", "info")],
-    );
-    let client = client(&std::fs::read(&ca).unwrap());
-    let deadline = Instant::now() + WAIT;
-    while client
-        .get(webhook.url("/readyz"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "not ready:\n{}",
-            webhook.stderr()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let webhook = WebhookProcess::dev(dir.path().join("ca.pem"))
+        .kubeconfig(server.kubeconfig())
+        // The objects are shaped for the cluster rules only; the operator's own
+        // spec checks (operator.*) are not what this test is about.
+        .args(["--operator-rules", "off"])
+        .start();
+    let client = webhook.ready_client().await;
     let validate = webhook.url("/validate");
     let metrics = webhook.url("/metrics");
     assert_eq!(
@@ -301,7 +254,7 @@ async fn thousands_of_objects_changing_while_reviews_run_are_judged_from_the_ind
     .await;
 
     // The cache keeps the rules' fields only: well under what the objects hold.
-    let (rss, _) = webhook.memory();
+    let rss = webhook.memory().rss;
     assert!(rss > 0);
     let logged = webhook.stderr();
     assert!(
