@@ -6,6 +6,7 @@
 
 pub mod apiserver;
 pub mod helm;
+pub mod objects;
 pub mod plugin;
 pub mod readme;
 pub mod server_process;
@@ -47,8 +48,8 @@ pub fn binary(package: &str, bin: &str) -> PathBuf {
     if let Some((_, path)) = built.iter().find(|(b, _)| b == bin) {
         return path.clone();
     }
-    let path = cargo_build(package, bin, !cfg!(debug_assertions), false)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let path =
+        cargo_build(package, bin, !cfg!(debug_assertions), false).unwrap_or_else(|e| panic!("{e}"));
     built.push((bin.to_string(), path.clone()));
     path
 }

@@ -20,7 +20,10 @@ pub fn plugin_path() -> PathBuf {
 /// it), then the test's own `PATH`.
 pub fn path_with_plugin(dirs: &[PathBuf]) -> OsString {
     let plugin = plugin_path();
-    let plugin_dir = plugin.parent().expect("the plugin's directory").to_path_buf();
+    let plugin_dir = plugin
+        .parent()
+        .expect("the plugin's directory")
+        .to_path_buf();
     let inherited = std::env::var_os("PATH").unwrap_or_default();
     std::env::join_paths(
         dirs.iter()

@@ -181,7 +181,11 @@ impl ServerProcess {
         if status.success() {
             Ok(())
         } else {
-            Err(format!("kill -TERM {} of {}: {status}", self.pid(), self.name))
+            Err(format!(
+                "kill -TERM {} of {}: {status}",
+                self.pid(),
+                self.name
+            ))
         }
     }
 
@@ -349,9 +353,12 @@ mod tests {
     fn silence_is_an_error_naming_the_server_with_its_stderr() {
         let mut announce = Announce::new("mute");
         announce.timeout = Duration::from_millis(300);
-        let err = ServerProcess::start(shell("echo 'no such flag' >&2; exit 2"), &announce)
-            .unwrap_err();
-        assert!(err.starts_with("mute did not announce its address within 300ms"), "{err}");
+        let err =
+            ServerProcess::start(shell("echo 'no such flag' >&2; exit 2"), &announce).unwrap_err();
+        assert!(
+            err.starts_with("mute did not announce its address within 300ms"),
+            "{err}"
+        );
         assert!(err.contains("no such flag"), "{err}");
         let err = ServerProcess::start(shell("echo 'listening on https://nowhere'"), &announce)
             .unwrap_err();

@@ -5,6 +5,7 @@
 //! involved; two replicas write each report once.
 
 use flink_autoscale_e2e::apiserver::TestApiServer;
+use flink_autoscale_e2e::objects;
 use flink_autoscale_e2e::plugin::plugin as kubectl_flink;
 use flink_autoscale_e2e::server_process::Memory;
 use flink_autoscale_e2e::webhook::WebhookProcess;
@@ -32,17 +33,7 @@ fn flink_deployment(ns: &str, name: &str) -> Value {
 }
 
 fn vpa(name: &str, target: &str, resources: &[&str]) -> Value {
-    json!({
-        "apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
-        "metadata": {"name": name, "namespace": NS},
-        "spec": {"targetRef": {"apiVersion": "flink.apache.org/v1beta1",
-                               "kind": "FlinkDeployment", "name": target},
-                 "updatePolicy": {"updateMode": "Initial"},
-                 "resourcePolicy": {"containerPolicies": [{
-                     "containerName": "flink-main-container",
-                     "controlledResources": resources,
-                     "minAllowed": {"memory": "4Gi"}, "maxAllowed": {"memory": "16Gi"}}]}}
-    })
+    objects::vpa(NS, name, target, resources)
 }
 
 fn webhook(server: &TestApiServer, dir: &std::path::Path, extra: &[&str]) -> WebhookProcess {
@@ -449,7 +440,10 @@ async fn ten_thousand_objects_in_one_namespace() {
         .await;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let text = metrics(&client, &w).await;
-        let Memory { rss: now, hwm: peak } = w.memory();
+        let Memory {
+            rss: now,
+            hwm: peak,
+        } = w.memory();
         rss.push((audit, now, peak));
         if audit == "on" {
             let pass =

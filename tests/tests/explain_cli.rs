@@ -614,7 +614,9 @@ fn compare_decisions(scenario: &str) -> (usize, usize) {
         }
         let at = instant["at"].as_str().expect("at");
         let server = operator_server(scenario, &r, n);
-        let out = explain_at(&server, &name, at, &["-o", "json"]).ok_quiet().json();
+        let out = explain_at(&server, &name, at, &["-o", "json"])
+            .ok_quiet()
+            .json();
         let decision = out["history"]
             .as_array()
             .expect("history")
@@ -801,7 +803,9 @@ fn standard_yaml_and_legacy_overrides_decode_alike() {
         let n = r["instants"].as_array().unwrap().len() - 1;
         let at = r["instants"][n]["at"].as_str().unwrap().to_string();
         let server = operator_server(scenario, &r, n);
-        let out = explain_at(&server, name, &at, &["-o", "json"]).ok_quiet().json();
+        let out = explain_at(&server, name, &at, &["-o", "json"])
+            .ok_quiet()
+            .json();
         assert_eq!(strings(&out["notes"]), Vec::<String>::new(), "{scenario}");
         let ids: Vec<&str> = out["parallelism"]
             .as_array()
@@ -1046,7 +1050,9 @@ fn report_at(scenario: &str, at: &str) -> Value {
         .unwrap()
         .to_string();
     let server = operator_server(scenario, &r, n);
-    explain_at(&server, &name, at, &["-o", "json"]).ok_quiet().json()
+    explain_at(&server, &name, at, &["-o", "json"])
+        .ok_quiet()
+        .json()
 }
 
 fn conditions(report: &Value) -> Vec<Value> {

@@ -11,8 +11,8 @@
 //! runs exactly the README's test command.
 
 use flink_autoscale_e2e::apiserver::{TestApiServer, load_yaml};
-use flink_autoscale_e2e::readme::{self, Example};
 use flink_autoscale_e2e::plugin::{BinaryRun, Run, path_with_plugin};
+use flink_autoscale_e2e::readme::{self, Example};
 use flink_autoscale_e2e::workspace_root;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

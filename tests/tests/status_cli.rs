@@ -134,7 +134,10 @@ fn wide_table_adds_vertices_slots_hpa_and_namespace() {
 fn narrow_terminals_leave_out_columns_and_never_cut_a_value() {
     let server = start(seeded());
     let full = status(&server, &["-A"]).ok();
-    let run = command(&server, &["status", "--now", NOW, "-A"]).env("COLUMNS", "136").run().ok();
+    let run = command(&server, &["status", "--now", NOW, "-A"])
+        .env("COLUMNS", "136")
+        .run()
+        .ok();
     insta::assert_snapshot!("table_136_columns", run.stdout);
     for line in run.stdout.lines() {
         assert!(line.chars().count() <= 136, "{line:?} is wider than 136");
@@ -157,7 +160,10 @@ fn narrow_terminals_leave_out_columns_and_never_cut_a_value() {
         assert!(headers.iter().any(|h| h == header), "{headers:?}");
     }
     // The 80-column terminal: `status -n team-a` fits.
-    let run = command(&server, &["status", "--now", NOW]).env("COLUMNS", "80").run().ok();
+    let run = command(&server, &["status", "--now", NOW])
+        .env("COLUMNS", "80")
+        .run()
+        .ok();
     for line in run.stdout.lines() {
         assert!(line.chars().count() <= 80, "{line:?} is wider than 80");
     }
@@ -208,7 +214,10 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     );
     assert!(!on_terminal(Some("1")).contains('\u{1b}'));
     // Piped: no colour even without NO_COLOR.
-    let piped = command(&server, &["status", "--now", NOW]).env_remove("NO_COLOR").run().ok();
+    let piped = command(&server, &["status", "--now", NOW])
+        .env_remove("NO_COLOR")
+        .run()
+        .ok();
     assert!(!piped.stdout.contains('\u{1b}'), "{:?}", piped.stdout);
 }
 
@@ -459,15 +468,20 @@ fn yaml_is_the_json_structure() {
 
 // ---- how the cluster is read ----------------------------------------------------
 
+/// The requests one successful `status ARGS` makes, sorted.
+fn requests_of(server: &TestApiServer, args: &[&str]) -> Vec<String> {
+    server.clear_requests();
+    status(server, args).ok();
+    let mut requests = server.requests();
+    requests.sort();
+    requests
+}
+
 #[test]
 fn one_list_call_per_kind_whatever_the_number_of_deployments() {
     let server = start(seeded());
-    server.clear_requests();
-    status(&server, &["-A", "-o", "json"]).ok();
-    let mut requests = server.requests();
-    requests.sort();
     assert_eq!(
-        requests,
+        requests_of(&server, &["-A", "-o", "json"]),
         [
             "GET /api/v1/configmaps?&labelSelector=component%3Dautoscaler",
             "GET /api/v1/pods?&labelSelector=component%3Dtaskmanager",
@@ -476,12 +490,8 @@ fn one_list_call_per_kind_whatever_the_number_of_deployments() {
             "GET /apis/flink.apache.org/v1beta1/flinkdeployments?",
         ]
     );
-    server.clear_requests();
-    status(&server, &["orders", "-n", "team-a"]).ok();
-    let mut requests = server.requests();
-    requests.sort();
     assert_eq!(
-        requests,
+        requests_of(&server, &["orders", "-n", "team-a"]),
         [
             "GET /api/v1/namespaces/team-a/configmaps?&labelSelector=component%3Dautoscaler%2Capp%3Dorders",
             "GET /api/v1/namespaces/team-a/pods?&labelSelector=component%3Dtaskmanager%2Capp%3Dorders",
@@ -670,8 +680,9 @@ fn missing_kubeconfig_is_an_error_that_says_where_it_looked() {
     let server = start(seeded());
     let home = tempfile::tempdir().expect("a temporary home");
     let run = command(&server, &["status"])
-            .env_remove("KUBECONFIG")
-            .env("HOME", home.path()).run();
+        .env_remove("KUBECONFIG")
+        .env("HOME", home.path())
+        .run();
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert_eq!(
         run.stderr,
@@ -685,7 +696,8 @@ fn missing_kubeconfig_is_an_error_that_says_where_it_looked() {
     let run = command(
         &server,
         &["status", "--kubeconfig", &missing.display().to_string()],
-    ).run();
+    )
+    .run();
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
         run.stderr.starts_with(&format!(
@@ -703,19 +715,20 @@ fn kubeconfig_flag_and_the_kubeconfig_list_are_honoured() {
     let home = tempfile::tempdir().expect("a temporary home");
     // --kubeconfig without KUBECONFIG.
     let run = command(
-            &server,
-            &[
-                "status",
-                "--now",
-                NOW,
-                "--kubeconfig",
-                &server.kubeconfig().display().to_string(),
-                "--context",
-                "analytics",
-            ],
-        )
-        .env_remove("KUBECONFIG")
-        .env("HOME", home.path()).run()
+        &server,
+        &[
+            "status",
+            "--now",
+            NOW,
+            "--kubeconfig",
+            &server.kubeconfig().display().to_string(),
+            "--context",
+            "analytics",
+        ],
+    )
+    .env_remove("KUBECONFIG")
+    .env("HOME", home.path())
+    .run()
     .ok();
     assert_eq!(row(&run.stdout, "basic-example")[0], "basic-example");
     // KUBECONFIG as a list whose first file does not exist.
@@ -724,7 +737,10 @@ fn kubeconfig_flag_and_the_kubeconfig_list_are_honoured() {
         server.kubeconfig().to_path_buf(),
     ])
     .expect("joins");
-    let run = command(&server, &["status", "--now", NOW]).env("KUBECONFIG", list).run().ok();
+    let run = command(&server, &["status", "--now", NOW])
+        .env("KUBECONFIG", list)
+        .run()
+        .ok();
     assert_eq!(row(&run.stdout, "orders")[0], "orders");
 }
 
@@ -786,8 +802,7 @@ fn watch_redraws_until_its_count() {
 #[test]
 fn watch_ends_quietly_on_ctrl_c() {
     let server = start(seeded());
-    let mut child = command(&server, &["status", "--now", NOW, "--watch"])
-        .spawn();
+    let mut child = command(&server, &["status", "--now", NOW, "--watch"]).spawn();
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
     let mut header = String::new();
     stdout.read_line(&mut header).expect("the first table");

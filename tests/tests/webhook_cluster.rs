@@ -3,7 +3,8 @@
 //! finds the few a review is about (moved, retargeted, deleted objects).
 
 use flink_autoscale_e2e::apiserver::TestApiServer;
-use flink_autoscale_e2e::webhook::{WebhookProcess, review as post};
+use flink_autoscale_e2e::objects;
+use flink_autoscale_e2e::webhook::{WebhookProcess, eventually, review as post};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -29,17 +30,7 @@ fn flink_deployment(name: &str, autoscaler: bool) -> Value {
 
 /// A VPA on `target`'s TaskManagers controlling `resources`.
 fn vpa(name: &str, target: &str, resources: &[&str]) -> Value {
-    json!({
-        "apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
-        "metadata": {"name": name, "namespace": NS},
-        "spec": {"targetRef": {"apiVersion": "flink.apache.org/v1beta1",
-                               "kind": "FlinkDeployment", "name": target},
-                 "updatePolicy": {"updateMode": "Initial"},
-                 "resourcePolicy": {"containerPolicies": [{
-                     "containerName": "flink-main-container",
-                     "controlledResources": resources,
-                     "minAllowed": {"memory": "4Gi"}, "maxAllowed": {"memory": "16Gi"}}]}}
-    })
+    objects::vpa(NS, name, target, resources)
 }
 
 fn admission(uid: &str, object: &Value) -> Value {
@@ -65,22 +56,6 @@ fn denial(out: &Value) -> String {
         .as_str()
         .unwrap_or("denied without a message")
         .to_string()
-}
-
-async fn eventually<F, Fut>(what: &str, mut answer: F, accept: impl Fn(&Value) -> bool) -> Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Value>,
-{
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let out = answer().await;
-        if accept(&out) {
-            return out;
-        }
-        assert!(Instant::now() < deadline, "{what}: last answer {out}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn metric(client: &reqwest::Client, url: &str, series: &str) -> Option<f64> {
@@ -215,6 +190,7 @@ async fn thousands_of_objects_changing_while_reviews_run_are_judged_from_the_ind
     let review = admission("u-cpu", &target);
     let out = eventually(
         "the cpu VPA seen",
+        WAIT,
         || post(&client, &validate, &review),
         |out| denial(out).contains("VerticalPodAutoscaler flink/cpu-vpa"),
     )
@@ -228,6 +204,7 @@ async fn thousands_of_objects_changing_while_reviews_run_are_judged_from_the_ind
         .expect("stored");
     eventually(
         "the retarget seen",
+        WAIT,
         || post(&client, &validate, &review),
         |out| denial(out).is_empty(),
     )
@@ -248,6 +225,7 @@ async fn thousands_of_objects_changing_while_reviews_run_are_judged_from_the_ind
         .expect("deleted");
     eventually(
         "the delete seen",
+        WAIT,
         || post(&client, &validate, &other),
         |out| denial(out).is_empty(),
     )

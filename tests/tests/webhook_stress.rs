@@ -476,24 +476,6 @@ fn pki(ca_name: &str) -> Pki {
     Pki::new(ca_name)
 }
 
-/// Writes the pair as kubelet updates a Secret volume: a new directory, then an
-/// atomic swap of the `..data` symlink.
-fn write_secret_volume(dir: &Path, generation: u32, pki: &Pki) {
-    let data = format!("..2026_11_24_10_00_00.{generation}");
-    std::fs::create_dir(dir.join(&data)).unwrap();
-    std::fs::write(dir.join(&data).join("tls.crt"), &pki.cert_pem).unwrap();
-    std::fs::write(dir.join(&data).join("tls.key"), &pki.key_pem).unwrap();
-    let tmp = dir.join("..data_tmp");
-    std::os::unix::fs::symlink(&data, &tmp).unwrap();
-    std::fs::rename(&tmp, dir.join("..data")).unwrap();
-    for name in ["tls.crt", "tls.key"] {
-        let link = dir.join(name);
-        if std::fs::symlink_metadata(&link).is_err() {
-            std::os::unix::fs::symlink(format!("..data/{name}"), &link).unwrap();
-        }
-    }
-}
-
 fn der(cert_pem: &str) -> Vec<u8> {
     CertificateDer::from_pem_slice(cert_pem.as_bytes())
         .unwrap()
@@ -508,7 +490,7 @@ async fn certificate_rotation_under_load_fails_no_request() {
     let dir = tempfile::tempdir().unwrap();
     let first = pki("first CA");
     let second = pki("second CA");
-    write_secret_volume(dir.path(), 1, &first);
+    first.write_secret_volume(dir.path(), 1);
     let cert: PathBuf = dir.path().join("tls.crt");
     let key: PathBuf = dir.path().join("tls.key");
     let webhook = WebhookProcess::with_certs(&cert, &key)
@@ -597,7 +579,7 @@ async fn certificate_rotation_under_load_fails_no_request() {
 
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = answered.load(Ordering::Relaxed);
-    write_secret_volume(dir.path(), 2, &second);
+    second.write_secret_volume(dir.path(), 2);
     let rotated = Instant::now();
     let deadline = rotated + Duration::from_secs(15);
     while !seen.lock().unwrap().iter().any(|(_, new)| *new) {
@@ -734,10 +716,7 @@ async fn sigterm_under_load_fails_no_request_in_flight() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        webhook.is_running(),
-        "exited with requests in flight"
-    );
+    assert!(webhook.is_running(), "exited with requests in flight");
 
     // The eight half-sent requests: finished now, each answered 200.
     let finishing: Vec<_> = in_flight

@@ -5,7 +5,7 @@
 use flink_autoscale_e2e::fixture;
 use flink_autoscale_e2e::plugin::webhook_cli;
 use flink_autoscale_e2e::webhook::pki::Pki;
-use flink_autoscale_e2e::webhook::{WebhookProcess, client_trusting, post, review};
+use flink_autoscale_e2e::webhook::{WebhookProcess, client_trusting, eventually, post, review};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -210,11 +210,7 @@ async fn malformed_requests_get_4xx_with_a_message_and_the_server_keeps_serving(
     }
 
     // Over HTTP/1.1 too: the 413 must arrive although the client is still sending.
-    let http1 = webhook
-        .client_builder()
-        .http1_only()
-        .build()
-        .unwrap();
+    let http1 = webhook.client_builder().http1_only().build().unwrap();
     let (got, text) = post(&http1, &validate, vec![b' '; 4 * 1024 * 1024]).await;
     assert_eq!(got, 413, "{text}");
 
@@ -293,29 +289,11 @@ async fn sigterm_exits_zero_promptly() {
     assert!(webhook.stderr().contains("SIGTERM"), "{}", webhook.stderr());
 }
 
-/// Writes a certificate/key pair the way kubelet updates a Secret volume: a fresh
-/// directory, then an atomic swap of the `..data` symlink the file names go through.
-fn write_secret_volume(dir: &Path, generation: u32, pki: &Pki) {
-    let data = format!("..2026_11_24_10_00_00.{generation}");
-    std::fs::create_dir(dir.join(&data)).unwrap();
-    std::fs::write(dir.join(&data).join("tls.crt"), &pki.cert_pem).unwrap();
-    std::fs::write(dir.join(&data).join("tls.key"), &pki.key_pem).unwrap();
-    let tmp = dir.join("..data_tmp");
-    std::os::unix::fs::symlink(&data, &tmp).unwrap();
-    std::fs::rename(&tmp, dir.join("..data")).unwrap();
-    for name in ["tls.crt", "tls.key"] {
-        let link = dir.join(name);
-        if std::fs::symlink_metadata(&link).is_err() {
-            std::os::unix::fs::symlink(format!("..data/{name}"), &link).unwrap();
-        }
-    }
-}
-
 #[tokio::test]
 async fn serves_certificate_files_and_picks_up_a_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let first = pki("first CA");
-    write_secret_volume(dir.path(), 1, &first);
+    first.write_secret_volume(dir.path(), 1);
     let cert = dir.path().join("tls.crt");
     let key = dir.path().join("tls.key");
     // Configured through the environment, as the Helm chart does; an explicit
@@ -343,7 +321,7 @@ async fn serves_certificate_files_and_picks_up_a_rotation() {
 
     // A rotated pair signed by another CA: new connections get it within a few polls.
     let second = pki("second CA");
-    write_secret_volume(dir.path(), 2, &second);
+    second.write_secret_volume(dir.path(), 2);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         // A fresh client each time: a new connection, hence a new handshake.
@@ -461,10 +439,7 @@ async fn sigterm_drains_a_request_in_flight() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(
-        webhook.is_running(),
-        "exited with a request in flight"
-    );
+    assert!(webhook.is_running(), "exited with a request in flight");
 
     tls.write_all(rest).unwrap();
     tls.flush().unwrap();
@@ -515,24 +490,6 @@ fn admission(uid: &str, group: &str, version: &str, resource: &str, object: &Val
 fn yaml_fixture(rel: &str) -> Value {
     let text = std::fs::read_to_string(fixture(rel)).expect("fixture readable");
     serde_saphyr::from_str(&text).expect("fixture is YAML")
-}
-
-/// Polls `answer` until `accept` holds for it: the reflector sees changes a moment
-/// after the API server stores them.
-async fn eventually<F, Fut>(what: &str, mut answer: F, accept: impl Fn(&Value) -> bool) -> Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Value>,
-{
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        let out = answer().await;
-        if accept(&out) {
-            return out;
-        }
-        assert!(Instant::now() < deadline, "{what}: last answer {out}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]
@@ -621,6 +578,7 @@ async fn the_cluster_view_comes_from_reflectors_on_the_api_server() {
     );
     let out = eventually(
         "memory tuning seen through the watch",
+        READY_TIMEOUT,
         || review(&client, &validate, &review_mutated),
         |out| out["response"]["allowed"] == false,
     )
@@ -645,6 +603,7 @@ async fn the_cluster_view_comes_from_reflectors_on_the_api_server() {
     );
     let out = eventually(
         "the VPA seen through the watch",
+        READY_TIMEOUT,
         || review(&client, &validate, &review_fd),
         |out| {
             out["response"]["status"]["message"]

@@ -96,7 +96,11 @@ mod tests {
             (100 * YEAR + 5 * DAY, "100y"),
         ];
         for (seconds, shown) in cases {
-            assert_eq!(human_duration(Duration::seconds(seconds)), shown, "{seconds}s");
+            assert_eq!(
+                human_duration(Duration::seconds(seconds)),
+                shown,
+                "{seconds}s"
+            );
         }
     }
 

@@ -2,7 +2,7 @@
 //! as the API server trusts only the webhook configuration's `caBundle`.
 
 use serde_json::Value;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A client builder (rustls, no built-in roots, 30 s per request) trusting `cas`.
 pub fn client_trusting(cas: &[&[u8]]) -> reqwest::ClientBuilder {
@@ -35,4 +35,27 @@ pub async fn review(client: &reqwest::Client, url: &str, body: &Value) -> Value 
     let (status, text) = post(client, url, body).await;
     assert_eq!(status, 200, "{text}");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("response is not JSON ({e}): {text}"))
+}
+
+/// Polls `answer` until `accept` holds for it, for up to `within`: an online
+/// webhook's reflectors see a change a moment after the API server stores it.
+pub async fn eventually<F, Fut>(
+    what: &str,
+    within: Duration,
+    mut answer: F,
+    accept: impl Fn(&Value) -> bool,
+) -> Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Value>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        let out = answer().await;
+        if accept(&out) {
+            return out;
+        }
+        assert!(Instant::now() < deadline, "{what}: last answer {out}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
-pub use client::{client_trusting, post, review};
+pub use client::{client_trusting, eventually, post, review};
 pub use pki::TestCa;
 
 /// How long the process may take to announce its address (the binary is already

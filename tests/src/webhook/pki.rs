@@ -81,11 +81,23 @@ impl Pki {
         }
     }
 
-    /// Writes `tls.crt` and `tls.key` into `dir`; their paths.
-    pub fn write(&self, dir: &Path) -> (PathBuf, PathBuf) {
-        let (cert, key) = (dir.join("tls.crt"), dir.join("tls.key"));
-        std::fs::write(&cert, &self.cert_pem).expect("tls.crt written");
-        std::fs::write(&key, &self.key_pem).expect("tls.key written");
-        (cert, key)
+    /// Writes the pair the way kubelet updates a Secret volume: a fresh directory
+    /// `..TIMESTAMP.GENERATION`, then an atomic swap of the `..data` symlink that
+    /// `tls.crt` and `tls.key` go through; their paths.
+    pub fn write_secret_volume(&self, dir: &Path, generation: u32) -> (PathBuf, PathBuf) {
+        let data = format!("..2026_11_24_10_00_00.{generation}");
+        std::fs::create_dir(dir.join(&data)).expect("a fresh data directory");
+        std::fs::write(dir.join(&data).join("tls.crt"), &self.cert_pem).expect("tls.crt");
+        std::fs::write(dir.join(&data).join("tls.key"), &self.key_pem).expect("tls.key");
+        let tmp = dir.join("..data_tmp");
+        std::os::unix::fs::symlink(&data, &tmp).expect("the ..data_tmp link");
+        std::fs::rename(&tmp, dir.join("..data")).expect("..data swapped");
+        for name in ["tls.crt", "tls.key"] {
+            let link = dir.join(name);
+            if std::fs::symlink_metadata(&link).is_err() {
+                std::os::unix::fs::symlink(format!("..data/{name}"), &link).expect("the file link");
+            }
+        }
+        (dir.join("tls.crt"), dir.join("tls.key"))
     }
 }
