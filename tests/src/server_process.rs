@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 const LISTENING: &str = "listening on https://";
 /// The line that follows when it also has a plain-HTTP admin listener.
 const ADMIN_LISTENING: &str = "admin listening on http://";
+/// How often a wait for the exit looks.
+const EXIT_POLL: Duration = Duration::from_millis(20);
 
 /// How to wait for a server's announcement.
 #[derive(Debug, Clone)]
@@ -202,13 +204,10 @@ impl ServerProcess {
     pub fn wait_exit_blocking(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(status) = self.try_wait() {
-                return Some(status);
+            if let Some(outcome) = self.exit_by(deadline) {
+                return outcome;
             }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(EXIT_POLL);
         }
     }
 
@@ -218,13 +217,20 @@ impl ServerProcess {
     pub async fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(status) = self.try_wait() {
-                return Some(status);
+            if let Some(outcome) = self.exit_by(deadline) {
+                return outcome;
             }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(EXIT_POLL).await;
+        }
+    }
+
+    /// `Some(Some(status))` once it exited, `Some(None)` past `deadline`, `None`
+    /// while it is worth polling again.
+    fn exit_by(&mut self, deadline: Instant) -> Option<Option<ExitStatus>> {
+        match self.try_wait() {
+            Some(status) => Some(Some(status)),
+            None if Instant::now() >= deadline => Some(None),
+            None => None,
         }
     }
 

@@ -25,10 +25,13 @@ const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
 const YEAR: i64 = 365 * DAY;
 
+/// (below this many seconds, (unit in seconds, its suffix), the remainder's unit).
+type Band = (i64, (i64, &'static str), Option<(i64, &'static str)>);
+
 /// apimachinery's `duration.HumanDuration` as bands: below `limit` seconds an age is
 /// shown in its whole `unit`s, then in whole `rest` units of what is left (left out
 /// when 0). Ages up to 2 s in the future (clock skew) are `0s`.
-const BANDS: [(i64, (i64, &str), Option<(i64, &str)>); 8] = [
+const BANDS: [Band; 8] = [
     (2 * MINUTE, (1, "s"), None),
     (10 * MINUTE, (MINUTE, "m"), Some((1, "s"))),
     (3 * HOUR, (MINUTE, "m"), None),
