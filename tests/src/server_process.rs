@@ -366,6 +366,13 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("no such flag"), "{err}");
+        // Alive but silent: the timeout, and the process is not left behind.
+        let started = std::time::Instant::now();
+        let err =
+            ServerProcess::start(shell("echo 'still thinking' >&2; exec sleep 30"), &announce)
+                .unwrap_err();
+        assert!(err.contains("within 300ms (exit: None)"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{err}");
         let err = ServerProcess::start(shell("echo 'listening on https://nowhere'"), &announce)
             .unwrap_err();
         assert!(err.contains("mute announced \"nowhere\""), "{err}");
