@@ -2,27 +2,27 @@
 //! can be read from `/proc/PID/status`.
 
 use crate::load::{Connection, Protocol, Target};
-use anyhow::{Context, anyhow, bail};
-use std::io::{BufRead, BufReader, Read};
+use anyhow::{anyhow, bail};
+use flink_autoscale_e2e::server_process::{Announce, ServerProcess};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+pub use flink_autoscale_e2e::server_process::Memory;
 
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A started server, killed when dropped.
+/// A started server (the end-to-end tests' process harness), killed when dropped.
 pub struct Server {
     pub name: &'static str,
-    child: Child,
+    process: ServerProcess,
     pub addr: SocketAddr,
     pub ca_file: PathBuf,
     pub spawned: Instant,
     /// When the address line was read.
     pub announced: Instant,
-    stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -45,79 +45,30 @@ impl Server {
         ca_file: PathBuf,
         env: &[(&str, &Path)],
     ) -> anyhow::Result<Server> {
-        let spawned = Instant::now();
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(args)
             .envs(env.iter().map(|(k, v)| (*k, *v)))
             // The webhook logs as it would in a pod (info unless RUST_LOG says
-            // otherwise: a line per review), to a pipe drained below.
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("starting {}", program.display()))?;
-        let stdout = child.stdout.take().context("stdout is piped")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().context("stderr is piped")?;
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
-                // Keep the start of the log (start-up errors), not an endless tail.
-                if s.len() < 64 * 1024 {
-                    s.push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            }
-        });
-        let deadline = spawned + START_TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(addr) = line.strip_prefix("listening on https://") {
-                        let addr = addr
-                            .trim()
-                            .parse()
-                            .with_context(|| format!("{name} announced {addr:?}"))?;
-                        return Ok(Server {
-                            name,
-                            child,
-                            addr,
-                            ca_file,
-                            spawned,
-                            announced: Instant::now(),
-                            stderr,
-                        });
-                    }
-                }
-                Err(_) => {
-                    let status = child.try_wait().ok().flatten();
-                    let _ = child.kill();
-                    let log = stderr.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                    bail!(
-                        "{name} did not announce its address within {START_TIMEOUT:?} \
-                         (exit: {status:?}); stderr:\n{log}"
-                    );
-                }
-            }
-        }
+            // otherwise: a line per review), to a pipe the harness drains.
+            .env("NO_COLOR", "1");
+        let mut announce = Announce::new(name);
+        announce.timeout = START_TIMEOUT;
+        // Keep the start of the log (start-up errors), not an endless tail.
+        announce.stderr_limit = 64 * 1024;
+        let process = ServerProcess::start(command, &announce).map_err(|e| anyhow!(e))?;
+        Ok(Server {
+            name,
+            addr: process.addr(),
+            spawned: process.spawned,
+            announced: process.announced,
+            process,
+            ca_file,
+        })
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
     }
 
     pub fn target(&self, protocol: Protocol) -> anyhow::Result<Target> {
@@ -147,59 +98,16 @@ impl Server {
     }
 
     pub fn stderr(&self) -> String {
-        self.stderr
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.process.stderr()
     }
 
     /// Current and peak resident memory.
     pub fn memory(&self) -> anyhow::Result<Memory> {
-        Memory::of(self.pid())
+        self.process.memory().map_err(|e| anyhow!(e))
     }
 
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Resident memory of a process, in bytes.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Memory {
-    /// VmRSS: resident now.
-    pub rss: u64,
-    /// VmHWM: the most it has been resident since it started.
-    pub hwm: u64,
-}
-
-impl Memory {
-    pub fn of(pid: u32) -> anyhow::Result<Memory> {
-        let path = format!("/proc/{pid}/status");
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-        let field = |name: &str| -> anyhow::Result<u64> {
-            let line = text
-                .lines()
-                .find(|l| l.starts_with(name))
-                .ok_or_else(|| anyhow!("{path} has no {name}"))?;
-            let kib: u64 = line[name.len()..]
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse()
-                .with_context(|| format!("{path}: {line}"))?;
-            Ok(kib * 1024)
-        };
-        Ok(Memory {
-            rss: field("VmRSS:")?,
-            hwm: field("VmHWM:")?,
-        })
+        self.process.is_running()
     }
 }
 
@@ -248,41 +156,10 @@ pub fn build_webhook() -> anyhow::Result<PathBuf> {
     build("flink-autoscale-webhook", "flink-autoscale-webhook")
 }
 
-/// Builds binary `bin` of `package` in release mode and returns its path.
+/// Builds binary `bin` of `package` in release mode (cargo's progress shown) and
+/// returns its path.
 pub fn build(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut cmd = Command::new(cargo);
-    // Cargo-set variables of this package would make build scripts rerun.
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        if key.starts_with("CARGO_PKG_") || key.starts_with("CARGO_MANIFEST_") {
-            cmd.env_remove(key.as_ref());
-        }
-    }
-    let out = cmd
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--message-format=json",
-            "-p",
-            package,
-            "--bin",
-            bin,
-        ])
-        .stderr(Stdio::inherit())
-        .output()
-        .context("running cargo build")?;
-    if !out.status.success() {
-        bail!("cargo build --release -p {package} --bin {bin} failed");
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .with_context(|| format!("cargo reported no {bin} executable"))
+    flink_autoscale_e2e::cargo_build(package, bin, true, true).map_err(|e| anyhow!(e))
 }
 
 /// The machine's load averages, for the record.

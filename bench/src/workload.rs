@@ -199,66 +199,71 @@ pub fn mix(fixtures: &Path) -> anyhow::Result<Vec<Review>> {
         "maxAllowed": {"memory": "1Gi"}
     }]});
 
-    Ok(vec![
-        review(
+    // (name, path, review, expected answer)
+    let cases = [
+        (
             "fixture FlinkDeployment CREATE",
             "/validate",
             &create,
             Expect::Allowed,
-        )?,
-        review(
+        ),
+        (
             "FlinkDeployment CREATE, 3 mistakes",
             "/validate",
             &admission("bench-2", "CREATE", FLINK, &broken, None),
             Expect::Denied,
-        )?,
-        review(
+        ),
+        (
             "fixture VPA UPDATE (mutate)",
             "/mutate",
             &vpa_update,
             Expect::Patched,
-        )?,
-        review(
+        ),
+        (
             "fixture VPA UPDATE",
             "/validate",
             &vpa_update,
             Expect::Allowed,
-        )?,
-        review(
+        ),
+        (
             "fixture FlinkDeployment DELETE",
             "/validate",
             &delete,
             Expect::Allowed,
-        )?,
-        review(
+        ),
+        (
             "FlinkDeployment UPDATE, short window",
             "/validate",
             &admission("bench-6", "UPDATE", FLINK, &updated, Some(&deployment)),
             Expect::Denied,
-        )?,
-        review(
+        ),
+        (
             "VPA CREATE without bounds (mutate)",
             "/mutate",
             &admission("bench-7", "CREATE", VPA, &new_vpa, None),
             Expect::Patched,
-        )?,
-        review(
+        ),
+        (
             "VPA CREATE, min above max",
             "/validate",
             &admission("bench-8", "CREATE", VPA, &bad_vpa, None),
             Expect::Denied,
-        )?,
-        review(
+        ),
+        (
             "HPA on a FlinkDeployment (offline)",
             "/validate",
             &admission("bench-9", "CREATE", HPA, &hpa, None),
             Expect::Allowed,
-        )?,
-        review(
+        ),
+        (
             "FlinkDeployment CREATE, 20 options",
             "/validate",
             &admission("bench-10", "CREATE", FLINK, &large, None),
             Expect::Allowed,
-        )?,
-    ])
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, path, value, expect)| review(name, path, value, expect))
+        .collect()
 }

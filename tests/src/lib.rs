@@ -1,13 +1,20 @@
 //! Support for the end-to-end tests: builds and locates the workspace's binaries,
-//! finds the shared fixtures.
+//! finds the shared fixtures, runs the webhook as a server ([`webhook`], on
+//! [`server_process`], which the bench shares) and the command-line binaries
+//! ([`plugin`]). The `client` feature (on by default) adds the webhook harness and its
+//! HTTPS clients; the bench leaves it off and uses the process layer alone.
 
 pub mod apiserver;
 pub mod helm;
+pub mod objects;
+pub mod plugin;
 pub mod readme;
+pub mod server_process;
+#[cfg(feature = "client")]
 pub mod webhook;
-pub mod webhook_process;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 /// The workspace root.
@@ -41,10 +48,27 @@ pub fn binary(package: &str, bin: &str) -> PathBuf {
     if let Some((_, path)) = built.iter().find(|(b, _)| b == bin) {
         return path.clone();
     }
+    let path =
+        cargo_build(package, bin, !cfg!(debug_assertions), false).unwrap_or_else(|e| panic!("{e}"));
+    built.push((bin.to_string(), path.clone()));
+    path
+}
+
+/// Runs `cargo build -p PACKAGE --bin BIN` (`--release` when `release`) in the
+/// workspace and returns the executable's path, as cargo reports it. With `progress`
+/// cargo's own output goes to this process's stderr (the bench shows it); without,
+/// it is kept for the error.
+pub fn cargo_build(
+    package: &str,
+    bin: &str,
+    release: bool,
+    progress: bool,
+) -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    // The test process carries this package's CARGO_PKG_* variables; build scripts
-    // (ring's) rerun when those change, which would rebuild half the workspace.
+    // The calling process carries its package's CARGO_PKG_* variables when cargo ran
+    // it; build scripts (ring's) rerun when those change, which would rebuild half
+    // the workspace.
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
         if key.starts_with("CARGO_PKG_")
@@ -63,21 +87,25 @@ pub fn binary(package: &str, bin: &str) -> PathBuf {
         "--bin",
         bin,
     ]);
-    if !cfg!(debug_assertions) {
+    if release {
         cmd.arg("--release");
     }
-    let out = cmd.output().expect("cargo build runs");
-    assert!(
-        out.status.success(),
-        "building {bin} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let path = String::from_utf8_lossy(&out.stdout)
+    if progress {
+        cmd.stderr(Stdio::inherit());
+    }
+    let release_flag = if release { " --release" } else { "" };
+    let what = format!("cargo build{release_flag} -p {package} --bin {bin}");
+    let out = cmd.output().map_err(|e| format!("{what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == bin)
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .unwrap_or_else(|| panic!("cargo build reported no executable for {bin}"));
-    built.push((bin.to_string(), path.clone()));
-    path
+        .ok_or_else(|| format!("{what} reported no executable for {bin}"))
 }

@@ -10,19 +10,19 @@
 //! `$ kubectl apply` blocks are therefore produced by these tests.
 
 use flink_autoscale_e2e::apiserver::{TestApiServer, parse_yaml};
-use flink_autoscale_e2e::webhook_process::WebhookProcess;
-use flink_autoscale_e2e::{binary, helm, workspace_root};
+use flink_autoscale_e2e::plugin::{plugin, webhook_cli};
+use flink_autoscale_e2e::webhook::WebhookProcess;
+use flink_autoscale_e2e::{helm, workspace_root};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 const RELEASE: &str = "guard";
 const NAMESPACE: &str = "flink-guard";
 const SERVICE: &str = "guard-flink-autoscale-webhook";
 const SERVICE_KEY: &str = "flink-guard/guard-flink-autoscale-webhook:443";
 const CHART: &str = "charts/flink-autoscale-webhook";
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn examples() -> PathBuf {
     workspace_root().join("examples")
@@ -49,23 +49,11 @@ impl Cluster {
     /// Starts everything; `helm_args` go to `helm template` (e.g. `--set`).
     fn start_with(helm_args: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().expect("temp dir");
-        let certs = Command::new(binary("flink-autoscale-webhook", "flink-autoscale-webhook"))
-            .args([
-                "certs",
-                "--service",
-                SERVICE,
-                "--namespace",
-                NAMESPACE,
-                "--out",
-            ])
+        let certs = webhook_cli(["certs", "--service", SERVICE])
+            .args(["--namespace", NAMESPACE, "--out"])
             .arg(dir.path())
-            .output()
-            .expect("certs runs");
-        assert!(
-            certs.status.success(),
-            "certs: {}",
-            String::from_utf8_lossy(&certs.stderr)
-        );
+            .run();
+        assert_eq!(certs.code, Some(0), "certs: {}", certs.stderr);
         let server = TestApiServer::builder()
             .namespace("flink")
             .object(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "flink"}}))
@@ -74,24 +62,11 @@ impl Cluster {
             )
             .start()
             .expect("test API server starts");
-        let file = |f: &str| dir.path().join(f).to_str().expect("UTF-8 path").to_string();
-        let kubeconfig = server
-            .kubeconfig()
-            .to_str()
-            .expect("UTF-8 path")
-            .to_string();
-        let webhook = WebhookProcess::start(
-            &[
-                "--tls-cert",
-                &file("tls.crt"),
-                "--tls-key",
-                &file("tls.key"),
-                "--listen",
-                "127.0.0.1:0",
-            ],
-            &[("KUBECONFIG", kubeconfig.as_str()), ("RUST_LOG", "info")],
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let webhook =
+            WebhookProcess::with_certs(dir.path().join("tls.crt"), dir.path().join("tls.key"))
+                .ca(dir.path().join("ca.crt"))
+                .kubeconfig(server.kubeconfig())
+                .start();
         server.map_service(SERVICE_KEY, Some(webhook.addr()));
         let cluster = Cluster {
             server,
@@ -149,7 +124,6 @@ impl Cluster {
     /// Waits until the webhook's `/readyz` answers 200 (its caches synced), over
     /// TLS by the Service name in its certificate.
     fn wait_ready(&self) {
-        let ca = std::fs::read(self.dir.path().join("ca.crt")).expect("ca.crt");
         let host = format!("{SERVICE}.{NAMESPACE}.svc");
         let addr = self.webhook.addr();
         let url = format!("https://{host}:{}/readyz", addr.port());
@@ -158,28 +132,14 @@ impl Cluster {
             .build()
             .expect("runtime");
         runtime.block_on(async {
-            let client = reqwest::Client::builder()
-                .use_rustls_tls()
-                .tls_built_in_root_certs(false)
-                .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA parses"))
+            let client = self
+                .webhook
+                .client_builder()
                 .resolve(&host, addr)
                 .timeout(Duration::from_secs(5))
                 .build()
                 .expect("client");
-            let deadline = Instant::now() + READY_TIMEOUT;
-            loop {
-                if let Ok(r) = client.get(&url).send().await
-                    && r.status() == 200
-                {
-                    return;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "webhook not ready within {READY_TIMEOUT:?}:\n{}",
-                    self.webhook.stderr()
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            self.webhook.wait_ready_at(&client, &url).await;
         });
     }
 
@@ -311,19 +271,16 @@ fn every_kubectl_apply_in_the_readme_is_checked_here() {
 #[test]
 fn the_readme_offline_check_of_the_same_file_is_what_kubectl_flink_check_prints() {
     let command = "kubectl flink check -f orders.yaml";
-    let out = Command::new(binary("kubectl-flink", "kubectl-flink"))
+    let out = plugin(["check", "-f", "orders.yaml"])
         .current_dir(examples())
-        .args(["check", "-f", "orders.yaml"])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("kubectl-flink runs");
-    assert_eq!(out.status.code(), Some(1), "denied");
-    let printed = String::from_utf8_lossy(&out.stdout);
+        .run();
+    assert_eq!(out.code, Some(1), "denied");
+    let printed = out.stdout;
     if update_readme_block(command, &printed) {
         return;
     }
     assert_eq!(
-        Some(printed.as_ref()),
+        Some(printed.as_str()),
         readme_block(command).as_deref(),
         "README.md's `{command}` block differs from what the plugin printed"
     );

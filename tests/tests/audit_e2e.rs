@@ -5,10 +5,11 @@
 //! involved; two replicas write each report once.
 
 use flink_autoscale_e2e::apiserver::TestApiServer;
-use flink_autoscale_e2e::binary;
+use flink_autoscale_e2e::objects;
+use flink_autoscale_e2e::plugin::plugin as kubectl_flink;
+use flink_autoscale_e2e::server_process::Memory;
 use flink_autoscale_e2e::webhook::WebhookProcess;
 use serde_json::{Value, json};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const NS: &str = "flink";
@@ -32,35 +33,17 @@ fn flink_deployment(ns: &str, name: &str) -> Value {
 }
 
 fn vpa(name: &str, target: &str, resources: &[&str]) -> Value {
-    json!({
-        "apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
-        "metadata": {"name": name, "namespace": NS},
-        "spec": {"targetRef": {"apiVersion": "flink.apache.org/v1beta1",
-                               "kind": "FlinkDeployment", "name": target},
-                 "updatePolicy": {"updateMode": "Initial"},
-                 "resourcePolicy": {"containerPolicies": [{
-                     "containerName": "flink-main-container",
-                     "controlledResources": resources,
-                     "minAllowed": {"memory": "4Gi"}, "maxAllowed": {"memory": "16Gi"}}]}}
-    })
+    objects::vpa(NS, name, target, resources)
 }
 
 fn webhook(server: &TestApiServer, dir: &std::path::Path, extra: &[&str]) -> WebhookProcess {
-    let ca = dir.join(format!("ca-{}.pem", extra.join("-")));
-    let kubeconfig = server.kubeconfig().to_str().unwrap().to_string();
-    let mut args = vec![
-        "--dev",
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-        "--dev-ca-out",
-        ca.to_str().unwrap(),
-        // The admission default (operator.* on): the audit itself leaves the
-        // operator's spec rules out, so the objects here need no full spec.
-    ];
-    args.extend_from_slice(extra);
-    WebhookProcess::start(&args, &[("KUBECONFIG", &kubeconfig), ("RUST_LOG", "info")])
+    // The admission default (operator.* on): the audit itself leaves the operator's
+    // spec rules out, so the objects here need no full spec.
+    WebhookProcess::dev(dir.join(format!("ca-{}.pem", extra.join("-"))))
+        .kubeconfig(server.kubeconfig())
+        .admin()
+        .args(extra)
+        .start()
 }
 
 async fn metrics(client: &reqwest::Client, webhook: &WebhookProcess) -> String {
@@ -142,18 +125,11 @@ fn writes(server: &TestApiServer, plural: &str, ns: &str) -> usize {
 }
 
 fn plugin(server: &TestApiServer, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(binary("kubectl-flink", "kubectl-flink"))
-        .arg("--kubeconfig")
+    let run = kubectl_flink(["--kubeconfig"])
         .arg(server.kubeconfig())
         .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the plugin runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run();
+    (run.code.unwrap_or(-1), run.stdout, run.stderr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -464,7 +440,10 @@ async fn ten_thousand_objects_in_one_namespace() {
         .await;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let text = metrics(&client, &w).await;
-        let (now, peak) = w.memory();
+        let Memory {
+            rss: now,
+            hwm: peak,
+        } = w.memory();
         rss.push((audit, now, peak));
         if audit == "on" {
             let pass =

@@ -3,18 +3,13 @@
 //! the Service's name, as the API server does with the caBundle.
 
 use flink_autoscale_e2e::binary;
-use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
+use flink_autoscale_e2e::webhook::WebhookProcess;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 const SERVICE: &str = "guard";
 const NAMESPACE: &str = "ops-e2e";
 const SERVICE_HOST: &str = "guard.ops-e2e.svc";
-const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn webhook_binary() -> std::path::PathBuf {
     binary("flink-autoscale-webhook", "flink-autoscale-webhook")
@@ -86,99 +81,12 @@ fn openssl_ext(cert: &Path, ext: &str) -> String {
     succeeded(&format!("openssl x509 -ext {ext}"), &out)
 }
 
-/// A webhook serving with the given files, killed when dropped.
-struct Webhook {
-    child: Child,
-    addr: SocketAddr,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Webhook {
-    /// Starts the binary and waits for the line announcing its bound address.
-    fn start(cert: &Path, key: &Path) -> Webhook {
-        let mut child = Command::new(webhook_binary())
-            .args([
-                "--tls-cert",
-                path_arg(cert),
-                "--tls-key",
-                path_arg(key),
-                "--offline",
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the webhook starts");
-        let (tx, rx) = mpsc::channel();
-        let pipe = child.stdout.take().expect("stdout is piped");
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().expect("stderr is piped");
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        let mut webhook = Webhook {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            stderr,
-        };
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(addr) = line.strip_prefix("listening on https://") {
-                        webhook.addr = addr.trim().parse().expect("the address parses");
-                        return webhook;
-                    }
-                }
-                Err(_) => panic!(
-                    "the webhook did not announce its address within {START_TIMEOUT:?}; exit: {:?}\nstderr:\n{}",
-                    webhook.child.try_wait(),
-                    webhook.stderr()
-                ),
-            }
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Webhook {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A client that trusts only `ca_pem` and finds `host` at `addr`, as the API server
-/// finds the Service through cluster DNS.
-fn client_dialing(host: &str, addr: SocketAddr, ca_pem: &[u8]) -> reqwest::Client {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem).expect("CA parses"))
-        .resolve(host, addr)
-        .timeout(Duration::from_secs(30))
+/// A client that trusts only `webhook`'s CA and finds `host` at its address, as the
+/// API server finds the Service through cluster DNS.
+fn client_dialing(host: &str, webhook: &WebhookProcess) -> reqwest::Client {
+    webhook
+        .client_builder()
+        .resolve(host, webhook.addr())
         .build()
         .expect("client builds")
 }
@@ -271,10 +179,11 @@ async fn certificates_pass_openssl_and_serve_a_client_dialing_the_service_name()
 
     // The webhook serves with them; a client trusting only ca.crt reaches it by the
     // Service's name, and refuses it under another name.
-    let webhook = Webhook::start(&tls_crt, &tls_key);
-    let ca_pem = std::fs::read(&ca_crt).unwrap();
-    let client = client_dialing(SERVICE_HOST, webhook.addr, &ca_pem);
-    let url = format!("https://{SERVICE_HOST}:{}/healthz", webhook.addr.port());
+    let webhook = WebhookProcess::with_certs(&tls_crt, &tls_key)
+        .ca(&ca_crt)
+        .start();
+    let client = client_dialing(SERVICE_HOST, &webhook);
+    let url = format!("https://{SERVICE_HOST}:{}/healthz", webhook.port());
     let response = client
         .get(&url)
         .send()
@@ -283,8 +192,8 @@ async fn certificates_pass_openssl_and_serve_a_client_dialing_the_service_name()
     assert_eq!(response.status(), 200);
 
     let other = "other.ops-e2e.svc";
-    let client = client_dialing(other, webhook.addr, &ca_pem);
-    let url = format!("https://{other}:{}/healthz", webhook.addr.port());
+    let client = client_dialing(other, &webhook);
+    let url = format!("https://{other}:{}/healthz", webhook.port());
     let err = client.get(&url).send().await.unwrap_err();
     assert!(format!("{err:?}").contains("NotValidForName"), "{err:?}");
 }

@@ -1,56 +1,19 @@
 //! `kubectl-flink check` driven as CI drives it: the real binary, real files, real
 //! stdin, and only its exit code and output observed.
 
-use flink_autoscale_e2e::{binary, fixture};
-use serde_json::Value;
-use std::io::Write;
+use flink_autoscale_e2e::fixture;
+use flink_autoscale_e2e::plugin::{Run, plugin};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-/// What one run of the plugin did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Vec<Value> {
-        match serde_json::from_str::<Value>(&self.stdout) {
-            Ok(Value::Array(entries)) => entries,
-            other => panic!("stdout is not a JSON array ({other:?}):\n{self:#?}"),
-        }
-    }
-}
-
+/// `kubectl-flink ARGS` with `stdin`, and without `NO_COLOR`: CI sets none, and a
+/// pipe alone must keep the output plain.
 fn kubectl_flink(args: &[&str], stdin: Option<&str>) -> Run {
-    let mut child = Command::new(binary("kubectl-flink", "kubectl-flink"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kubectl-flink starts");
-    if let Some(text) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        pipe.write_all(text.as_bytes())
-            .expect("stdin accepts the manifest");
+    let run = plugin(args).color();
+    match stdin {
+        Some(text) => run.stdin(text),
+        None => run,
     }
-    let out = child.wait_with_output().expect("kubectl-flink finishes");
-    Run {
-        code: out
-            .status
-            .code()
-            .expect("kubectl-flink exits rather than being killed"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    .run()
 }
 
 fn check(args: &[&str]) -> Run {
@@ -131,12 +94,12 @@ fn every_example_flink_deployment_is_admitted() {
     for file in examples() {
         let file = file.display().to_string();
         let run = check(&["-f", &file]);
-        assert_eq!(run.code, 0, "{file}: {run:#?}");
+        assert_eq!(run.code, Some(0), "{file}: {run:#?}");
         assert!(run.stdout.contains(": admitted") || run.stdout.contains(": not checked"));
 
         let run = check(&["-f", &file, "-o", "json"]);
-        assert_eq!(run.code, 0, "{file}: {run:#?}");
-        for entry in run.json() {
+        assert_eq!(run.code, Some(0), "{file}: {run:#?}");
+        for entry in run.json_array() {
             assert_eq!(entry["allowed"], true, "{file}: {entry:#}");
             let denials: Vec<_> = entry["findings"]
                 .as_array()
@@ -153,8 +116,8 @@ fn every_example_flink_deployment_is_admitted() {
 fn the_examples_directory_is_checked_as_a_whole() {
     let dir = fixture("examples").display().to_string();
     let run = check(&["-f", &dir, "-o", "json"]);
-    assert_eq!(run.code, 0, "{run:#?}");
-    let entries = run.json();
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let entries = run.json_array();
     let flink_deployments = entries
         .iter()
         .filter(|e| e["kind"] == "FlinkDeployment")
@@ -172,7 +135,7 @@ fn a_broken_autoscaler_setting_is_denied_in_text() {
     let dir = scratch("broken_text");
     let file = write(&dir, "broken.yaml", &broken());
     let run = check(&["-f", &file]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
         run.stdout
             .contains("FlinkDeployment default/broken: DENIED"),
@@ -216,8 +179,8 @@ fn a_broken_autoscaler_setting_is_denied_in_json() {
     let dir = scratch("broken_json");
     let file = write(&dir, "broken.yaml", &broken());
     let run = check(&["-f", &file, "-o", "json", "-n", "flink"]);
-    assert_eq!(run.code, 1, "{run:#?}");
-    let entries = run.json();
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let entries = run.json_array();
     assert_eq!(entries.len(), 1, "{entries:#?}");
     let entry = &entries[0];
     assert_eq!(entry["kind"], "FlinkDeployment");
@@ -259,8 +222,8 @@ fn warn_enforcement_reports_denials_as_warnings_and_exits_zero() {
     let dir = scratch("warn");
     let file = write(&dir, "broken.yaml", &broken());
     let run = check(&["-f", &file, "--enforcement", "warn", "-o", "json"]);
-    assert_eq!(run.code, 0, "{run:#?}");
-    let entries = run.json();
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let entries = run.json_array();
     assert_eq!(entries[0]["allowed"], true);
     let findings = entries[0]["findings"].as_array().expect("findings");
     assert!(
@@ -289,8 +252,8 @@ fn what_the_operator_refuses_is_denied_unless_operator_rules_are_off() {
         );
     let file = write(&dir, "old.yaml", &text);
     let run = check(&["-f", &file, "-o", "json"]);
-    assert_eq!(run.code, 1, "{run:#?}");
-    let mut rules: Vec<String> = run.json()[0]["findings"]
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let mut rules: Vec<String> = run.json_array()[0]["findings"]
         .as_array()
         .expect("findings")
         .iter()
@@ -308,21 +271,21 @@ fn what_the_operator_refuses_is_denied_unless_operator_rules_are_off() {
         "{run:#?}"
     );
     let off = check(&["-f", &file, "--operator-rules", "off"]);
-    assert_eq!(off.code, 0, "{off:#?}");
+    assert_eq!(off.code, Some(0), "{off:#?}");
 }
 
 #[test]
 fn reads_standard_input() {
     let run = kubectl_flink(&["check", "-f", "-", "-o", "json"], Some(&broken()));
-    assert_eq!(run.code, 1, "{run:#?}");
-    let entries = run.json();
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let entries = run.json_array();
     assert_eq!(entries[0]["file"], "<stdin>");
     assert_eq!(entries[0]["allowed"], false);
 
     let good = std::fs::read_to_string(fixture("examples/flink-operator-autoscaling.yaml"))
         .expect("fixture readable");
     let run = kubectl_flink(&["check", "-f", "-"], Some(&good));
-    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(
         run.stdout
             .contains("FlinkDeployment default/autoscaling-example: admitted"),
@@ -339,7 +302,7 @@ fn an_unknown_flink_kind_or_version_is_an_input_error() {
         &flink_deployment("t", "").replace("kind: FlinkDeployment", "kind: FlinkDeploymnet"),
     );
     let run = check(&["-f", &typo]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(
         run.stderr.starts_with(&format!(
             "error: {typo}:1: document 1: kind \"FlinkDeploymnet\""
@@ -357,7 +320,7 @@ fn an_unknown_flink_kind_or_version_is_an_input_error() {
             .replace("apiVersion: flink.apache.org/v1beta1", "apiVersion: v1"),
     );
     let run = check(&["-f", &core]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(
         run.stderr
             .contains("did you mean flink.apache.org/v1beta1?"),
@@ -384,7 +347,7 @@ fn a_repeated_key_is_read_as_the_api_server_reads_it() {
     let other = write(&dir, "other.yaml", &flink_deployment("other", ""));
     let run = check(&["-f", &file, "-f", &other]);
     // The last value (0.7) is judged: admitted; the first (1.5) would be denied.
-    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(
         run.stdout.contains("FlinkDeployment default/dup: admitted"),
         "{run:#?}"
@@ -403,7 +366,7 @@ fn a_repeated_key_is_read_as_the_api_server_reads_it() {
     // Different values the other way round: the last one (1.5) is judged, and denied.
     let swapped = write(&dir, "swapped.yaml", &repeated("0.7", "1.5"));
     let run = check(&["-f", &swapped]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
         run.stdout.contains("autoscaler.utilization-range"),
         "{run:#?}"
@@ -417,7 +380,7 @@ fn a_yaml_syntax_error_exits_2_with_file_and_line() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: [1, 2\n";
     let bad = write(&dir, "bad.yaml", text);
     let run = check(&["-f", &good, "-f", &bad]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(
         run.stderr.starts_with(&format!("error: {bad}:6:")),
         "{run:#?}"
@@ -436,7 +399,7 @@ fn a_yaml_syntax_error_exits_2_with_file_and_line() {
         "{\n  \"apiVersion\": \"v1\"\n  \"kind\": \"Service\"\n}\n",
     );
     let run = check(&["-f", &json]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(
         run.stderr.starts_with(&format!("error: {json}:3:")),
         "{run:#?}"
@@ -449,7 +412,7 @@ fn every_broken_input_is_named_in_one_run() {
     let bad = write(&dir, "bad.yaml", "a: b: c\n");
     let missing = dir.join("missing.yaml").display().to_string();
     let run = check(&["-f", &bad, "-f", &missing]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(run.stderr.contains(&format!("error: {bad}:1:")), "{run:#?}");
     assert!(
         run.stderr
@@ -463,7 +426,7 @@ fn a_missing_file_exits_2_naming_it() {
     let dir = scratch("missing");
     let missing = dir.join("no-such-manifest.yaml").display().to_string();
     let run = check(&["-f", &missing]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(run.stderr.contains(&missing), "{run:#?}");
     assert!(run.stdout.is_empty(), "{run:#?}");
 }
@@ -477,7 +440,7 @@ fn a_document_that_is_not_an_object_exits_2_naming_it() {
         &format!("{}---\n- a list\n", flink_deployment("f", "")),
     );
     let run = check(&["-f", &file]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(
         run.stderr.contains(&format!("{file}:")) && run.stderr.contains("document 2"),
         "{run:#?}"
@@ -489,18 +452,18 @@ fn a_document_that_is_not_an_object_exits_2_naming_it() {
         "apiVersion: v1\nmetadata: {name: x}\n",
     );
     let run = check(&["-f", &file]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(run.stderr.contains("missing kind"), "{run:#?}");
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let run = check(&[]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     let run = check(&["-f", "x.yaml", "-o", "yaml"]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
     let run = check(&["-f", "-", "-f", "-"]);
-    assert_eq!(run.code, 2, "{run:#?}");
+    assert_eq!(run.code, Some(2), "{run:#?}");
 }
 
 #[test]
@@ -509,8 +472,8 @@ fn json_output_has_the_documented_fields() {
         .display()
         .to_string();
     let run = check(&["-f", &file, "-o", "json"]);
-    assert_eq!(run.code, 0, "{run:#?}");
-    let entries = run.json();
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let entries = run.json_array();
     assert_eq!(entries.len(), 1);
     let entry = &entries[0];
     for field in [
@@ -569,7 +532,7 @@ fn every_object_of_every_file_and_document_is_reported() {
     })).expect("json"));
 
     let run = check(&["-f", &multi, "-f", &single]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     let titles: Vec<&str> = run.stdout.lines().filter(|l| !l.starts_with(' ')).collect();
     assert_eq!(titles.len(), 6, "{run:#?}");
     // FILE:LINE of each object's document (a List's for its items), then the object.
@@ -599,9 +562,9 @@ fn every_object_of_every_file_and_document_is_reported() {
     assert_eq!(titles[5], "4 objects: 2 admitted, 1 denied, 1 not checked");
 
     let run = check(&["-f", &multi, "-f", &single, "-o", "json"]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     let seen: Vec<(String, String, u64)> = run
-        .json()
+        .json_array()
         .iter()
         .map(|e| {
             (
@@ -623,7 +586,7 @@ fn every_object_of_every_file_and_document_is_reported() {
     let dir_arg = dir.display().to_string();
     let run = check(&["-f", &dir_arg, "-o", "json"]);
     let files: Vec<String> = run
-        .json()
+        .json_array()
         .iter()
         .map(|e| e["file"].as_str().unwrap_or_default().to_string())
         .collect();
@@ -638,13 +601,13 @@ fn files_given_together_are_the_cluster() {
         .display()
         .to_string();
     let run = check(&["-f", &hpa, "-o", "json"]);
-    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.code, Some(0), "{run:#?}");
 
     let dir = scratch("cluster");
     let deployment = write(&dir, "basic.yaml", &flink_deployment("basic", ""));
     let run = check(&["-f", &deployment, "-f", &hpa, "-o", "json"]);
-    assert_eq!(run.code, 1, "{run:#?}");
-    let entries = run.json();
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let entries = run.json_array();
     let hpa_entry = entries
         .iter()
         .find(|e| e["kind"] == "HorizontalPodAutoscaler")
@@ -664,12 +627,12 @@ fn files_given_together_are_the_cluster() {
 #[test]
 fn completion_prints_a_script() {
     let run = kubectl_flink(&["completion", "bash"], None);
-    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(run.stdout.contains("kubectl-flink"), "{run:#?}");
     assert!(run.stdout.contains("complete "), "{run:#?}");
     for shell in ["zsh", "fish"] {
         let run = kubectl_flink(&["completion", shell], None);
-        assert_eq!(run.code, 0, "{shell}: {run:#?}");
+        assert_eq!(run.code, Some(0), "{shell}: {run:#?}");
         assert!(run.stdout.contains("kubectl-flink"), "{shell}: {run:#?}");
     }
 }
@@ -686,7 +649,7 @@ fn version_prints_the_package_version_and_commit() {
         .unwrap_or_else(|| "unknown".into());
     for args in [&["version"][..], &["--version"][..]] {
         let run = kubectl_flink(args, None);
-        assert_eq!(run.code, 0, "{run:#?}");
+        assert_eq!(run.code, Some(0), "{run:#?}");
         assert_eq!(
             run.stdout,
             format!(
@@ -712,8 +675,8 @@ fn a_vpa_next_to_its_flink_deployment_is_mutated_then_judged() {
                name: autoscaling-example\n  updatePolicy:\n    updateMode: Initial\n";
     let file = write(&dir, "chart.yaml", &format!("{fd}\n---\n{vpa}"));
     let run = check(&["-f", &file, "-o", "json"]);
-    assert_eq!(run.code, 0, "{run:#?}");
-    let entries = run.json();
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let entries = run.json_array();
     let vpa_entry = entries
         .iter()
         .find(|e| e["kind"] == "VerticalPodAutoscaler")
@@ -741,8 +704,8 @@ fn a_vpa_next_to_its_flink_deployment_is_mutated_then_judged() {
                minAllowed: {memory: 4Gi}\n      maxAllowed: {memory: 3Gi}\n";
     let file = write(&dir, "bad.yaml", &format!("{fd}\n---\n{bad}"));
     let run = check(&["-f", &file, "-o", "json"]);
-    assert_eq!(run.code, 1, "{run:#?}");
-    let entries = run.json();
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    let entries = run.json_array();
     let rules: Vec<String> = entries
         .iter()
         .flat_map(|e| e["findings"].as_array().cloned().unwrap_or_default())

@@ -7,34 +7,18 @@
 //! zsh and fish come from Debian packages (`.ci/run` installs them); a shell that is
 //! missing fails the test with that hint rather than skipping it.
 
-use flink_autoscale_e2e::binary;
+use flink_autoscale_e2e::plugin;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn plugin() -> PathBuf {
-    binary("kubectl-flink", "kubectl-flink")
-}
-
-/// PATH with the plugin's directory and the shipped `kubectl_complete-flink` first.
+/// PATH with the shipped `kubectl_complete-flink` and the plugin's directory first.
 fn path_with_plugin() -> std::ffi::OsString {
-    let bin = plugin().parent().expect("a directory").to_path_buf();
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugin");
-    std::env::join_paths([bin, shipped].into_iter().chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
-    .expect("joins")
+    plugin::path_with_plugin(&[shipped])
 }
 
 fn script(shell: &str) -> PathBuf {
-    let out = Command::new(plugin())
-        .args(["completion", shell])
-        .output()
-        .expect("kubectl-flink runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = plugin::plugin(["completion", shell]).run().ok();
     let file = std::env::temp_dir().join(format!(
         "kubectl-flink-completion-{}.{shell}",
         std::process::id()

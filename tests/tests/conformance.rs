@@ -6,13 +6,13 @@
 //! case with the reason we are stricter. `check` and the webhook must agree on every
 //! case.
 
-use flink_autoscale_e2e::webhook_process::WebhookProcess;
-use flink_autoscale_e2e::{binary, workspace_root};
+use flink_autoscale_e2e::plugin::plugin;
+use flink_autoscale_e2e::webhook::WebhookProcess;
+use flink_autoscale_e2e::workspace_root;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::process::Command;
 
 #[derive(Debug, Deserialize)]
 struct Case {
@@ -113,19 +113,15 @@ fn stricter() -> HashMap<String, String> {
 fn check_admits(dir: &std::path::Path, index: usize, object: &Value) -> (bool, Value) {
     let file = dir.join(format!("case-{index}.json"));
     std::fs::write(&file, serde_json::to_vec(object).expect("json")).expect("write case");
-    let out = Command::new(binary("kubectl-flink", "kubectl-flink"))
-        .args(["check", "-o", "json", "-f"])
-        .arg(&file)
-        .output()
-        .expect("check runs");
-    let code = out.status.code();
+    let out = plugin(["check", "-o", "json", "-f"]).arg(&file).run();
+    let code = out.code;
     assert!(
         matches!(code, Some(0 | 1)),
         "check exited {code:?} on {}: {}",
         file.display(),
-        String::from_utf8_lossy(&out.stderr)
+        out.stderr
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
     (code == Some(0), report)
 }
 
@@ -166,29 +162,12 @@ fn the_corpus_agrees_with_the_reference_through_check_and_the_webhook() {
     assert!(cases.len() > 900, "only {} cases", cases.len());
     let stricter = stricter();
     let dir = tempfile::tempdir().expect("tempdir");
-    let ca_path = dir.path().join("webhook-ca.pem");
-    let ca_arg = ca_path.to_string_lossy().into_owned();
-    let webhook = WebhookProcess::start(
-        &[
-            "--dev",
-            "--offline",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-ca-out",
-            &ca_arg,
-        ],
-        &[("RUST_LOG", "warn")],
-    )
-    .expect("the webhook starts");
+    let webhook = WebhookProcess::dev(dir.path().join("webhook-ca.pem"))
+        .log("warn")
+        .start();
     let url = format!("https://{}/validate", webhook.addr());
-    let ca = std::fs::read(&ca_path).expect("CA written");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA parses"))
-        .build()
-        .expect("client");
+    let client = webhook.client();
 
     let mut admitted_but_rejected = Vec::new();
     let mut denied_without_reason = Vec::new();

@@ -16,10 +16,9 @@
 //! The real binary runs; only its exit code, stdout and stderr are observed.
 
 use flink_autoscale_e2e::apiserver::TestApiServer;
-use flink_autoscale_e2e::binary;
+use flink_autoscale_e2e::plugin::{BinaryRun, Run, plugin, plugin_path};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// The fixtures' instants are written relative to this instant (`--now`).
 const NOW: &str = "2026-07-01T12:00:00Z";
@@ -51,46 +50,14 @@ fn start() -> TestApiServer {
     builder.start().expect("test API server starts")
 }
 
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "expected success:\n{self:#?}");
-        assert_eq!(self.stderr, "", "{self:#?}");
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self:#?}"))
-    }
-}
-
 /// The plugin with the environment a test controls: the server's kubeconfig, a UTF-8
 /// locale unless `lang` says otherwise, no colour, no in-cluster detection.
 fn explain_in(server: &TestApiServer, lang: &str, args: &[&str]) -> Run {
-    let mut cmd = Command::new(binary("kubectl-flink", "kubectl-flink"));
-    cmd.arg("explain")
-        .args(["--now", NOW])
+    plugin(["explain", "--now", NOW])
         .args(args)
-        .env("KUBECONFIG", server.kubeconfig())
-        .env("NO_COLOR", "1")
-        .env_remove("LC_ALL")
-        .env_remove("LC_CTYPE")
-        .env("LANG", lang)
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .stdin(Stdio::null());
-    let out = cmd.output().expect("kubectl-flink runs");
-    Run {
-        code: out.status.code().expect("exits rather than being killed"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .kubeconfig(server.kubeconfig())
+        .lang(lang)
+        .run()
 }
 
 fn explain(server: &TestApiServer, args: &[&str]) -> Run {
@@ -98,7 +65,7 @@ fn explain(server: &TestApiServer, args: &[&str]) -> Run {
 }
 
 fn json(server: &TestApiServer, name: &str) -> Value {
-    explain(server, &[name, "-o", "json"]).ok().json()
+    explain(server, &[name, "-o", "json"]).ok_quiet().json()
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -117,7 +84,7 @@ fn strings(v: &Value) -> Vec<String> {
 fn text_of_every_scenario() {
     let server = start();
     for name in SCENARIOS {
-        let run = explain(&server, &[name]).ok();
+        let run = explain(&server, &[name]).ok_quiet();
         insta::assert_snapshot!(format!("explain_{name}"), run.stdout);
     }
 }
@@ -125,7 +92,7 @@ fn text_of_every_scenario() {
 #[test]
 fn text_without_a_utf8_locale_is_ascii() {
     let server = start();
-    let run = explain_in(&server, "C", &["lagging"]).ok();
+    let run = explain_in(&server, "C", &["lagging"]).ok_quiet();
     assert!(run.stdout.is_ascii(), "{}", run.stdout);
     insta::assert_snapshot!("explain_lagging_ascii", run.stdout);
 }
@@ -184,7 +151,7 @@ fn scale_up_on_lag() {
     );
     assert_eq!(r["notes"], serde_json::json!([]));
 
-    let text = explain(&server, &["lagging"]).ok().stdout;
+    let text = explain(&server, &["lagging"]).ok_quiet().stdout;
     assert!(
         text.contains("plus 300.00 rec/s to catch up on a lag of 540000 records"),
         "{text}"
@@ -230,7 +197,7 @@ fn scale_down_delayed_by_the_interval() {
     assert_eq!(target["origin"], "deprecated-alias");
     assert_eq!(target["value"], "0.6");
 
-    let text = explain(&server, &["shrinking"]).ok().stdout;
+    let text = explain(&server, &["shrinking"]).ok_quiet().stdout;
     assert!(text.contains("Now: Scale-down delayed: "), "{text}");
     assert!(
         text.contains("(25m left, until 2026-07-01T12:25:00Z)"),
@@ -350,7 +317,7 @@ fn a_deployment_without_config_map() {
 #[test]
 fn malformed_config_map_data_are_notes() {
     let server = start();
-    let run = explain(&server, &["broken", "-o", "json"]).ok();
+    let run = explain(&server, &["broken", "-o", "json"]).ok_quiet();
     let r = run.json();
     let notes = strings(&r["notes"]);
     let has = |prefix: &str| notes.iter().any(|n| n.starts_with(prefix));
@@ -392,12 +359,12 @@ fn malformed_config_map_data_are_notes() {
 fn vertex_and_since_narrow_the_history() {
     let server = start();
     let r = explain(&server, &["lagging", "-o", "json", "--vertex", &V1[..8]])
-        .ok()
+        .ok_quiet()
         .json();
     assert_eq!(r["vertex"], &V1[..8]);
     assert_eq!(r["parallelism"].as_array().map(Vec::len), Some(1));
     let r = explain(&server, &["lagging", "-o", "json", "--since", "3h"])
-        .ok()
+        .ok_quiet()
         .json();
     assert_eq!(r["since"], "2026-07-01T09:00:00Z");
     assert_eq!(r["history"].as_array().map(Vec::len), Some(1));
@@ -432,22 +399,18 @@ fn plain(text: &str) -> String {
 #[test]
 fn on_a_terminal_explain_is_coloured_and_wrapped_at_words() {
     let server = start();
-    let bin = binary("kubectl-flink", "kubectl-flink");
-    let piped = explain(&server, &["shrinking"]).ok();
-    let command = format!("{} explain --now {NOW} shrinking", bin.display());
-    let out = Command::new("script")
+    let piped = explain(&server, &["shrinking"]).ok_quiet();
+    let command = format!("{} explain --now {NOW} shrinking", plugin_path().display());
+    let out = BinaryRun::program("script", "script")
         .args(["-qec", &command, "/dev/null"])
-        .env("KUBECONFIG", server.kubeconfig())
-        .env("COLUMNS", "80")
+        .kubeconfig(server.kubeconfig())
+        .columns(80)
         .env("TERM", "xterm")
         .env("LANG", "C.UTF-8")
-        .env_remove("NO_COLOR")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .stdin(Stdio::null())
-        .output()
-        .expect("script (util-linux) runs");
-    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{raw}");
+        .color()
+        .run();
+    let raw = out.stdout;
+    assert_eq!(out.code, Some(0), "{raw}");
     assert!(raw.contains("\x1b[33mwarn\x1b[0m"), "no colour:\n{raw}");
     let shown = plain(&raw);
     let words = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
@@ -472,7 +435,7 @@ fn on_a_terminal_explain_is_coloured_and_wrapped_at_words() {
 fn an_unknown_vertex_is_an_error_that_lists_the_known_ones() {
     let server = start();
     let run = explain(&server, &["lagging", "--vertex", "zzz"]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr.starts_with(
@@ -488,14 +451,14 @@ fn an_unknown_vertex_is_an_error_that_lists_the_known_ones() {
 fn an_unknown_deployment_is_an_error() {
     let server = start();
     let run = explain(&server, &["nope"]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
         "error: flinkdeployment \"nope\" not found in namespace \"flink\"\n"
     );
     let usage = explain(&server, &["lagging", "--since", "0s"]);
-    assert_eq!(usage.code, 2, "{usage:#?}");
+    assert_eq!(usage.code, Some(2), "{usage:#?}");
 }
 
 // ---- what the operator itself wrote (`fixtures/explain/operator/`) -----------------
@@ -577,22 +540,11 @@ fn operator_server(scenario: &str, reference: &Value, n: usize) -> TestApiServer
 }
 
 fn explain_at(server: &TestApiServer, name: &str, at: &str, extra: &[&str]) -> Run {
-    let mut cmd = Command::new(binary("kubectl-flink", "kubectl-flink"));
-    cmd.arg("explain")
-        .args([name, "--now", at])
+    plugin(["explain", name, "--now", at])
         .args(extra)
-        .env("KUBECONFIG", server.kubeconfig())
-        .env("NO_COLOR", "1")
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .stdin(Stdio::null());
-    let out = cmd.output().expect("kubectl-flink runs");
-    Run {
-        code: out.status.code().expect("exits rather than being killed"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .kubeconfig(server.kubeconfig())
+        .lang("C.UTF-8")
+        .run()
 }
 
 /// A number of `reference.json` (non-finite ones are strings there, as in our JSON).
@@ -662,7 +614,9 @@ fn compare_decisions(scenario: &str) -> (usize, usize) {
         }
         let at = instant["at"].as_str().expect("at");
         let server = operator_server(scenario, &r, n);
-        let out = explain_at(&server, &name, at, &["-o", "json"]).ok().json();
+        let out = explain_at(&server, &name, at, &["-o", "json"])
+            .ok_quiet()
+            .json();
         let decision = out["history"]
             .as_array()
             .expect("history")
@@ -784,7 +738,7 @@ fn verdict_at(r: &Value, at: &str) -> Value {
         .unwrap_or_else(|| panic!("no instant {at}"));
     let server = operator_server(OPERATOR_SCENARIO, r, n);
     let out = explain_at(&server, "orders-pipeline", at, &["-o", "json"])
-        .ok()
+        .ok_quiet()
         .json();
     out["verdict"].clone()
 }
@@ -849,7 +803,9 @@ fn standard_yaml_and_legacy_overrides_decode_alike() {
         let n = r["instants"].as_array().unwrap().len() - 1;
         let at = r["instants"][n]["at"].as_str().unwrap().to_string();
         let server = operator_server(scenario, &r, n);
-        let out = explain_at(&server, name, &at, &["-o", "json"]).ok().json();
+        let out = explain_at(&server, name, &at, &["-o", "json"])
+            .ok_quiet()
+            .json();
         assert_eq!(strings(&out["notes"]), Vec::<String>::new(), "{scenario}");
         let ids: Vec<&str> = out["parallelism"]
             .as_array()
@@ -866,19 +822,11 @@ fn standard_yaml_and_legacy_overrides_decode_alike() {
             ids.iter()
                 .all(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
         );
-        let status = Command::new(binary("kubectl-flink", "kubectl-flink"))
-            .args(["status", name, "-o", "json"])
-            .env("KUBECONFIG", server.kubeconfig())
-            .env("NO_COLOR", "1")
-            .env_remove("KUBERNETES_SERVICE_HOST")
-            .output()
-            .expect("status runs");
-        assert!(
-            status.status.success(),
-            "{}",
-            String::from_utf8_lossy(&status.stderr)
-        );
-        let json: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+        let status = plugin(["status", name, "-o", "json"])
+            .kubeconfig(server.kubeconfig())
+            .run()
+            .ok();
+        let json: Value = serde_json::from_str(&status.stdout).expect("status JSON");
         let d = &json["deployments"][0];
         assert_eq!(d["parallelism"]["source"], "autoscaler", "{d:#}");
         assert_eq!(
@@ -983,7 +931,7 @@ fn what_if_recomputes_with_the_operators_formula() {
             "job.autoscaler.utilization.target=0.7",
         ],
     )
-    .ok()
+    .ok_quiet()
     .json();
     let w = &same["whatIf"];
     assert_eq!(w["settings"][0]["was"], "0.7", "{w:#}");
@@ -1008,7 +956,7 @@ fn what_if_recomputes_with_the_operators_formula() {
             "job.autoscaler.utilization.target=0.8",
         ],
     )
-    .ok()
+    .ok_quiet()
     .json();
     let w = &changed["whatIf"];
     let mut highest = 0;
@@ -1052,7 +1000,7 @@ fn what_if_recomputes_with_the_operators_formula() {
         at,
         &["--set", "job.autoscaler.utilization.target=0.8"],
     )
-    .ok()
+    .ok_quiet()
     .stdout;
     assert!(
         text.contains("What if job.autoscaler.utilization.target=0.8 (was 0.7)"),
@@ -1066,7 +1014,7 @@ fn what_if_recomputes_with_the_operators_formula() {
         at,
         &["--set", "job.autoscaler.utilization.target=high"],
     );
-    assert_eq!(bad.code, 2, "{bad:#?}");
+    assert_eq!(bad.code, Some(2), "{bad:#?}");
     assert!(
         bad.stderr
             .contains("--set job.autoscaler.utilization.target: Invalid value: \"high\"")
@@ -1079,7 +1027,7 @@ fn what_if_recomputes_with_the_operators_formula() {
         at,
         &["--set", "job.autoscaler.utilisation.target=0.8"],
     );
-    assert_eq!(unknown.code, 2, "{unknown:#?}");
+    assert_eq!(unknown.code, Some(2), "{unknown:#?}");
     assert!(
         unknown.stderr.contains("[config.unknown-key]"),
         "{unknown:#?}"
@@ -1102,7 +1050,9 @@ fn report_at(scenario: &str, at: &str) -> Value {
         .unwrap()
         .to_string();
     let server = operator_server(scenario, &r, n);
-    explain_at(&server, &name, at, &["-o", "json"]).ok().json()
+    explain_at(&server, &name, at, &["-o", "json"])
+        .ok_quiet()
+        .json()
 }
 
 fn conditions(report: &Value) -> Vec<Value> {
@@ -1203,7 +1153,7 @@ fn operator_scenario_text() {
         .unwrap();
     let server = operator_server(OPERATOR_SCENARIO, &r, n);
     let text = explain_at(&server, "orders-pipeline", "2026-07-01T08:15:00Z", &[])
-        .ok()
+        .ok_quiet()
         .stdout;
     insta::assert_snapshot!("explain_operator_0815", text);
 
@@ -1220,7 +1170,7 @@ fn operator_scenario_text() {
             "job.autoscaler.vertex.max-parallelism=10",
         ],
     )
-    .ok()
+    .ok_quiet()
     .stdout;
     let what_if: String = text
         .lines()
@@ -1286,7 +1236,7 @@ fn events_of_another_uid_are_ignored() {
         "2026-07-01T08:15:00Z",
         &["-o", "json"],
     )
-    .ok()
+    .ok_quiet()
     .json();
     let held: Vec<&Value> = out["history"]
         .as_array()
@@ -1337,7 +1287,7 @@ fn what_if_equals_the_operators_answers() {
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = explain_at(&server, "orders-pipeline", at, &args)
-            .ok()
+            .ok_quiet()
             .json();
         let w = &out["whatIf"];
         for v in w["vertices"].as_array().unwrap() {

@@ -11,11 +11,11 @@
 //! runs exactly the README's test command.
 
 use flink_autoscale_e2e::apiserver::{TestApiServer, load_yaml};
+use flink_autoscale_e2e::plugin::{BinaryRun, Run, path_with_plugin};
 use flink_autoscale_e2e::readme::{self, Example};
-use flink_autoscale_e2e::{binary, workspace_root};
+use flink_autoscale_e2e::workspace_root;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 fn demo_dir() -> PathBuf {
     workspace_root().join("examples/demo")
@@ -89,40 +89,17 @@ fn every_command_the_readme_shows_output_of_is_run_by_a_test() {
     }
 }
 
-struct Printed {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs a README command with the real kubectl, the plugin on PATH, in `examples/`.
-fn run(command: &str, kubeconfig: &Path) -> Printed {
+fn run(command: &str, kubeconfig: &Path) -> Run {
     let words = readme::words(command).unwrap_or_else(|e| panic!("{e}"));
-    let plugin = binary("kubectl-flink", "kubectl-flink");
-    let plugin_dir = plugin.parent().expect("the plugin's directory");
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(
-        std::iter::once(plugin_dir.to_path_buf()).chain(std::env::split_paths(&path)),
-    )
-    .expect("PATH joins");
-    let out = Command::new(&words[0])
+    BinaryRun::program(&words[0], &words[0])
         .args(&words[1..])
         .current_dir(workspace_root().join("examples"))
-        .env("PATH", path)
-        .env("KUBECONFIG", kubeconfig)
-        .env("NO_COLOR", "1")
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
+        .env("PATH", path_with_plugin(&[]))
+        .kubeconfig(kubeconfig)
+        .lang("C.UTF-8")
         .env_remove("COLUMNS")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e}", words[0]));
-    Printed {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .run()
 }
 
 #[test]

@@ -6,11 +6,11 @@
 //! pods. The real binary runs; only its exit code, stdout and stderr are observed.
 
 use flink_autoscale_e2e::apiserver::{Builder, TestApiServer};
-use flink_autoscale_e2e::binary;
+use flink_autoscale_e2e::plugin::{BinaryRun, Run, path_with_plugin, plugin, plugin_path};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// Ages in the snapshots are measured from this instant (`--now`); the fixtures'
 /// scaling histories are written relative to it.
@@ -39,55 +39,16 @@ fn start(builder: Builder) -> TestApiServer {
     builder.start().expect("test API server starts")
 }
 
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "expected success:\n{self:#?}");
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self:#?}"))
-    }
-}
-
-fn plugin() -> PathBuf {
-    binary("kubectl-flink", "kubectl-flink")
-}
-
 /// The plugin with the environment a test controls: the server's kubeconfig, no
 /// colour, a fixed width, no in-cluster detection.
-fn command(server: &TestApiServer, args: &[&str]) -> Command {
-    let mut cmd = Command::new(plugin());
-    cmd.args(args)
-        .env("KUBECONFIG", server.kubeconfig())
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "250")
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn finish(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("kubectl-flink runs");
-    Run {
-        code: out.status.code().expect("exits rather than being killed"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+fn command(server: &TestApiServer, args: &[&str]) -> BinaryRun {
+    plugin(args).kubeconfig(server.kubeconfig()).columns(250)
 }
 
 fn status(server: &TestApiServer, args: &[&str]) -> Run {
     let mut all = vec!["status", "--now", NOW];
     all.extend_from_slice(args);
-    finish(&mut command(server, &all))
+    command(server, &all).run()
 }
 
 /// The cells of a table row, split on the column gaps (cells may hold one space).
@@ -173,7 +134,10 @@ fn wide_table_adds_vertices_slots_hpa_and_namespace() {
 fn narrow_terminals_leave_out_columns_and_never_cut_a_value() {
     let server = start(seeded());
     let full = status(&server, &["-A"]).ok();
-    let run = finish(command(&server, &["status", "--now", NOW, "-A"]).env("COLUMNS", "136")).ok();
+    let run = command(&server, &["status", "--now", NOW, "-A"])
+        .env("COLUMNS", "136")
+        .run()
+        .ok();
     insta::assert_snapshot!("table_136_columns", run.stdout);
     for line in run.stdout.lines() {
         assert!(line.chars().count() <= 136, "{line:?} is wider than 136");
@@ -196,7 +160,10 @@ fn narrow_terminals_leave_out_columns_and_never_cut_a_value() {
         assert!(headers.iter().any(|h| h == header), "{headers:?}");
     }
     // The 80-column terminal: `status -n team-a` fits.
-    let run = finish(command(&server, &["status", "--now", NOW]).env("COLUMNS", "80")).ok();
+    let run = command(&server, &["status", "--now", NOW])
+        .env("COLUMNS", "80")
+        .run()
+        .ok();
     for line in run.stdout.lines() {
         assert!(line.chars().count() <= 80, "{line:?} is wider than 80");
     }
@@ -221,17 +188,20 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     let server = start(seeded());
     // `script` gives the plugin a pseudo-terminal as its standard output.
     let on_terminal = |no_color: Option<&str>| {
-        let shell = format!("'{}' status --now {NOW} payments", plugin().display());
-        let mut cmd = Command::new("script");
-        cmd.args(["-qec", &shell, "/dev/null"])
-            .env("KUBECONFIG", server.kubeconfig())
+        let shell = format!("'{}' status --now {NOW} payments", plugin_path().display());
+        let cmd = BinaryRun::program("script", "script")
+            .args(["-qec", &shell, "/dev/null"])
+            .kubeconfig(server.kubeconfig())
             .env("TERM", "xterm")
-            .env("COLUMNS", "250")
-            .env_remove("NO_COLOR");
-        if let Some(v) = no_color {
-            cmd.env("NO_COLOR", v);
+            .columns(250)
+            .color();
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd,
         }
-        finish(&mut cmd).ok().stdout
+        .run()
+        .ok()
+        .stdout
     };
     let coloured = on_terminal(None);
     assert!(
@@ -244,7 +214,10 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     );
     assert!(!on_terminal(Some("1")).contains('\u{1b}'));
     // Piped: no colour even without NO_COLOR.
-    let piped = finish(command(&server, &["status", "--now", NOW]).env_remove("NO_COLOR")).ok();
+    let piped = command(&server, &["status", "--now", NOW])
+        .env_remove("NO_COLOR")
+        .run()
+        .ok();
     assert!(!piped.stdout.contains('\u{1b}'), "{:?}", piped.stdout);
 }
 
@@ -264,7 +237,7 @@ fn ages_are_measured_from_the_clock() {
                     .into();
         })
         .expect("the ConfigMap exists");
-    let run = finish(&mut command(&server, &["status", "payments"])).ok();
+    let run = command(&server, &["status", "payments"]).run().ok();
     assert_eq!(
         column(&run.stdout, "LAST SCALING", "payments"),
         "up 3h15m ago"
@@ -495,15 +468,20 @@ fn yaml_is_the_json_structure() {
 
 // ---- how the cluster is read ----------------------------------------------------
 
+/// The requests one successful `status ARGS` makes, sorted.
+fn requests_of(server: &TestApiServer, args: &[&str]) -> Vec<String> {
+    server.clear_requests();
+    status(server, args).ok();
+    let mut requests = server.requests();
+    requests.sort();
+    requests
+}
+
 #[test]
 fn one_list_call_per_kind_whatever_the_number_of_deployments() {
     let server = start(seeded());
-    server.clear_requests();
-    status(&server, &["-A", "-o", "json"]).ok();
-    let mut requests = server.requests();
-    requests.sort();
     assert_eq!(
-        requests,
+        requests_of(&server, &["-A", "-o", "json"]),
         [
             "GET /api/v1/configmaps?&labelSelector=component%3Dautoscaler",
             "GET /api/v1/pods?&labelSelector=component%3Dtaskmanager",
@@ -512,12 +490,8 @@ fn one_list_call_per_kind_whatever_the_number_of_deployments() {
             "GET /apis/flink.apache.org/v1beta1/flinkdeployments?",
         ]
     );
-    server.clear_requests();
-    status(&server, &["orders", "-n", "team-a"]).ok();
-    let mut requests = server.requests();
-    requests.sort();
     assert_eq!(
-        requests,
+        requests_of(&server, &["orders", "-n", "team-a"]),
         [
             "GET /api/v1/namespaces/team-a/configmaps?&labelSelector=component%3Dautoscaler%2Capp%3Dorders",
             "GET /api/v1/namespaces/team-a/pods?&labelSelector=component%3Dtaskmanager%2Capp%3Dorders",
@@ -535,7 +509,7 @@ fn name_narrows_to_one_deployment_and_a_missing_one_is_an_error() {
     assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
     assert_eq!(column(&run.stdout, "FINDINGS", "payments"), "3 (2 deny)");
     let run = status(&server, &["nope"]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert_eq!(
         run.stderr,
         "error: flinkdeployment \"nope\" not found in namespace \"team-a\"\n"
@@ -636,7 +610,7 @@ fn forbidden_kinds_degrade_to_markers() {
 fn forbidden_flinkdeployments_are_an_error_naming_the_context() {
     let server = start(seeded().forbid("no-flink", "list", "flinkdeployments"));
     let run = status(&server, &["--context", "no-flink"]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr.starts_with(&format!(
@@ -654,7 +628,7 @@ fn forbidden_flinkdeployments_are_an_error_naming_the_context() {
 fn missing_flink_crd_is_an_error() {
     let server = start(seeded().without_kind("FlinkDeployment"));
     let run = status(&server, &[]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
         run.stderr
             .contains("does not serve flinkdeployments.flink.apache.org/v1beta1"),
@@ -669,7 +643,7 @@ fn missing_flink_crd_is_an_error() {
 fn unreachable_cluster_names_server_context_and_kubeconfig() {
     let server = start(seeded().unreachable_context("down"));
     let run = status(&server, &["--context", "down"]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert_eq!(run.stdout, "");
     let stderr = run.stderr.trim_end();
     assert!(
@@ -691,7 +665,7 @@ fn unreachable_cluster_names_server_context_and_kubeconfig() {
 fn unknown_context_lists_the_known_ones() {
     let server = start(seeded().unreachable_context("down"));
     let run = status(&server, &["--context", "prod"]);
-    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert_eq!(
         run.stderr,
         format!(
@@ -705,12 +679,11 @@ fn unknown_context_lists_the_known_ones() {
 fn missing_kubeconfig_is_an_error_that_says_where_it_looked() {
     let server = start(seeded());
     let home = tempfile::tempdir().expect("a temporary home");
-    let run = finish(
-        command(&server, &["status"])
-            .env_remove("KUBECONFIG")
-            .env("HOME", home.path()),
-    );
-    assert_eq!(run.code, 1, "{run:#?}");
+    let run = command(&server, &["status"])
+        .env_remove("KUBECONFIG")
+        .env("HOME", home.path())
+        .run();
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert_eq!(
         run.stderr,
         format!(
@@ -720,11 +693,12 @@ fn missing_kubeconfig_is_an_error_that_says_where_it_looked() {
         )
     );
     let missing = home.path().join("nope.yaml");
-    let run = finish(&mut command(
+    let run = command(
         &server,
         &["status", "--kubeconfig", &missing.display().to_string()],
-    ));
-    assert_eq!(run.code, 1, "{run:#?}");
+    )
+    .run();
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
         run.stderr.starts_with(&format!(
             "error: cannot use the kubeconfig {}: No such file or directory",
@@ -740,22 +714,21 @@ fn kubeconfig_flag_and_the_kubeconfig_list_are_honoured() {
     let server = start(seeded().context("analytics", "analytics"));
     let home = tempfile::tempdir().expect("a temporary home");
     // --kubeconfig without KUBECONFIG.
-    let run = finish(
-        command(
-            &server,
-            &[
-                "status",
-                "--now",
-                NOW,
-                "--kubeconfig",
-                &server.kubeconfig().display().to_string(),
-                "--context",
-                "analytics",
-            ],
-        )
-        .env_remove("KUBECONFIG")
-        .env("HOME", home.path()),
+    let run = command(
+        &server,
+        &[
+            "status",
+            "--now",
+            NOW,
+            "--kubeconfig",
+            &server.kubeconfig().display().to_string(),
+            "--context",
+            "analytics",
+        ],
     )
+    .env_remove("KUBECONFIG")
+    .env("HOME", home.path())
+    .run()
     .ok();
     assert_eq!(row(&run.stdout, "basic-example")[0], "basic-example");
     // KUBECONFIG as a list whose first file does not exist.
@@ -764,7 +737,10 @@ fn kubeconfig_flag_and_the_kubeconfig_list_are_honoured() {
         server.kubeconfig().to_path_buf(),
     ])
     .expect("joins");
-    let run = finish(command(&server, &["status", "--now", NOW]).env("KUBECONFIG", list)).ok();
+    let run = command(&server, &["status", "--now", NOW])
+        .env("KUBECONFIG", list)
+        .run()
+        .ok();
     assert_eq!(row(&run.stdout, "orders")[0], "orders");
 }
 
@@ -772,8 +748,8 @@ fn kubeconfig_flag_and_the_kubeconfig_list_are_honoured() {
 fn usage_errors_exit_two() {
     let server = start(seeded());
     for args in [&["status", "-o", "csv"][..], &["status", "--watch-count"]] {
-        let run = finish(&mut command(&server, args));
-        assert_eq!(run.code, 2, "{args:?}: {run:#?}");
+        let run = command(&server, args).run();
+        assert_eq!(run.code, Some(2), "{args:?}: {run:#?}");
     }
 }
 
@@ -795,10 +771,7 @@ fn watch_redraws_until_its_count() {
             "1s",
         ],
     )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("kubectl-flink starts");
+    .spawn();
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
     let mut first = String::new();
     for _ in 0..4 {
@@ -829,11 +802,7 @@ fn watch_redraws_until_its_count() {
 #[test]
 fn watch_ends_quietly_on_ctrl_c() {
     let server = start(seeded());
-    let mut child = command(&server, &["status", "--now", NOW, "--watch"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kubectl-flink starts");
+    let mut child = command(&server, &["status", "--now", NOW, "--watch"]).spawn();
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
     let mut header = String::new();
     stdout.read_line(&mut header).expect("the first table");
@@ -874,12 +843,7 @@ fn watch_json_is_a_stream_of_documents() {
 #[test]
 fn completions_offer_status() {
     for shell in ["bash", "zsh", "fish"] {
-        let out = Command::new(plugin())
-            .args(["completion", shell])
-            .output()
-            .expect("kubectl-flink runs");
-        assert!(out.status.success());
-        let script = String::from_utf8_lossy(&out.stdout);
+        let script = plugin(["completion", shell]).run().ok().stdout;
         assert!(script.contains("status"), "{shell}: no status in\n{script}");
         assert!(script.contains("all-namespaces"), "{shell}");
     }
@@ -888,27 +852,13 @@ fn completions_offer_status() {
 #[test]
 fn kubectl_runs_it_as_a_plugin() {
     let server = start(seeded());
-    let dir = plugin()
-        .parent()
-        .expect("the binary has a directory")
-        .to_path_buf();
-    let path = std::env::join_paths(std::iter::once(dir).chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
-    .expect("joins");
-    let out = Command::new("/usr/bin/kubectl")
+    let out = BinaryRun::program("/usr/bin/kubectl", "kubectl")
         .args(["flink", "status", "-A", "--now", NOW])
-        .env("PATH", path)
-        .env("KUBECONFIG", server.kubeconfig())
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "250")
-        .output()
-        .expect("kubectl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .env("PATH", path_with_plugin(&[]))
+        .kubeconfig(server.kubeconfig())
+        .columns(250)
+        .run()
+        .ok();
     let direct = status(&server, &["-A"]).ok();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), direct.stdout);
+    assert_eq!(out.stdout, direct.stdout);
 }

@@ -4,82 +4,10 @@
 //! the right status and a message saying what is wrong, never a 5xx; the server
 //! keeps serving throughout and logs no panic.
 
-use flink_autoscale_e2e::{binary, fixture};
+use flink_autoscale_e2e::fixture;
+use flink_autoscale_e2e::webhook::WebhookProcess;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
-
-/// The webhook, killed when dropped.
-struct Webhook {
-    child: Child,
-    port: u16,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Drop for Webhook {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(ca_path: &std::path::Path) -> Webhook {
-    let bin = binary("flink-autoscale-webhook", "flink-autoscale-webhook");
-    let mut child = Command::new(bin)
-        .args([
-            "--dev",
-            "--offline",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-ca-out",
-        ])
-        .arg(ca_path)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the webhook starts");
-    let (tx, rx) = mpsc::channel();
-    let pipe = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let (mut pipe, sink) = (child.stderr.take().unwrap(), stderr.clone());
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = pipe.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    // Owned (and killed on drop) before anything can fail.
-    let mut webhook = Webhook {
-        child,
-        port: 0,
-        stderr,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("the webhook announces its address");
-        if let Some(addr) = line.strip_prefix("listening on https://") {
-            webhook.port = addr.rsplit(':').next().unwrap().trim().parse().unwrap();
-            return webhook;
-        }
-    }
-}
 
 fn read_fixture(rel: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixture(rel)).unwrap()).unwrap()
@@ -382,27 +310,9 @@ fn corpus() -> Vec<Case> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_request_gets_its_status_and_a_message_and_the_server_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
-    let ca_path = dir.path().join("ca.pem");
-    let webhook = start(&ca_path);
-    let ca = std::fs::read(&ca_path).unwrap();
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
-    let base = format!("https://localhost:{}", webhook.port);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .map_or(true, |r| r.status() != 200)
-    {
-        assert!(Instant::now() < deadline, "not ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let webhook = WebhookProcess::dev(dir.path().join("ca.pem")).start();
+    let client = webhook.ready_client().await;
+    let base = webhook.url("");
 
     let valid = std::fs::read(fixture("admission/flinkdeployment-create.json")).unwrap();
     let mut failures = Vec::new();
@@ -471,6 +381,6 @@ async fn every_bad_request_gets_its_status_and_a_message_and_the_server_keeps_se
         cases.len(),
         failures.join("\n")
     );
-    let stderr = webhook.stderr.lock().unwrap().clone();
+    let stderr = webhook.stderr();
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -3,22 +3,13 @@
 //! finds the few a review is about (moved, retargeted, deleted objects).
 
 use flink_autoscale_e2e::apiserver::TestApiServer;
-use flink_autoscale_e2e::webhook::WebhookProcess;
+use flink_autoscale_e2e::objects;
+use flink_autoscale_e2e::webhook::{WebhookProcess, eventually, review as post};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const NS: &str = "flink";
 const WAIT: Duration = Duration::from_secs(60);
-
-fn client(ca_pem: &[u8]) -> reqwest::Client {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem).expect("CA parses"))
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client builds")
-}
 
 fn flink_deployment(name: &str, autoscaler: bool) -> Value {
     json!({
@@ -39,17 +30,7 @@ fn flink_deployment(name: &str, autoscaler: bool) -> Value {
 
 /// A VPA on `target`'s TaskManagers controlling `resources`.
 fn vpa(name: &str, target: &str, resources: &[&str]) -> Value {
-    json!({
-        "apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
-        "metadata": {"name": name, "namespace": NS},
-        "spec": {"targetRef": {"apiVersion": "flink.apache.org/v1beta1",
-                               "kind": "FlinkDeployment", "name": target},
-                 "updatePolicy": {"updateMode": "Initial"},
-                 "resourcePolicy": {"containerPolicies": [{
-                     "containerName": "flink-main-container",
-                     "controlledResources": resources,
-                     "minAllowed": {"memory": "4Gi"}, "maxAllowed": {"memory": "16Gi"}}]}}
-    })
+    objects::vpa(NS, name, target, resources)
 }
 
 fn admission(uid: &str, object: &Value) -> Value {
@@ -66,18 +47,6 @@ fn admission(uid: &str, object: &Value) -> Value {
     })
 }
 
-async fn post(client: &reqwest::Client, url: &str, body: &Value) -> Value {
-    let response = client
-        .post(url)
-        .header("content-type", "application/json")
-        .body(serde_json::to_vec(body).unwrap())
-        .send()
-        .await
-        .expect("the webhook answers");
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("an AdmissionReview")
-}
-
 /// The denial message, empty when allowed.
 fn denial(out: &Value) -> String {
     if out["response"]["allowed"] == true {
@@ -87,22 +56,6 @@ fn denial(out: &Value) -> String {
         .as_str()
         .unwrap_or("denied without a message")
         .to_string()
-}
-
-async fn eventually<F, Fut>(what: &str, mut answer: F, accept: impl Fn(&Value) -> bool) -> Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Value>,
-{
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let out = answer().await;
-        if accept(&out) {
-            return out;
-        }
-        assert!(Instant::now() < deadline, "{what}: last answer {out}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn metric(client: &reqwest::Client, url: &str, series: &str) -> Option<f64> {
@@ -132,38 +85,13 @@ async fn thousands_of_objects_changing_while_reviews_run_are_judged_from_the_ind
             .expect("test API server starts"),
     );
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    let kubeconfig = server.kubeconfig().to_str().unwrap().to_string();
-    let webhook = WebhookProcess::start(
-        &[
-            "--dev",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-ca-out",
-            ca.to_str().unwrap(),
-            // The objects are shaped for the cluster rules only; the operator's own
-            // spec checks (operator.*) are not what this test is about.
-            "--operator-rules",
-            "off",
-        ],
-        &[("KUBECONFIG", &kubeconfig), ("RUST_LOG", "info")],
-    );
-    let client = client(&std::fs::read(&ca).unwrap());
-    let deadline = Instant::now() + WAIT;
-    while client
-        .get(webhook.url("/readyz"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "not ready:\n{}",
-            webhook.stderr()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let webhook = WebhookProcess::dev(dir.path().join("ca.pem"))
+        .kubeconfig(server.kubeconfig())
+        // The objects are shaped for the cluster rules only; the operator's own
+        // spec checks (operator.*) are not what this test is about.
+        .args(["--operator-rules", "off"])
+        .start();
+    let client = webhook.ready_client().await;
     let validate = webhook.url("/validate");
     let metrics = webhook.url("/metrics");
     assert_eq!(
@@ -262,6 +190,7 @@ async fn thousands_of_objects_changing_while_reviews_run_are_judged_from_the_ind
     let review = admission("u-cpu", &target);
     let out = eventually(
         "the cpu VPA seen",
+        WAIT,
         || post(&client, &validate, &review),
         |out| denial(out).contains("VerticalPodAutoscaler flink/cpu-vpa"),
     )
@@ -275,6 +204,7 @@ async fn thousands_of_objects_changing_while_reviews_run_are_judged_from_the_ind
         .expect("stored");
     eventually(
         "the retarget seen",
+        WAIT,
         || post(&client, &validate, &review),
         |out| denial(out).is_empty(),
     )
@@ -295,13 +225,14 @@ async fn thousands_of_objects_changing_while_reviews_run_are_judged_from_the_ind
         .expect("deleted");
     eventually(
         "the delete seen",
+        WAIT,
         || post(&client, &validate, &other),
         |out| denial(out).is_empty(),
     )
     .await;
 
     // The cache keeps the rules' fields only: well under what the objects hold.
-    let (rss, _) = webhook.memory();
+    let rss = webhook.memory().rss;
     assert!(rss > 0);
     let logged = webhook.stderr();
     assert!(

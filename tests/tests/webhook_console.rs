@@ -3,7 +3,8 @@
 //! (as Go's servers answer), and a failure to start with each cause said once.
 
 use flink_autoscale_e2e::binary;
-use flink_autoscale_e2e::webhook_process::WebhookProcess;
+use flink_autoscale_e2e::plugin::webhook_cli;
+use flink_autoscale_e2e::webhook::WebhookProcess;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -86,18 +87,7 @@ fn logs_are_coloured_on_a_terminal() {
 #[test]
 fn plain_http_to_the_tls_port_is_answered_with_400_use_https() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let webhook = WebhookProcess::start(
-        &[
-            "--dev",
-            "--offline",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-ca-out",
-            &ca_arg(&dir),
-        ],
-        &[("RUST_LOG", "warn")],
-    )
-    .expect("the webhook starts");
+    let webhook = WebhookProcess::dev(ca_arg(&dir)).log("warn").start();
     for request in [
         "GET /readyz HTTP/1.1\r\nHost: localhost\r\n\r\n",
         "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}",
@@ -140,20 +130,16 @@ fn plain_http_to_the_tls_port_is_answered_with_400_use_https() {
 fn without_a_kubeconfig_each_cause_is_said_once() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let missing = dir.path().join("no-such-kubeconfig");
-    let out = Command::new(webhook())
-        .args(["--dev", "--listen", "127.0.0.1:0", "--dev-ca-out"])
+    let out = webhook_cli(["--dev", "--listen", "127.0.0.1:0", "--dev-ca-out"])
         .arg(ca_arg(&dir))
         .env("KUBECONFIG", &missing)
         .env("HOME", dir.path())
-        .env_remove("KUBERNETES_SERVICE_HOST")
         .env_remove("KUBERNETES_SERVICE_PORT")
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the webhook runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+        .run();
+    let stderr = out.stderr;
+    assert_eq!(out.code, Some(1), "{stderr}");
     assert!(
         stderr.contains("Error: cannot connect to the cluster"),
         "{stderr}"

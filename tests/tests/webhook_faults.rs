@@ -6,11 +6,7 @@
 
 use flink_autoscale_e2e::apiserver::TestApiServer;
 use flink_autoscale_e2e::fixture;
-use flink_autoscale_e2e::webhook::WebhookProcess;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
-};
+use flink_autoscale_e2e::webhook::{TestCa, WebhookProcess, client_trusting, post};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -22,29 +18,15 @@ const WAIT: Duration = Duration::from_secs(60);
 const MIB: u64 = 1024 * 1024;
 
 fn client(ca_pem: &[u8]) -> reqwest::Client {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem).expect("CA parses"))
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client builds")
+    client_trusting(&[ca_pem]).build().expect("client builds")
 }
 
 /// A `--dev --offline` webhook with `extra` flags, and a client trusting it.
 fn dev_webhook(dir: &Path, extra: &[&str]) -> (WebhookProcess, reqwest::Client) {
-    let ca = dir.join("dev-ca.pem");
-    let mut args = vec![
-        "--dev",
-        "--offline",
-        "--listen",
-        "127.0.0.1:0",
-        "--dev-ca-out",
-        ca.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let webhook = WebhookProcess::start(&args, &[("RUST_LOG", "info")]);
-    let client = client(&std::fs::read(&ca).unwrap());
+    let webhook = WebhookProcess::dev(dir.join("dev-ca.pem"))
+        .args(extra)
+        .start();
+    let client = webhook.client();
     (webhook, client)
 }
 
@@ -65,17 +47,6 @@ fn create_review() -> Value {
     let text = std::fs::read_to_string(fixture("admission/flinkdeployment-create.json"))
         .expect("fixture readable");
     serde_json::from_str(&text).expect("fixture is JSON")
-}
-
-async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>) -> (u16, String) {
-    let r = client
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .expect("the webhook answers");
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
 }
 
 #[tokio::test]
@@ -147,38 +118,8 @@ async fn compressed_bodies_are_415_not_400() {
     );
 }
 
-/// A CA and a way to issue server certificates for localhost with any validity.
-struct Pki {
-    ca_pem: String,
-    issuer: CertifiedIssuer<'static, KeyPair>,
-}
-
-fn pki() -> Pki {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "faults test CA");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-    Pki {
-        ca_pem: issuer.pem(),
-        issuer,
-    }
-}
-
-impl Pki {
-    /// (certificate PEM, key PEM) valid from `from` to `to`.
-    fn issue(&self, from: time::OffsetDateTime, to: time::OffsetDateTime) -> (String, String) {
-        let mut params =
-            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".into()]).unwrap();
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        params.not_before = from;
-        params.not_after = to;
-        let key = KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (cert.pem(), key.serialize_pem())
-    }
+fn pki() -> TestCa {
+    TestCa::new("faults test CA")
 }
 
 #[tokio::test]
@@ -193,20 +134,9 @@ async fn a_rotation_to_an_expired_certificate_is_refused_and_counted() {
     let (cert_path, key_path) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
     std::fs::write(&cert_path, &cert).unwrap();
     std::fs::write(&key_path, &key).unwrap();
-    let webhook = WebhookProcess::start(
-        &[
-            "--offline",
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-cert",
-            cert_path.to_str().unwrap(),
-            "--tls-key",
-            key_path.to_str().unwrap(),
-            "--cert-reload-interval",
-            "100ms",
-        ],
-        &[("RUST_LOG", "info")],
-    );
+    let webhook = WebhookProcess::with_certs(&cert_path, &key_path)
+        .args(["--cert-reload-interval", "100ms"])
+        .start();
     let client = client(pki.ca_pem.as_bytes());
     wait_for_status(&client, &webhook.url("/readyz"), 200).await;
 
@@ -288,7 +218,7 @@ async fn bodies_built_to_cost_memory_stay_within_a_bound() {
     let dir = tempfile::tempdir().unwrap();
     let (webhook, client) = dev_webhook(dir.path(), &[]);
     wait_for_status(&client, &webhook.url("/readyz"), 200).await;
-    let (_, idle_peak) = webhook.memory();
+    let idle_peak = webhook.memory().hwm;
     // 2.9 MiB of zeros where no rule reads (the pod template, the status), and
     // where rules do read (more values than the webhook builds): 16 at once.
     let zeros = |n: usize| format!("[{}0]", "0,".repeat(n));
@@ -348,7 +278,7 @@ async fn bodies_built_to_cost_memory_stay_within_a_bound() {
             }
         }
     }
-    let (_, peak) = webhook.memory();
+    let peak = webhook.memory().hwm;
     eprintln!(
         "16 bodies of 2.9 MiB at once: peak RSS {} MiB (idle peak {} MiB)",
         peak / MIB,
@@ -384,7 +314,10 @@ async fn after_sigterm_it_serves_on_for_the_shutdown_delay_then_drains() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(served >= 5, "{served}");
-    let status = webhook.wait_exit(Duration::from_secs(30)).expect("exits");
+    let status = webhook
+        .wait_exit(Duration::from_secs(30))
+        .await
+        .expect("exits");
     assert!(status.success(), "{status:?}");
     assert!(
         signalled.elapsed() >= Duration::from_secs(2),
@@ -484,20 +417,11 @@ fn cpu_vpa_review(target: &str) -> Vec<u8> {
 }
 
 fn online_webhook(dir: &Path, kubeconfig: &str) -> (WebhookProcess, reqwest::Client) {
-    let ca = dir.join("dev-ca.pem");
-    let webhook = WebhookProcess::start(
-        &[
-            "--dev",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-ca-out",
-            ca.to_str().unwrap(),
-            "--cache-stale-after",
-            "2s",
-        ],
-        &[("KUBECONFIG", kubeconfig), ("RUST_LOG", "info")],
-    );
-    let client = client(&std::fs::read(&ca).unwrap());
+    let webhook = WebhookProcess::dev(dir.join("dev-ca.pem"))
+        .kubeconfig(kubeconfig)
+        .args(["--cache-stale-after", "2s"])
+        .start();
+    let client = webhook.client();
     (webhook, client)
 }
 

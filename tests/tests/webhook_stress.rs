@@ -3,182 +3,28 @@
 //! while requests are in flight. Each test drives the built binary over real TLS on
 //! loopback and is bounded in time.
 
-use flink_autoscale_e2e::{binary, fixture};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
-};
+use flink_autoscale_e2e::fixture;
+use flink_autoscale_e2e::webhook::pki::Pki;
+use flink_autoscale_e2e::webhook::{WebhookProcess, client_trusting};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const START_TIMEOUT: Duration = Duration::from_secs(60);
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A running webhook process, killed when dropped.
-struct Webhook {
-    child: Child,
-    addr: String,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Webhook {
-    /// Starts the binary and waits for the line announcing its bound address.
-    fn start(args: &[&str]) -> Webhook {
-        let bin = binary("flink-autoscale-webhook", "flink-autoscale-webhook");
-        let mut child = Command::new(bin)
-            .args(args)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the webhook starts");
-        let (tx, rx) = mpsc::channel();
-        let pipe = child.stdout.take().expect("stdout is piped");
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().expect("stderr is piped");
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        let mut webhook = Webhook {
-            child,
-            addr: String::new(),
-            stderr,
-        };
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(addr) = line.strip_prefix("listening on https://") {
-                        webhook.addr = addr.trim().to_string();
-                        return webhook;
-                    }
-                }
-                Err(_) => panic!(
-                    "the webhook did not announce its address within {START_TIMEOUT:?}; exit: {:?}\nstderr:\n{}",
-                    webhook.child.try_wait(),
-                    webhook.stderr()
-                ),
-            }
-        }
-    }
-
-    fn port(&self) -> u16 {
-        self.addr
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("the announced address has a port")
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("https://localhost:{}{path}", self.port())
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    async fn wait_ready(&self, client: &reqwest::Client) {
-        let deadline = Instant::now() + READY_TIMEOUT;
-        loop {
-            if let Ok(r) = client.get(self.url("/readyz")).send().await
-                && r.status() == 200
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "/readyz not 200 within {READY_TIMEOUT:?}\nstderr:\n{}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn terminate(&mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-    }
-
-    async fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for Webhook {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// An HTTPS client that trusts the CAs in `cas` and nothing else.
-fn client_trusting(cas: &[&[u8]]) -> reqwest::ClientBuilder {
-    let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .timeout(Duration::from_secs(20));
-    for ca in cas {
-        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(ca).unwrap());
-    }
-    builder
-}
-
-/// A `--dev --offline` webhook with `extra` flags, its CA, and a ready client.
-async fn dev_webhook(dir: &Path, extra: &[&str]) -> (Webhook, Vec<u8>) {
-    let ca_path = dir.join("dev-ca.pem");
-    let ca_arg = ca_path.to_str().unwrap().to_string();
-    let mut args = vec![
-        "--dev",
-        "--offline",
-        "--listen",
-        "127.0.0.1:0",
-        "--dev-ca-out",
-        &ca_arg,
-    ];
-    args.extend_from_slice(extra);
-    let webhook = Webhook::start(&args);
-    let ca = std::fs::read(&ca_path).expect("the dev CA was written");
+/// A `--dev --offline` webhook with `extra` flags, once ready, and its CA.
+async fn dev_webhook(dir: &Path, extra: &[&str]) -> (WebhookProcess, Vec<u8>) {
+    let webhook = WebhookProcess::dev(dir.join("dev-ca.pem"))
+        .args(extra)
+        .start();
     // A client used only for the readiness check, dropped (with its connection)
     // before the test begins.
-    let probe = client_trusting(&[&ca]).build().unwrap();
+    let probe = webhook.client();
     webhook.wait_ready(&probe).await;
+    let ca = webhook.ca_pem();
     (webhook, ca)
 }
 
@@ -626,52 +472,8 @@ async fn idle_http2_connections_lock_no_client_out() {
     }
 }
 
-/// A CA and a server certificate for localhost it signed, as PEM.
-struct Pki {
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
-}
-
 fn pki(ca_name: &str) -> Pki {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, ca_name);
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let mut params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let key = KeyPair::generate().unwrap();
-    let cert = params.signed_by(&key, &ca).unwrap();
-    Pki {
-        ca_pem: ca.pem(),
-        cert_pem: cert.pem(),
-        key_pem: key.serialize_pem(),
-    }
-}
-
-/// Writes the pair as kubelet updates a Secret volume: a new directory, then an
-/// atomic swap of the `..data` symlink.
-fn write_secret_volume(dir: &Path, generation: u32, pki: &Pki) {
-    let data = format!("..2026_11_24_10_00_00.{generation}");
-    std::fs::create_dir(dir.join(&data)).unwrap();
-    std::fs::write(dir.join(&data).join("tls.crt"), &pki.cert_pem).unwrap();
-    std::fs::write(dir.join(&data).join("tls.key"), &pki.key_pem).unwrap();
-    let tmp = dir.join("..data_tmp");
-    std::os::unix::fs::symlink(&data, &tmp).unwrap();
-    std::fs::rename(&tmp, dir.join("..data")).unwrap();
-    for name in ["tls.crt", "tls.key"] {
-        let link = dir.join(name);
-        if std::fs::symlink_metadata(&link).is_err() {
-            std::os::unix::fs::symlink(format!("..data/{name}"), &link).unwrap();
-        }
-    }
+    Pki::new(ca_name)
 }
 
 fn der(cert_pem: &str) -> Vec<u8> {
@@ -688,20 +490,12 @@ async fn certificate_rotation_under_load_fails_no_request() {
     let dir = tempfile::tempdir().unwrap();
     let first = pki("first CA");
     let second = pki("second CA");
-    write_secret_volume(dir.path(), 1, &first);
+    first.write_secret_volume(dir.path(), 1);
     let cert: PathBuf = dir.path().join("tls.crt");
     let key: PathBuf = dir.path().join("tls.key");
-    let webhook = Webhook::start(&[
-        "--tls-cert",
-        cert.to_str().unwrap(),
-        "--tls-key",
-        key.to_str().unwrap(),
-        "--offline",
-        "--listen",
-        "127.0.0.1:0",
-        "--cert-reload-interval",
-        "100 ms",
-    ]);
+    let webhook = WebhookProcess::with_certs(&cert, &key)
+        .args(["--cert-reload-interval", "100 ms"])
+        .start();
     let cas: [&[u8]; 2] = [first.ca_pem.as_bytes(), second.ca_pem.as_bytes()];
     let client = client_trusting(&cas).build().unwrap();
     webhook.wait_ready(&client).await;
@@ -785,7 +579,7 @@ async fn certificate_rotation_under_load_fails_no_request() {
 
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = answered.load(Ordering::Relaxed);
-    write_secret_volume(dir.path(), 2, &second);
+    second.write_secret_volume(dir.path(), 2);
     let rotated = Instant::now();
     let deadline = rotated + Duration::from_secs(15);
     while !seen.lock().unwrap().iter().any(|(_, new)| *new) {
@@ -922,10 +716,7 @@ async fn sigterm_under_load_fails_no_request_in_flight() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        webhook.child.try_wait().unwrap().is_none(),
-        "exited with requests in flight"
-    );
+    assert!(webhook.is_running(), "exited with requests in flight");
 
     // The eight half-sent requests: finished now, each answered 200.
     let finishing: Vec<_> = in_flight

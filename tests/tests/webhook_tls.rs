@@ -2,213 +2,25 @@
 //! HTTPS client that trusts only the CA the test was given, as the API server does
 //! with the webhook configuration's `caBundle`.
 
-use flink_autoscale_e2e::{binary, fixture};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
-};
+use flink_autoscale_e2e::fixture;
+use flink_autoscale_e2e::plugin::webhook_cli;
+use flink_autoscale_e2e::webhook::pki::Pki;
+use flink_autoscale_e2e::webhook::{WebhookProcess, client_trusting, eventually, post, review};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const START_TIMEOUT: Duration = Duration::from_secs(60);
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A running webhook process, killed when dropped so a failing test leaves nothing
-/// behind.
-struct Webhook {
-    child: Child,
-    addr: String,
-    stdout: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Webhook {
-    /// Starts the binary with `args` and waits for the line announcing its bound
-    /// address (the tests listen on port 0, so there is no port to guess or race for).
-    fn start(args: &[&str]) -> Webhook {
-        Self::start_with_env(args, &[])
-    }
-
-    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Webhook {
-        let bin = binary("flink-autoscale-webhook", "flink-autoscale-webhook");
-        let mut child = Command::new(bin)
-            .args(args)
-            .envs(env.iter().copied())
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the webhook starts");
-
-        let stdout_lines = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        let pipe = child.stdout.take().expect("stdout is piped");
-        let lines = stdout_lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line.clone());
-                let _ = tx.send(line);
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().expect("stderr is piped");
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-
-        let mut webhook = Webhook {
-            child,
-            addr: String::new(),
-            stdout: stdout_lines,
-            stderr,
-        };
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(addr) = line.strip_prefix("listening on https://") {
-                        webhook.addr = addr.trim().to_string();
-                        return webhook;
-                    }
-                }
-                Err(_) => panic!(
-                    "the webhook did not announce its address within {START_TIMEOUT:?}; exit: {:?}\nstderr:\n{}",
-                    webhook.child.try_wait(),
-                    webhook.stderr()
-                ),
-            }
-        }
-    }
-
-    fn port(&self) -> u16 {
-        self.addr
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("the announced address has a port")
-    }
-
-    /// The URL of `path`, by the name in the certificate.
-    fn url(&self, path: &str) -> String {
-        format!("https://localhost:{}{path}", self.port())
-    }
-
-    fn stdout(&self) -> Vec<String> {
-        self.stdout.lock().unwrap().clone()
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// Waits until /readyz answers 200.
-    async fn wait_ready(&self, client: &reqwest::Client) {
-        let deadline = Instant::now() + READY_TIMEOUT;
-        loop {
-            if let Ok(r) = client.get(self.url("/readyz")).send().await
-                && r.status() == 200
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "/readyz not 200 within {READY_TIMEOUT:?}\nstderr:\n{}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn terminate(&mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-    }
-
-    /// Waits for the process to exit, polling. Async so that the test's own client
-    /// connections keep running: an HTTP/2 graceful shutdown waits for the client to
-    /// answer a PING.
-    async fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for Webhook {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// An HTTPS client that trusts `ca_pem` and nothing else.
-fn client_trusting(ca_pem: &[u8]) -> reqwest::Client {
-    client_builder(ca_pem).build().expect("client builds")
-}
-
-fn client_builder(ca_pem: &[u8]) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem).expect("CA parses"))
-        .timeout(Duration::from_secs(30))
-}
-
-/// A CA and a server certificate for localhost/127.0.0.1 it signed, as PEM.
-struct Pki {
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
-}
-
 fn pki(ca_name: &str) -> Pki {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, ca_name);
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let mut params =
-        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let key = KeyPair::generate().unwrap();
-    let cert = params.signed_by(&key, &ca).unwrap();
-    Pki {
-        ca_pem: ca.pem(),
-        cert_pem: cert.pem(),
-        key_pem: key.serialize_pem(),
-    }
+    Pki::new(ca_name)
+}
+
+/// A client that trusts `ca_pem` and nothing else.
+fn client_of(ca_pem: &[u8]) -> reqwest::Client {
+    client_trusting(&[ca_pem]).build().expect("client builds")
 }
 
 /// Standard base64 (RFC 4648 with padding), as Go encodes []byte in JSON.
@@ -239,41 +51,11 @@ fn read_fixture(rel: &str) -> Value {
 
 /// Starts a `--dev --offline` webhook with its CA written into `dir`; returns it and
 /// a client that trusts only that CA, once ready.
-async fn dev_webhook(dir: &Path, extra: &[&str]) -> (Webhook, reqwest::Client, PathBuf) {
+async fn dev_webhook(dir: &Path, extra: &[&str]) -> (WebhookProcess, reqwest::Client, PathBuf) {
     let ca_path = dir.join("dev-ca.pem");
-    let ca_arg = ca_path.to_str().unwrap().to_string();
-    let mut args = vec![
-        "--dev",
-        "--offline",
-        "--listen",
-        "127.0.0.1:0",
-        "--dev-ca-out",
-        &ca_arg,
-    ];
-    args.extend_from_slice(extra);
-    let webhook = Webhook::start(&args);
-    let ca = std::fs::read(&ca_path).expect("the dev CA was written");
-    let client = client_trusting(&ca);
-    webhook.wait_ready(&client).await;
+    let webhook = WebhookProcess::dev(&ca_path).args(extra).start();
+    let client = webhook.ready_client().await;
     (webhook, client, ca_path)
-}
-
-async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>) -> (u16, String) {
-    let response = client
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST {url}: {e:?}"));
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body is text"))
-}
-
-async fn review(client: &reqwest::Client, url: &str, body: &Value) -> Value {
-    let (status, text) = post(client, url, serde_json::to_vec(body).unwrap()).await;
-    assert_eq!(status, 200, "{text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("response is not JSON ({e}): {text}"))
 }
 
 #[tokio::test]
@@ -428,10 +210,7 @@ async fn malformed_requests_get_4xx_with_a_message_and_the_server_keeps_serving(
     }
 
     // Over HTTP/1.1 too: the 413 must arrive although the client is still sending.
-    let http1 = client_builder(&std::fs::read(dir.path().join("dev-ca.pem")).unwrap())
-        .http1_only()
-        .build()
-        .unwrap();
+    let http1 = webhook.client_builder().http1_only().build().unwrap();
     let (got, text) = post(&http1, &validate, vec![b' '; 4 * 1024 * 1024]).await;
     assert_eq!(got, 413, "{text}");
 
@@ -478,7 +257,7 @@ async fn malformed_requests_get_4xx_with_a_message_and_the_server_keeps_serving(
 async fn a_client_that_does_not_trust_the_ca_fails_the_handshake() {
     let dir = tempfile::tempdir().unwrap();
     let (webhook, _, _) = dev_webhook(dir.path(), &[]).await;
-    let stranger = client_trusting(pki("some other CA").ca_pem.as_bytes());
+    let stranger = client_of(pki("some other CA").ca_pem.as_bytes());
     let err = stranger
         .get(webhook.url("/healthz"))
         .send()
@@ -510,45 +289,24 @@ async fn sigterm_exits_zero_promptly() {
     assert!(webhook.stderr().contains("SIGTERM"), "{}", webhook.stderr());
 }
 
-/// Writes a certificate/key pair the way kubelet updates a Secret volume: a fresh
-/// directory, then an atomic swap of the `..data` symlink the file names go through.
-fn write_secret_volume(dir: &Path, generation: u32, pki: &Pki) {
-    let data = format!("..2026_11_24_10_00_00.{generation}");
-    std::fs::create_dir(dir.join(&data)).unwrap();
-    std::fs::write(dir.join(&data).join("tls.crt"), &pki.cert_pem).unwrap();
-    std::fs::write(dir.join(&data).join("tls.key"), &pki.key_pem).unwrap();
-    let tmp = dir.join("..data_tmp");
-    std::os::unix::fs::symlink(&data, &tmp).unwrap();
-    std::fs::rename(&tmp, dir.join("..data")).unwrap();
-    for name in ["tls.crt", "tls.key"] {
-        let link = dir.join(name);
-        if std::fs::symlink_metadata(&link).is_err() {
-            std::os::unix::fs::symlink(format!("..data/{name}"), &link).unwrap();
-        }
-    }
-}
-
 #[tokio::test]
 async fn serves_certificate_files_and_picks_up_a_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let first = pki("first CA");
-    write_secret_volume(dir.path(), 1, &first);
+    first.write_secret_volume(dir.path(), 1);
     let cert = dir.path().join("tls.crt");
     let key = dir.path().join("tls.key");
     // Configured through the environment, as the Helm chart does; an explicit
     // FLINK_GUARD_DEV=false must not count as --dev.
-    let webhook = Webhook::start_with_env(
-        &[],
-        &[
-            ("FLINK_GUARD_TLS_CERT", cert.to_str().unwrap()),
-            ("FLINK_GUARD_TLS_KEY", key.to_str().unwrap()),
-            ("FLINK_GUARD_DEV", "false"),
-            ("FLINK_GUARD_OFFLINE", "true"),
-            ("FLINK_GUARD_LISTEN", "127.0.0.1:0"),
-            ("FLINK_GUARD_CERT_RELOAD_INTERVAL", "200 ms"),
-        ],
-    );
-    let client = client_trusting(first.ca_pem.as_bytes());
+    let webhook = WebhookProcess::with_args::<_, &str>([])
+        .env("FLINK_GUARD_TLS_CERT", &cert)
+        .env("FLINK_GUARD_TLS_KEY", &key)
+        .env("FLINK_GUARD_DEV", "false")
+        .env("FLINK_GUARD_OFFLINE", "true")
+        .env("FLINK_GUARD_LISTEN", "127.0.0.1:0")
+        .env("FLINK_GUARD_CERT_RELOAD_INTERVAL", "200 ms")
+        .start();
+    let client = client_of(first.ca_pem.as_bytes());
     webhook.wait_ready(&client).await;
     let out = review(
         &client,
@@ -563,11 +321,11 @@ async fn serves_certificate_files_and_picks_up_a_rotation() {
 
     // A rotated pair signed by another CA: new connections get it within a few polls.
     let second = pki("second CA");
-    write_secret_volume(dir.path(), 2, &second);
+    second.write_secret_volume(dir.path(), 2);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         // A fresh client each time: a new connection, hence a new handshake.
-        let fresh = client_trusting(second.ca_pem.as_bytes());
+        let fresh = client_of(second.ca_pem.as_bytes());
         if let Ok(r) = fresh.get(webhook.url("/healthz")).send().await {
             assert_eq!(r.status(), 200);
             break;
@@ -585,7 +343,7 @@ async fn serves_certificate_files_and_picks_up_a_rotation() {
         webhook.stderr()
     );
     // The old CA no longer verifies new connections.
-    let stale = client_trusting(first.ca_pem.as_bytes());
+    let stale = client_of(first.ca_pem.as_bytes());
     assert!(stale.get(webhook.url("/healthz")).send().await.is_err());
 }
 
@@ -598,29 +356,21 @@ fn bad_tls_files_stop_start_up_with_a_message_naming_the_file() {
     let key = dir.path().join("tls.key");
     std::fs::write(&cert, &a.cert_pem).unwrap();
     std::fs::write(&key, &b.key_pem).unwrap();
-    let bin = binary("flink-autoscale-webhook", "flink-autoscale-webhook");
-    let out = Command::new(&bin)
-        .args([
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            key.to_str().unwrap(),
-        ])
+    let out = webhook_cli(["--tls-cert", cert.to_str().unwrap()])
+        .args(["--tls-key", key.to_str().unwrap()])
         .args(["--offline", "--listen", "127.0.0.1:0"])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+        .run();
+    assert_ne!(out.code, Some(0));
+    let stderr = out.stderr;
     assert!(
         stderr.contains("does not belong to the certificate") && stderr.contains("tls.key"),
         "{stderr}"
     );
 
     // Neither --dev nor files: a usage error naming the flags.
-    let out = Command::new(&bin).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = webhook_cli::<_, &str>([]).run();
+    assert_eq!(out.code, Some(2));
+    let stderr = out.stderr;
     assert!(
         stderr.contains("--tls-cert") && stderr.contains("--tls-key"),
         "{stderr}"
@@ -689,10 +439,7 @@ async fn sigterm_drains_a_request_in_flight() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(
-        webhook.child.try_wait().unwrap().is_none(),
-        "exited with a request in flight"
-    );
+    assert!(webhook.is_running(), "exited with a request in flight");
 
     tls.write_all(rest).unwrap();
     tls.flush().unwrap();
@@ -745,24 +492,6 @@ fn yaml_fixture(rel: &str) -> Value {
     serde_saphyr::from_str(&text).expect("fixture is YAML")
 }
 
-/// Polls `answer` until `accept` holds for it: the reflector sees changes a moment
-/// after the API server stores them.
-async fn eventually<F, Fut>(what: &str, mut answer: F, accept: impl Fn(&Value) -> bool) -> Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Value>,
-{
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        let out = answer().await;
-        if accept(&out) {
-            return out;
-        }
-        assert!(Instant::now() < deadline, "{what}: last answer {out}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn the_cluster_view_comes_from_reflectors_on_the_api_server() {
     let mut autoscaled = yaml_fixture("examples/flink-operator-autoscaling.yaml");
@@ -774,19 +503,10 @@ async fn the_cluster_view_comes_from_reflectors_on_the_api_server() {
         .expect("test API server starts");
 
     let dir = tempfile::tempdir().unwrap();
-    let ca_path = dir.path().join("dev-ca.pem");
-    let kubeconfig = server.kubeconfig().to_str().unwrap().to_string();
-    let webhook = Webhook::start_with_env(
-        &[
-            "--dev",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-ca-out",
-            ca_path.to_str().unwrap(),
-        ],
-        &[("KUBECONFIG", kubeconfig.as_str())],
-    );
-    let client = client_trusting(&std::fs::read(&ca_path).unwrap());
+    let webhook = WebhookProcess::dev(dir.path().join("dev-ca.pem"))
+        .kubeconfig(server.kubeconfig())
+        .start();
+    let client = webhook.client();
     // Ready only once the caches have their initial lists.
     webhook.wait_ready(&client).await;
     let validate = webhook.url("/validate");
@@ -858,6 +578,7 @@ async fn the_cluster_view_comes_from_reflectors_on_the_api_server() {
     );
     let out = eventually(
         "memory tuning seen through the watch",
+        READY_TIMEOUT,
         || review(&client, &validate, &review_mutated),
         |out| out["response"]["allowed"] == false,
     )
@@ -882,6 +603,7 @@ async fn the_cluster_view_comes_from_reflectors_on_the_api_server() {
     );
     let out = eventually(
         "the VPA seen through the watch",
+        READY_TIMEOUT,
         || review(&client, &validate, &review_fd),
         |out| {
             out["response"]["status"]["message"]
@@ -896,17 +618,14 @@ async fn the_cluster_view_comes_from_reflectors_on_the_api_server() {
 #[tokio::test]
 async fn without_a_reachable_cluster_the_webhook_says_how_to_run_offline() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = binary("flink-autoscale-webhook", "flink-autoscale-webhook");
-    let out = Command::new(bin)
-        .args(["--dev", "--listen", "127.0.0.1:0", "--dev-ca-out"])
+    let out = webhook_cli(["--dev", "--listen", "127.0.0.1:0", "--dev-ca-out"])
         .arg(dir.path().join("ca.pem"))
         .env("KUBECONFIG", dir.path().join("missing-kubeconfig"))
-        .env_remove("KUBERNETES_SERVICE_HOST")
         .env("HOME", dir.path())
-        .output()
-        .expect("the webhook runs");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+        .env_remove("NO_COLOR")
+        .run();
+    assert_ne!(out.code, Some(0));
+    let stderr = out.stderr;
     assert!(stderr.contains("--offline"), "{stderr}");
 }
 
@@ -921,19 +640,10 @@ async fn a_kind_the_cluster_does_not_serve_is_logged_once_and_its_rules_skipped(
         .start()
         .expect("test API server starts");
     let dir = tempfile::tempdir().unwrap();
-    let ca_path = dir.path().join("dev-ca.pem");
-    let kubeconfig = server.kubeconfig().to_str().unwrap().to_string();
-    let webhook = Webhook::start_with_env(
-        &[
-            "--dev",
-            "--listen",
-            "127.0.0.1:0",
-            "--dev-ca-out",
-            ca_path.to_str().unwrap(),
-        ],
-        &[("KUBECONFIG", kubeconfig.as_str())],
-    );
-    let client = client_trusting(&std::fs::read(&ca_path).unwrap());
+    let webhook = WebhookProcess::dev(dir.path().join("dev-ca.pem"))
+        .kubeconfig(server.kubeconfig())
+        .start();
+    let client = webhook.client();
     // Still becomes ready: the missing kind is not waited for.
     webhook.wait_ready(&client).await;
     let logged = webhook.stderr();
@@ -976,15 +686,9 @@ fn head_commit() -> String {
 async fn version_logs_and_build_info_name_the_version_and_commit() {
     let commit = head_commit();
     let expected = format!("{} (commit {commit})", env!("CARGO_PKG_VERSION"));
-    let out = Command::new(binary("flink-autoscale-webhook", "flink-autoscale-webhook"))
-        .arg("--version")
-        .output()
-        .expect("the webhook runs");
-    assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("flink-autoscale-webhook {expected}\n")
-    );
+    let out = webhook_cli(["--version"]).run();
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.stdout, format!("flink-autoscale-webhook {expected}\n"));
 
     let dir = tempfile::tempdir().unwrap();
     let (webhook, client, _) = dev_webhook(dir.path(), &[]).await;

@@ -20,56 +20,46 @@ pub fn parse(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
-/// apimachinery's `duration.HumanDuration`: `45s`, `3m20s`, `5h10m`, `3d4h`, `2y10d`.
+const MINUTE: i64 = 60;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+const YEAR: i64 = 365 * DAY;
+
+/// (below this many seconds, (unit in seconds, its suffix), the remainder's unit).
+type Band = (i64, (i64, &'static str), Option<(i64, &'static str)>);
+
+/// apimachinery's `duration.HumanDuration` as bands: below `limit` seconds an age is
+/// shown in its whole `unit`s, then in whole `rest` units of what is left (left out
+/// when 0). Ages up to 2 s in the future (clock skew) are `0s`.
+const BANDS: [Band; 8] = [
+    (2 * MINUTE, (1, "s"), None),
+    (10 * MINUTE, (MINUTE, "m"), Some((1, "s"))),
+    (3 * HOUR, (MINUTE, "m"), None),
+    (8 * HOUR, (HOUR, "h"), Some((MINUTE, "m"))),
+    (2 * DAY, (HOUR, "h"), None),
+    (8 * DAY, (DAY, "d"), Some((HOUR, "h"))),
+    (2 * YEAR, (DAY, "d"), None),
+    (8 * YEAR, (YEAR, "y"), Some((DAY, "d"))),
+];
+
+/// `45s`, `3m20s`, `5h10m`, `3d4h`, `2y10d`, as `kubectl get` prints ages.
 pub fn human_duration(d: Duration) -> String {
     let seconds = d.whole_seconds();
     if seconds < -1 {
         return "<invalid>".into();
     }
-    if seconds < 0 {
-        return "0s".into();
+    let seconds = seconds.max(0);
+    let ((unit, name), rest) = BANDS
+        .iter()
+        .find(|(limit, _, _)| seconds < *limit)
+        .map_or(((YEAR, "y"), None), |(_, unit, rest)| (*unit, *rest));
+    let whole = format!("{}{name}", seconds / unit);
+    match rest {
+        Some((small, small_name)) if seconds % unit / small > 0 => {
+            format!("{whole}{}{small_name}", seconds % unit / small)
+        }
+        _ => whole,
     }
-    if seconds < 120 {
-        return format!("{seconds}s");
-    }
-    let minutes = seconds / 60;
-    if minutes < 10 {
-        return match seconds % 60 {
-            0 => format!("{minutes}m"),
-            s => format!("{minutes}m{s}s"),
-        };
-    }
-    if minutes < 180 {
-        return format!("{minutes}m");
-    }
-    let hours = minutes / 60;
-    if hours < 8 {
-        return match minutes % 60 {
-            0 => format!("{hours}h"),
-            m => format!("{hours}h{m}m"),
-        };
-    }
-    if hours < 48 {
-        return format!("{hours}h");
-    }
-    let days = hours / 24;
-    if hours < 24 * 8 {
-        return match hours % 24 {
-            0 => format!("{days}d"),
-            h => format!("{days}d{h}h"),
-        };
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{days}d");
-    }
-    let years = days / 365;
-    if hours < 24 * 365 * 8 {
-        return match days % 365 {
-            0 => format!("{years}y"),
-            d => format!("{years}y{d}d"),
-        };
-    }
-    format!("{years}y")
 }
 
 #[cfg(test)]
@@ -84,6 +74,37 @@ mod tests {
         assert_eq!(human_duration(Duration::minutes(310)), "5h10m");
         assert_eq!(human_duration(Duration::hours(76)), "3d4h");
         assert_eq!(human_duration(Duration::days(40)), "40d");
+        // Each band's edges, and the remainder left out when it is 0.
+        let cases = [
+            (-2, "<invalid>"),
+            (-1, "0s"),
+            (0, "0s"),
+            (119, "119s"),
+            (120, "2m"),
+            (599, "9m59s"),
+            (600, "10m"),
+            (3 * HOUR - 1, "179m"),
+            (3 * HOUR, "3h"),
+            (8 * HOUR - 1, "7h59m"),
+            (8 * HOUR, "8h"),
+            (2 * DAY - 1, "47h"),
+            (2 * DAY, "2d"),
+            (8 * DAY - 1, "7d23h"),
+            (8 * DAY, "8d"),
+            (2 * YEAR - 1, "729d"),
+            (2 * YEAR, "2y"),
+            (2 * YEAR + 10 * DAY, "2y10d"),
+            (8 * YEAR - 1, "7y364d"),
+            (8 * YEAR, "8y"),
+            (100 * YEAR + 5 * DAY, "100y"),
+        ];
+        for (seconds, shown) in cases {
+            assert_eq!(
+                human_duration(Duration::seconds(seconds)),
+                shown,
+                "{seconds}s"
+            );
+        }
     }
 
     #[test]
