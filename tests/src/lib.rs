@@ -2,8 +2,10 @@
 //! finds the shared fixtures.
 
 pub mod apiserver;
+pub mod charts;
 pub mod helm;
 pub mod readme;
+pub mod schema;
 pub mod webhook;
 pub mod webhook_process;
 use std::path::{Path, PathBuf};
