@@ -31,11 +31,10 @@ fn key_problems(deployment: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     for key in flink_configuration(deployment).keys() {
         match options::lookup(key) {
-            Some((option, KeyRole::Current)) => {
-                if option.deprecated {
-                    problems.push(format!("{name}: {key} is a deprecated option"));
-                }
+            Some((option, KeyRole::Current)) if option.deprecated => {
+                problems.push(format!("{name}: {key} is a deprecated option"));
             }
+            Some((_, KeyRole::Current)) => {}
             Some((option, role)) => problems.push(format!(
                 "{name}: {key} is a deprecated alias or an old-prefix key ({role:?} of {})",
                 option.key
