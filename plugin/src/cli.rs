@@ -360,6 +360,25 @@ mod tests {
     }
 
     #[test]
+    fn scope_is_all_with_a_then_n_then_the_contexts_namespace() {
+        use crate::cluster::list::Scope;
+        let global = |namespace: Option<&str>| GlobalArgs {
+            kubeconfig: None,
+            context: None,
+            namespace: namespace.map(String::from),
+        };
+        assert_eq!(scope(true, &global(Some("jobs")), "ctx"), Scope::All);
+        assert_eq!(
+            scope(false, &global(Some("jobs")), "ctx"),
+            Scope::Namespace("jobs".into())
+        );
+        assert_eq!(
+            scope(false, &global(None), "ctx"),
+            Scope::Namespace("ctx".into())
+        );
+    }
+
+    #[test]
     fn operator_rules_can_be_switched_off() {
         assert_eq!(
             check_with(&["--operator-rules", "off"]).operator_rules,
