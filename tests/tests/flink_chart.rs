@@ -14,6 +14,7 @@ use flink_autoscale_e2e::charts::{
 use flink_autoscale_e2e::schema::{assert_fit_built_in_types, assert_fit_crds};
 use flink_autoscale_e2e::{binary, fixture};
 use flink_autoscale_rules::options::{self, KeyRole, OLD_PREFIX, PREFIX};
+use flink_autoscale_rules::values;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -24,17 +25,22 @@ const TMP: &str = env!("CARGO_TARGET_TMPDIR");
 
 /// What is wrong with the keys of a FlinkDeployment's configuration: each must be an
 /// option's current key (not an old-prefix fallback, not a deprecated alias), of an
-/// option that is not itself deprecated; an autoscaler-prefixed key must be an
-/// option at all. The options table is the rules crate's (the webhook's own view).
+/// option that is not itself deprecated, with a value of the option's type; an
+/// autoscaler-prefixed key must be an option at all. The options table and the value
+/// parsers are the rules crate's (the webhook's own view).
 fn key_problems(deployment: &Value) -> Vec<String> {
     let name = &deployment["metadata"]["name"];
     let mut problems = Vec::new();
-    for key in flink_configuration(deployment).keys() {
-        match options::lookup(key) {
+    for (key, value) in flink_configuration(deployment) {
+        match options::lookup(&key) {
             Some((option, KeyRole::Current)) if option.deprecated => {
                 problems.push(format!("{name}: {key} is a deprecated option"));
             }
-            Some((_, KeyRole::Current)) => {}
+            Some((option, KeyRole::Current)) => {
+                if let Err(e) = values::parse(option.kind, &value) {
+                    problems.push(format!("{name}: {key}: {value:?} is {e}"));
+                }
+            }
             Some((option, role)) => problems.push(format!(
                 "{name}: {key} is a deprecated alias or an old-prefix key ({role:?} of {})",
                 option.key
@@ -49,7 +55,7 @@ fn key_problems(deployment: &Value) -> Vec<String> {
 }
 
 /// Every autoscaler key is a current option's key: no old prefix, no deprecated alias,
-/// no deprecated option, nothing unknown.
+/// no deprecated option, nothing unknown, and its value reads as the option's type.
 fn assert_current_keys(deployment: &Value) {
     let problems = key_problems(deployment);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -103,44 +109,61 @@ jobs:
 "#;
 
 #[test]
-fn the_key_check_catches_old_deprecated_and_unknown_keys() {
-    let mut fd = render(FLINK_CHART, &[])
+fn the_key_check_catches_old_deprecated_unknown_and_mistyped_keys() {
+    let fd = render(FLINK_CHART, &[])
         .into_iter()
         .find(|d| d["kind"] == "FlinkDeployment")
         .expect("a FlinkDeployment");
     assert_eq!(key_problems(&fd), Vec::<String>::new());
-    for (key, problem) in [
+    let with = |key: &str, value: &str| {
+        let mut changed = fd.clone();
+        changed["spec"]["flinkConfiguration"][key] = json!(value);
+        key_problems(&changed)
+    };
+    for (key, value, problem) in [
         (
             "kubernetes.operator.job.autoscaler.metrics.window",
+            "5m",
             "old-prefix",
         ),
-        ("job.autoscaler.target.utilization", "deprecated alias"),
+        (
+            "job.autoscaler.target.utilization",
+            "0.7",
+            "deprecated alias",
+        ),
         (
             "job.autoscaler.scaling.key-group.partitions.adjust.mode",
+            "EVENLY_SPREAD",
             "deprecated option",
         ),
         (
             "job.autoscaler.metrics.windw",
+            "5m",
             "no current autoscaler option",
         ),
+        (
+            "job.autoscaler.metrics.window",
+            "5 fortnights",
+            "not a duration",
+        ),
+        ("job.autoscaler.vertex.max-parallelism", "ten", "not an int"),
     ] {
-        fd["spec"]["flinkConfiguration"][key] = json!("1");
-        let problems = key_problems(&fd);
+        let problems = with(key, value);
         assert!(
             problems
                 .iter()
                 .any(|p| p.contains(key) && p.contains(problem)),
-            "{key}: {problems:?}"
+            "{key}: {value}: {problems:?}"
         );
-        fd["spec"]["flinkConfiguration"]
-            .as_object_mut()
-            .expect("a map")
-            .remove(key);
     }
     // Templated options match any name, as the operator reads them.
-    fd["spec"]["flinkConfiguration"]["job.autoscaler.scaling.custom-executor.mine.class"] =
-        json!("com.example.Mine");
-    assert_eq!(key_problems(&fd), Vec::<String>::new());
+    assert_eq!(
+        with(
+            "job.autoscaler.scaling.custom-executor.mine.class",
+            "com.example.Mine"
+        ),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
