@@ -121,12 +121,9 @@ pub fn template(
     namespace: &str,
     args: &[&str],
 ) -> Result<String, String> {
-    let out = Command::new(helm()?)
-        .current_dir(crate::workspace_root())
-        .args(["template", release, chart, "--namespace", namespace])
-        .args(args)
-        .output()
-        .map_err(|e| format!("running helm: {e}"))?;
+    let mut all = vec!["template", release, chart, "--namespace", namespace];
+    all.extend_from_slice(args);
+    let out = run(&all)?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
