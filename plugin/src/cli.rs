@@ -37,6 +37,26 @@ pub struct Cli {
 /// the cluster.
 pub use crate::cluster::connect::GlobalArgs;
 
+/// Where `status` and `audit` look, as kubectl decides it: `-A` wins over `-n`, which
+/// wins over the context's namespace.
+pub fn scope(
+    all_namespaces: bool,
+    global: &GlobalArgs,
+    default_namespace: &str,
+) -> crate::cluster::list::Scope {
+    use crate::cluster::list::Scope;
+    if all_namespaces {
+        Scope::All
+    } else {
+        Scope::Namespace(
+            global
+                .namespace
+                .clone()
+                .unwrap_or_else(|| default_namespace.to_string()),
+        )
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Judge manifests offline with the webhook's rules, e.g. in CI.
@@ -325,21 +345,45 @@ mod tests {
         assert_eq!(args.operator_rules, Switch::On);
     }
 
-    #[test]
-    fn operator_rules_can_be_switched_off() {
-        let cli = Cli::try_parse_from([
-            "kubectl-flink",
-            "check",
-            "-f",
-            "a.yaml",
-            "--operator-rules",
-            "off",
-        ])
+    /// `kubectl-flink check -f a.yaml FLAGS...`, parsed.
+    fn check_with(flags: &[&str]) -> CheckArgs {
+        let cli = Cli::try_parse_from(
+            ["kubectl-flink", "check", "-f", "a.yaml"]
+                .iter()
+                .chain(flags),
+        )
         .unwrap();
         let Command::Check(args) = cli.command else {
             panic!("expected check")
         };
-        assert_eq!(args.operator_rules, Switch::Off);
+        args
+    }
+
+    #[test]
+    fn scope_is_all_with_a_then_n_then_the_contexts_namespace() {
+        use crate::cluster::list::Scope;
+        let global = |namespace: Option<&str>| GlobalArgs {
+            kubeconfig: None,
+            context: None,
+            namespace: namespace.map(String::from),
+        };
+        assert_eq!(scope(true, &global(Some("jobs")), "ctx"), Scope::All);
+        assert_eq!(
+            scope(false, &global(Some("jobs")), "ctx"),
+            Scope::Namespace("jobs".into())
+        );
+        assert_eq!(
+            scope(false, &global(None), "ctx"),
+            Scope::Namespace("ctx".into())
+        );
+    }
+
+    #[test]
+    fn operator_rules_can_be_switched_off() {
+        assert_eq!(
+            check_with(&["--operator-rules", "off"]).operator_rules,
+            Switch::Off
+        );
     }
 
     #[test]
@@ -434,18 +478,7 @@ mod tests {
 
     #[test]
     fn reconcile_interval_uses_flink_durations() {
-        let cli = Cli::try_parse_from([
-            "kubectl-flink",
-            "check",
-            "-f",
-            "a.yaml",
-            "--reconcile-interval",
-            "2 min",
-        ])
-        .unwrap();
-        let Command::Check(args) = cli.command else {
-            panic!("expected check")
-        };
+        let args = check_with(&["--reconcile-interval", "2 min"]);
         assert_eq!(args.reconcile_interval, Some(Duration::from_secs(120)));
         assert!(parse_interval("0s").is_err());
         assert!(parse_interval("soon").is_err());

@@ -121,14 +121,34 @@ pub fn template(
     namespace: &str,
     args: &[&str],
 ) -> Result<String, String> {
-    let out = Command::new(helm()?)
-        .current_dir(crate::workspace_root())
-        .args(["template", release, chart, "--namespace", namespace])
-        .args(args)
-        .output()
-        .map_err(|e| format!("running helm: {e}"))?;
+    let mut all = vec!["template", release, chart, "--namespace", namespace];
+    all.extend_from_slice(args);
+    let out = run(&all)?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
     String::from_utf8(out.stdout).map_err(|e| format!("helm printed non-UTF-8: {e}"))
+}
+
+/// `helm ARGS...` run from the workspace root, as its raw output (for `helm lint`,
+/// whose verdict is in the text as well as the exit status).
+pub fn run(args: &[&str]) -> Result<std::process::Output, String> {
+    Command::new(helm()?)
+        .current_dir(crate::workspace_root())
+        .args(args)
+        .output()
+        .map_err(|e| format!("running helm: {e}"))
+}
+
+/// [`template`] read as the objects it renders (empty documents dropped), through the
+/// same YAML reader the test API server loads manifests with.
+pub fn template_objects(
+    release: &str,
+    chart: &str,
+    namespace: &str,
+    args: &[&str],
+) -> Result<Vec<serde_json::Value>, String> {
+    let text = template(release, chart, namespace, args)?;
+    crate::apiserver::parse_yaml(&text)
+        .map_err(|e| format!("helm template printed invalid YAML: {e}\n{text}"))
 }

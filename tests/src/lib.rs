@@ -5,10 +5,12 @@
 //! HTTPS clients; the bench leaves it off and uses the process layer alone.
 
 pub mod apiserver;
+pub mod charts;
 pub mod helm;
 pub mod objects;
 pub mod plugin;
 pub mod readme;
+pub mod schema;
 pub mod server_process;
 #[cfg(feature = "client")]
 pub mod webhook;

@@ -3,7 +3,7 @@
 //! they query is one the webhook exports (a renamed metric would leave a panel empty
 //! and an alert silent, without any error).
 
-use flink_autoscale_e2e::apiserver::parse_yaml;
+use flink_autoscale_e2e::charts::{WEBHOOK_CHART as CHART, of_kind};
 use flink_autoscale_e2e::helm;
 use flink_autoscale_webhook::error::BadReviewReason;
 use flink_autoscale_webhook::metrics::{AuditFindingLabels, CacheHealth, Metrics};
@@ -11,19 +11,13 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-const CHART: &str = "charts/flink-autoscale-webhook";
-
 /// Labels Prometheus attaches to every scraped series (target labels), which the
 /// queries may use to scope to the release.
 const TARGET_LABELS: [&str; 4] = ["namespace", "pod", "job", "instance"];
 
 fn render(args: &[&str]) -> Vec<Value> {
-    let text = helm::template("guard", CHART, "flink-system", args).expect("the chart renders");
-    parse_yaml(&text).expect("the rendered chart is YAML")
-}
-
-fn of_kind<'a>(docs: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    docs.iter().filter(|d| d["kind"] == kind).collect()
+    helm::template_objects("guard", CHART, "flink-system", args)
+        .unwrap_or_else(|e| panic!("helm template {args:?}: {e}"))
 }
 
 /// Series name → label names, from the webhook's own exposition with every family

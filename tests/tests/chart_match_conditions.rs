@@ -6,25 +6,22 @@
 
 use flink_autoscale_e2e::apiserver::admission::conditions::{self, Bindings, Outcome};
 use flink_autoscale_e2e::apiserver::admission::matching;
-use flink_autoscale_e2e::apiserver::{load_yaml, parse_yaml};
+use flink_autoscale_e2e::apiserver::load_yaml;
+use flink_autoscale_e2e::charts::{WEBHOOK_CHART, webhook_configurations};
 use flink_autoscale_e2e::{fixture, helm};
 use serde_json::{Value, json};
 
 const NAMESPACE: &str = "flink-guard";
 
 fn render(args: &[&str]) -> Vec<Value> {
-    let text = helm::template("guard", "charts/flink-autoscale-webhook", NAMESPACE, args)
-        .unwrap_or_else(|e| panic!("helm template {args:?}: {e}"));
-    parse_yaml(&text).expect("YAML")
+    helm::template_objects("guard", WEBHOOK_CHART, NAMESPACE, args)
+        .unwrap_or_else(|e| panic!("helm template {args:?}: {e}"))
 }
 
 /// Every webhook of both configurations, by name.
 fn webhooks(docs: &[Value]) -> Vec<(String, Value)> {
-    docs.iter()
-        .filter(|d| {
-            d["kind"] == "MutatingWebhookConfiguration"
-                || d["kind"] == "ValidatingWebhookConfiguration"
-        })
+    webhook_configurations(docs)
+        .into_iter()
         .flat_map(|d| d["webhooks"].as_array().cloned().unwrap_or_default())
         .map(|w| (w["name"].as_str().unwrap_or("").to_string(), w))
         .collect()
@@ -198,7 +195,7 @@ fn failure_policies_are_per_webhook_from_values() {
     );
     let refused = helm::template(
         "guard",
-        "charts/flink-autoscale-webhook",
+        WEBHOOK_CHART,
         NAMESPACE,
         &["--set", "webhooks.vpa.failurePolicy=Sometimes"],
     )

@@ -5,7 +5,8 @@
 //! The test starts three copies of this test binary at once, each running
 //! `child_renders_the_chart` with helm nowhere to be found (no `$HELM`, PATH stripped of
 //! every directory holding a `helm`, `$HOME` empty) and a fresh tools directory; each
-//! must render the Flink chart with the helm that one of them installed.
+//! must render the Flink chart with the helm that one of them installed. And the
+//! installer script itself (`.ci/install-helm.sh`) leaves a working helm alone.
 
 use flink_autoscale_e2e::helm;
 use std::path::{Path, PathBuf};
@@ -95,4 +96,27 @@ fn without_helm_the_chart_tests_install_it_once_under_parallel_processes() {
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[test]
+fn install_helm_script_does_nothing_when_helm_works() {
+    let helm = helm::helm().unwrap_or_else(|e| panic!("{e}"));
+    let dir = if helm.is_absolute() {
+        helm.parent().map(Path::to_path_buf)
+    } else {
+        None
+    };
+    let mut cmd = Command::new("bash");
+    cmd.arg(flink_autoscale_e2e::workspace_root().join(".ci/install-helm.sh"));
+    if let Some(dir) = dir {
+        cmd.arg(dir);
+    }
+    let out = cmd.output().expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("helm already installed"), "{stdout}");
 }

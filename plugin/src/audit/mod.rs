@@ -71,16 +71,7 @@ pub fn run(args: &AuditArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result
 async fn collect(args: &AuditArgs, global: &GlobalArgs) -> Result<model::Audit, Error> {
     let connection =
         connect::connect(global.kubeconfig.as_deref(), global.context.as_deref()).await?;
-    let scope = if args.all_namespaces {
-        Scope::All
-    } else {
-        Scope::Namespace(
-            global
-                .namespace
-                .clone()
-                .unwrap_or_else(|| connection.default_namespace.clone()),
-        )
-    };
+    let scope = crate::cli::scope(args.all_namespaces, global, &connection.default_namespace);
     if args.from_reports {
         let reports = reports(&connection, &scope).await?;
         let now = jiff::Timestamp::now().as_second();

@@ -89,22 +89,11 @@ fn table(out: &mut dyn Write, audit: &Audit) -> io::Result<()> {
         ];
         if from_reports {
             row.push(s.report.clone().unwrap_or_default());
-            row.push(s.report_age_seconds.map_or("?".into(), age));
+            row.push(s.report_age_seconds.map_or("?".into(), crate::term::age));
         }
         rows.push(row);
     }
     columns(out, &rows)
-}
-
-/// kubectl's short ages: `45s`, `12m`, `5h`, `3d`.
-fn age(seconds: i64) -> String {
-    let s = seconds.max(0);
-    match s {
-        0..120 => format!("{s}s"),
-        120..7200 => format!("{}m", s / 60),
-        7200..172800 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
-    }
 }
 
 #[cfg(test)]
@@ -149,7 +138,7 @@ mod tests {
         assert!(lines[2].trim_start().starts_with("deny"), "{text}");
         assert!(
             text.contains(
-                "flink       3         2      0      wgpolicyk8s.io/v1alpha2/PolicyReport   2m"
+                "flink       3         2      0      wgpolicyk8s.io/v1alpha2/PolicyReport   2m30s"
             ),
             "{text}"
         );

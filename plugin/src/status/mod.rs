@@ -12,7 +12,6 @@ pub mod render;
 
 use crate::cli::{GlobalArgs, StatusArgs, StatusFormat};
 use crate::cluster::connect;
-use crate::cluster::list::Scope;
 use crate::error::Error;
 use crate::term::Terminal;
 use flink_autoscale_rules::RuleSettings;
@@ -40,16 +39,7 @@ async fn run_async(
 ) -> Result<u8, Error> {
     let connection =
         connect::connect(global.kubeconfig.as_deref(), global.context.as_deref()).await?;
-    let scope = if args.all_namespaces {
-        Scope::All
-    } else {
-        Scope::Namespace(
-            global
-                .namespace
-                .clone()
-                .unwrap_or_else(|| connection.default_namespace.clone()),
-        )
-    };
+    let scope = crate::cli::scope(args.all_namespaces, global, &connection.default_namespace);
     // Objects in the cluster were already accepted by the operator (with its own
     // default configuration, which may set what operator.* asks for): its
     // validator's rules would only repeat a verdict that has been given.

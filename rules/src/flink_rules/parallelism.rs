@@ -82,64 +82,66 @@ pub(super) fn parallelism_rules(subject: &Subject<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// What the messages of `autoscaler.factors` say about one scale factor.
+struct FactorText {
+    key: &'static str,
+    /// The problem of a negative factor (denied).
+    negative: &'static str,
+    /// The problem of 0 (accepted by the operator, so a warning).
+    zero: &'static str,
+    /// The fix for NaN and negative values.
+    fix: &'static str,
+    /// The fix for 0.
+    zero_fix: &'static str,
+    /// Problem and fix above 1, where it means something different (scale-down only).
+    above_one: Option<(&'static str, &'static str)>,
+}
+
+/// Both factors: the same checks, in this order, worded for each direction.
+const FACTORS: [FactorText; 2] = [
+    FactorText {
+        key: DOWN_FACTOR,
+        negative: "must be >= 0 (AutoscalerValidator): the largest share of parallelism one scale-down may remove",
+        zero: "0 is accepted by the operator but forbids any scale-down: the autoscaler never lowers parallelism",
+        fix: "use e.g. 0.6 (1 means no limit)",
+        zero_fix: "use e.g. 0.6 unless that is intended",
+        above_one: Some((
+            "above 1 acts exactly as 1 (no limit on scale-down): a scale factor cannot go below 0",
+            "use 1 for no limit, or a fraction such as 0.6",
+        )),
+    },
+    FactorText {
+        key: UP_FACTOR,
+        negative: "must be >= 0 (AutoscalerValidator): how much one scale-up may add to parallelism",
+        zero: "0 is accepted by the operator but forbids any scale-up: the autoscaler never raises parallelism",
+        fix: "use e.g. 2.0, or remove it for no limit",
+        zero_fix: "use e.g. 2.0, or remove it for no limit",
+        above_one: None,
+    },
+];
+
 pub(super) fn factor_rules(eff: &EffectiveConfig, out: &mut Vec<Finding>) {
     // AutoscalerValidator: both factors >= 0. JobVertexScaler.computeScaleTargetParallelism
     // takes 1 - scale-down.max-factor as the smallest scale factor and 1 + scale-up.max-factor
     // as the largest.
-    if let Some((s, f)) = number(eff, DOWN_FACTOR) {
-        if f.is_nan() {
-            out.push(deny(
-                RuleId::Factors,
-                s,
-                NAN_STRICTER,
-                "use e.g. 0.6 (1 means no limit)",
-            ));
+    for text in &FACTORS {
+        let Some((s, f)) = number(eff, text.key) else {
+            continue;
+        };
+        let finding = if f.is_nan() {
+            deny(RuleId::Factors, s, NAN_STRICTER, text.fix)
         } else if f < 0.0 {
-            out.push(deny(
-                RuleId::Factors,
-                s,
-                "must be >= 0 (AutoscalerValidator): the largest share of parallelism one scale-down may remove",
-                "use e.g. 0.6 (1 means no limit)",
-            ));
+            deny(RuleId::Factors, s, text.negative, text.fix)
         } else if f == 0.0 {
-            out.push(warn(
-                RuleId::Factors,
-                s,
-                "0 is accepted by the operator but forbids any scale-down: the autoscaler never lowers parallelism",
-                "use e.g. 0.6 unless that is intended",
-            ));
-        } else if f > 1.0 {
-            out.push(warn(
-                RuleId::Factors,
-                s,
-                "above 1 acts exactly as 1 (no limit on scale-down): a scale factor cannot go below 0",
-                "use 1 for no limit, or a fraction such as 0.6",
-            ));
-        }
-    }
-    if let Some((s, f)) = number(eff, UP_FACTOR) {
-        if f.is_nan() {
-            out.push(deny(
-                RuleId::Factors,
-                s,
-                NAN_STRICTER,
-                "use e.g. 2.0, or remove it for no limit",
-            ));
-        } else if f < 0.0 {
-            out.push(deny(
-                RuleId::Factors,
-                s,
-                "must be >= 0 (AutoscalerValidator): how much one scale-up may add to parallelism",
-                "use e.g. 2.0, or remove it for no limit",
-            ));
-        } else if f == 0.0 {
-            out.push(warn(
-                RuleId::Factors,
-                s,
-                "0 is accepted by the operator but forbids any scale-up: the autoscaler never raises parallelism",
-                "use e.g. 2.0, or remove it for no limit",
-            ));
-        }
+            warn(RuleId::Factors, s, text.zero, text.zero_fix)
+        } else if let Some((problem, fix)) = text.above_one
+            && f > 1.0
+        {
+            warn(RuleId::Factors, s, problem, fix)
+        } else {
+            continue;
+        };
+        out.push(finding);
     }
 }
 

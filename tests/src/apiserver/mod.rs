@@ -381,7 +381,8 @@ fn kubeconfig_yaml(
     contexts: &[ContextSpec],
     users: &[User],
 ) -> String {
-    let ca_data = tls::base64(ca_pem.as_bytes());
+    use base64::Engine;
+    let ca_data = base64::engine::general_purpose::STANDARD.encode(ca_pem.as_bytes());
     let main = ContextSpec {
         name: MAIN_CONTEXT.into(),
         namespace: namespace.into(),

@@ -273,6 +273,38 @@ const FLINK_COLUMNS: &[Column] = &[
     col("Lifecycle State", |o| o["status"]["lifecycleState"].clone()),
 ];
 
+/// A webhook configuration kind of `admissionregistration.k8s.io/v1`: both kinds are
+/// alike but for their names (columns as `kubectl get` prints them).
+const fn webhook_configuration(
+    kind: &'static str,
+    plural: &'static str,
+    singular: &'static str,
+) -> ResourceType {
+    ResourceType {
+        group: "admissionregistration.k8s.io",
+        version: "v1",
+        kind,
+        plural,
+        singular,
+        namespaced: false,
+        short_names: &[],
+        categories: &["api-extensions"],
+        status: false,
+        scale: None,
+        custom: false,
+        columns: WEBHOOK_COLUMNS,
+    }
+}
+
+const WEBHOOK_COLUMNS: &[Column] = &[
+    NAME,
+    Column {
+        ty: "integer",
+        ..col("Webhooks", webhook_count)
+    },
+    AGE,
+];
+
 /// Everything served. Versions are the ones the operator, the VPA and Kubernetes
 /// 1.34 serve as preferred.
 pub static RESOURCES: &[ResourceType] = &[
@@ -552,48 +584,16 @@ pub static RESOURCES: &[ResourceType] = &[
         columns: &[NAME, AGE],
     },
     // Where the admission chain reads which webhooks to call (`admission` module).
-    ResourceType {
-        group: "admissionregistration.k8s.io",
-        version: "v1",
-        kind: "MutatingWebhookConfiguration",
-        plural: "mutatingwebhookconfigurations",
-        singular: "mutatingwebhookconfiguration",
-        namespaced: false,
-        short_names: &[],
-        categories: &["api-extensions"],
-        status: false,
-        scale: None,
-        custom: false,
-        columns: &[
-            NAME,
-            Column {
-                ty: "integer",
-                ..col("Webhooks", webhook_count)
-            },
-            AGE,
-        ],
-    },
-    ResourceType {
-        group: "admissionregistration.k8s.io",
-        version: "v1",
-        kind: "ValidatingWebhookConfiguration",
-        plural: "validatingwebhookconfigurations",
-        singular: "validatingwebhookconfiguration",
-        namespaced: false,
-        short_names: &[],
-        categories: &["api-extensions"],
-        status: false,
-        scale: None,
-        custom: false,
-        columns: &[
-            NAME,
-            Column {
-                ty: "integer",
-                ..col("Webhooks", webhook_count)
-            },
-            AGE,
-        ],
-    },
+    webhook_configuration(
+        "MutatingWebhookConfiguration",
+        "mutatingwebhookconfigurations",
+        "mutatingwebhookconfiguration",
+    ),
+    webhook_configuration(
+        "ValidatingWebhookConfiguration",
+        "validatingwebhookconfigurations",
+        "validatingwebhookconfiguration",
+    ),
 ];
 
 /// The `autoscaling/v1` Scale of `obj`, as the `scale` subresource answers it.
