@@ -322,6 +322,13 @@ impl ClusterView {
         self.cache(kind).map(|c| c.read().all()).unwrap_or_default()
     }
 
+    /// Which version of which object of `kind` is cached, without the objects.
+    pub fn versions(&self, kind: &str) -> Vec<crate::cluster_index::Version> {
+        self.cache(kind)
+            .map(|c| c.read().versions())
+            .unwrap_or_default()
+    }
+
     /// The cached object `kind` `namespace/name`.
     pub fn object(&self, kind: &str, namespace: &str, name: &str) -> Option<SharedObject> {
         self.cache(kind)?.read().get(namespace, name)

@@ -57,6 +57,24 @@ impl TargetField {
     }
 }
 
+/// Which version of which object is cached (see [`KindIndex::versions`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Version {
+    #[serde(default)]
+    pub namespace: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub resource_version: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Versioned {
+    #[serde(default)]
+    metadata: Version,
+}
+
 /// One cached object (compact JSON) and the target key it is filed under.
 #[derive(Debug, Clone)]
 struct Entry {
@@ -132,11 +150,22 @@ impl KindIndex {
             .unwrap_or_default()
     }
 
-    /// Every object, in no particular order (the audit's first pass and relists).
+    /// Every object, in no particular order.
     pub fn all(&self) -> Vec<SharedObject> {
         self.objects
             .values()
             .filter_map(|e| tree(&e.object))
+            .collect()
+    }
+
+    /// The namespace, name and resourceVersion of every object, in no particular
+    /// order (the audit's first pass and relists), read from the cached text
+    /// without building the objects: 10 000 trees at once cost 60 MiB more peak.
+    pub fn versions(&self) -> Vec<Version> {
+        self.objects
+            .values()
+            .filter_map(|e| serde_json::from_str::<Versioned>(&e.object).ok())
+            .map(|v| v.metadata)
             .collect()
     }
 
@@ -394,6 +423,27 @@ mod tests {
             ["kept", "new"]
         );
         assert!(index.get("flink", "gone").is_none());
+    }
+
+    #[test]
+    fn versions_name_every_object_with_its_resource_version() {
+        let mut index = KindIndex::new(TargetField::None);
+        for (ns, name, rv) in [("a", "x", "1"), ("b", "x", "7"), ("b", "y", "")] {
+            let mut meta = json!({"namespace": ns, "name": name});
+            if !rv.is_empty() {
+                meta["resourceVersion"] = json!(rv);
+            }
+            index.upsert(json!({"metadata": meta, "spec": {}}));
+        }
+        let mut versions: Vec<(String, String, String)> = index
+            .versions()
+            .into_iter()
+            .map(|v| (v.namespace, v.name, v.resource_version))
+            .collect();
+        versions.sort();
+        let expected = [("a", "x", "1"), ("b", "x", "7"), ("b", "y", "")]
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+        assert_eq!(versions, expected);
     }
 
     #[test]

@@ -86,10 +86,10 @@ impl AuditState {
     pub fn stale_of_kind(&self, view: &ClusterView, kind: &'static str) -> Vec<ObjectKey> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for o in view.objects(kind) {
-            let key = ObjectKey::new(kind, relations::namespace_of(&o), relations::name_of(&o));
+        for v in view.versions(kind) {
+            let key = ObjectKey::new(kind, &v.namespace, &v.name);
             let judged = self.records.get(&key).map(|r| r.resource_version.as_str());
-            if judged != Some(str_at(&o, "/metadata/resourceVersion")) {
+            if judged != Some(v.resource_version.as_str()) {
                 out.push(key.clone());
             }
             seen.insert(key);
