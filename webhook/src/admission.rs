@@ -96,9 +96,9 @@ struct Envelope<'a> {
     request: Option<Request>,
 }
 
-/// The fields of `request` a decision reads. The rest (`userInfo`, `options`,
-/// `requestKind`, `requestResource`, `requestSubResource`) is skipped unbuilt: no
-/// rule reads it and its size is the client's choice. Both decodes read this type,
+/// The fields of `request` a decision reads. The rest (`options`, `requestKind`,
+/// `requestResource`, `requestSubResource`, the contents of `userInfo`) is skipped
+/// unbuilt: no rule reads it and its size is the client's choice. Both decodes read this type,
 /// so they accept the same fields and give the same request.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -113,6 +113,13 @@ struct Request {
     #[serde(default)]
     namespace: Option<String>,
     operation: Operation,
+    /// Required and an object, as in kube's type (a malformed one is refused), but
+    /// not built: no rule reads who asked.
+    #[serde(
+        rename = "userInfo",
+        deserialize_with = "review_object::skipped_object"
+    )]
+    _user_info: (),
     #[serde(default)]
     object: Option<ReviewObject>,
     #[serde(default, deserialize_with = "review_object::old_object")]

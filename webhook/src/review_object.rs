@@ -144,6 +144,23 @@ pub fn old_object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ReviewObject
     d.deserialize_any(OldObject)
 }
 
+/// A field that must be an object but whose contents nothing reads: checked for
+/// its type, skipped unbuilt. For `#[serde(deserialize_with)]`.
+pub fn skipped_object<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+    struct AnObject;
+    impl<'de> Visitor<'de> for AnObject {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(())
+        }
+    }
+    d.deserialize_any(AnObject)
+}
+
 struct OldObject;
 
 impl<'de> Visitor<'de> for OldObject {
