@@ -236,11 +236,14 @@ impl std::ops::Deref for StateMetrics {
 /// Colours only when stderr is a terminal: a file, a pipe or a container log keeps
 /// plain text (tracing-subscriber would otherwise write ANSI escapes everywhere).
 ///
-/// Lines are handed to a writer thread and written in batches while requests keep
-/// coming (flushed whenever it catches up): a `write` per denial on the request's
-/// own thread cost a twentieth of the throughput. Nothing is dropped: past
-/// [`LOG_LINES_BEHIND`] lines behind, logging waits for the writer. The returned guard
-/// flushes what is left when dropped, so it lives as long as the server.
+/// The lines of the request path (a denial, a refused request) are handed to a
+/// writer thread and written in batches while requests keep coming (flushed
+/// whenever it catches up): a `write` per denial on the request's own thread cost a
+/// twentieth of the throughput. Nothing is dropped: past [`LOG_LINES_BEHIND`] lines
+/// behind, logging waits for the writer. Every other line (start-up, certificates,
+/// the cluster view, shutdown) is written at once, so a process killed right after
+/// says what it did. The returned guard flushes what is left when dropped, so it
+/// lives as long as the server.
 /// How far the log writer may fall behind: the queue is allocated whole and each
 /// line waiting holds its text, so the default (128 000) cost 4 MiB idle and up to
 /// 70 MiB more under load.
@@ -248,16 +251,23 @@ const LOG_LINES_BEHIND: usize = 1024;
 
 fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     use std::io::IsTerminal;
+    use tracing_subscriber::fmt::writer::MakeWriterExt;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
         .buffered_lines_limit(LOG_LINES_BEHIND)
         .thread_name("log-writer")
         .finish(std::io::BufWriter::new(std::io::stderr()));
+    let request_path = |meta: &tracing::Metadata<'_>| {
+        meta.target().starts_with("flink_autoscale_webhook::routes")
+            || meta
+                .target()
+                .starts_with("flink_autoscale_webhook::admission")
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(writer);
+        .with_writer(writer.with_filter(request_path).or_else(std::io::stderr));
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
