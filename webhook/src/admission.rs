@@ -98,8 +98,8 @@ struct Envelope<'a> {
 
 /// The fields of `request` a decision reads. The rest (`options`, `requestKind`,
 /// `requestResource`, `requestSubResource`, the contents of `userInfo`) is skipped
-/// unbuilt: no rule reads it and its size is the client's choice. Both decodes read this type,
-/// so they accept the same fields and give the same request.
+/// unbuilt: no rule reads it and its size is the client's choice. Both decodes read
+/// this type, so they accept the same fields and give the same request.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Request {
