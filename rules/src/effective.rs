@@ -83,7 +83,7 @@ impl EffectiveConfig {
                 while let Some(w) = written.next_if(|w| w.slot == slot) {
                     found = found.or(Some(w));
                 }
-                resolve_option(slot, option, found)
+                resolve_option(slot, option, found.map(|w| (w.key, w.entry, w.role)))
             })
             .collect();
         EffectiveConfig { settings }
@@ -277,18 +277,23 @@ fn defaults() -> &'static [Option<Value>] {
     &DEFAULTS
 }
 
-fn resolve_option(slot: usize, option: &'static OptionSpec, found: Option<Written>) -> Setting {
+/// An option's setting from the key it was found under (the key as the table
+/// spells it, its entry, its role), or from its default.
+fn resolve_option(
+    slot: usize,
+    option: &'static OptionSpec,
+    found: Option<(&'static str, &Entry, KeyRole)>,
+) -> Setting {
     match found {
-        Some(w) => Setting {
+        Some((key, entry, role)) => Setting {
             option: option.key,
-            key: Cow::Borrowed(w.key),
-            raw: w.entry.raw.clone().map(Cow::Owned),
-            value: w
-                .entry
+            key: Cow::Borrowed(key),
+            raw: entry.raw.clone().map(Cow::Owned),
+            value: entry
                 .raw
                 .as_deref()
                 .and_then(|raw| values::parse(option.kind, raw).ok()),
-            origin: w.role.into(),
+            origin: role.into(),
         },
         None => Setting {
             option: option.key,
@@ -312,36 +317,25 @@ mod tests {
     /// Flink's order by definition: for each option, its keys in order, the first
     /// one the configuration has, and that key's first entry.
     fn resolve_by_scan(cfg: &FlinkConfig) -> Vec<Setting> {
-        options::all()
+        resolvable()
             .iter()
-            .filter(|o| !o.key.contains('<'))
-            .map(|o| {
-                let found = keys_in_order(o).find_map(|(k, r)| cfg.get(k).map(|e| (e, r)));
-                match found {
-                    Some((entry, role)) => Setting {
-                        option: o.key,
-                        key: Cow::Owned(entry.key.clone()),
-                        raw: entry.raw.clone().map(Cow::Owned),
-                        value: entry
-                            .raw
-                            .as_deref()
-                            .and_then(|r| values::parse(o.kind, r).ok()),
-                        origin: role.into(),
-                    },
-                    None => Setting {
-                        option: o.key,
-                        key: Cow::Borrowed(o.key),
-                        raw: o.default.map(Cow::Borrowed),
-                        value: o.default.and_then(|r| values::parse(o.kind, r).ok()),
-                        origin: if o.default.is_some() {
-                            Origin::Default
-                        } else {
-                            Origin::Unset
-                        },
-                    },
-                }
+            .enumerate()
+            .map(|(slot, o)| {
+                let found = keys_in_order(o).find_map(|(k, r)| cfg.get(k).map(|e| (k, e, r)));
+                resolve_option(slot, o, found)
             })
             .collect()
+    }
+
+    #[test]
+    fn cached_defaults_are_the_parsed_table_defaults() {
+        assert_eq!(resolvable().len(), defaults().len());
+        for (option, cached) in resolvable().iter().zip(defaults()) {
+            let parsed = option
+                .default
+                .and_then(|raw| values::parse(option.kind, raw).ok());
+            assert_eq!(cached, &parsed, "{}", option.key);
+        }
     }
 
     #[test]

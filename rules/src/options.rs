@@ -85,22 +85,8 @@ fn position(key: &str) -> Option<usize> {
 /// place defaults come from (no copy of them as literals elsewhere). `None` when the
 /// option has no default or is unknown.
 pub fn default_value(key: &str) -> Option<crate::values::Value> {
-    parsed_default(get(key)?)
-}
-
-/// An option's default parsed as its type, parsed once: every review resolves
-/// every option, and most resolve to their default.
-pub(crate) fn parsed_default(option: &'static OptionSpec) -> Option<crate::values::Value> {
-    static DEFAULTS: LazyLock<Vec<Option<crate::values::Value>>> = LazyLock::new(|| {
-        all()
-            .iter()
-            .map(|o| {
-                o.default
-                    .and_then(|raw| crate::values::parse(o.kind, raw).ok())
-            })
-            .collect()
-    });
-    DEFAULTS.get(position(option.key)?).cloned().flatten()
+    let option = get(key)?;
+    crate::values::parse(option.kind, option.default?).ok()
 }
 
 /// The option a key sets, and in which role; templated keys match any `<name>`.
