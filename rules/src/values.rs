@@ -680,8 +680,14 @@ fn fractional_duration_fix(whole: &str, rest: &str) -> Option<(u128, &'static st
     TimeUnit::LARGEST_FIRST
         .iter()
         .filter(|smaller| smaller.nanos() < unit.nanos())
-        .find(|smaller| scaled.is_multiple_of(smaller.nanos() * scale))
-        .map(|smaller| (scaled / (smaller.nanos() * scale), smaller.label()))
+        .find_map(|smaller| match smaller.nanos().checked_mul(scale) {
+            Some(step) => scaled
+                .is_multiple_of(step)
+                .then(|| (scaled / step, smaller.label())),
+            // A step beyond u128 exceeds any length: only zero is a multiple (found
+            // by the value_parsers fuzz target: 38 fraction digits).
+            None => (scaled == 0).then_some((0, smaller.label())),
+        })
 }
 
 /// `MemorySize.MemoryUnit` multipliers, by the labels Flink accepts (lower-cased first).
@@ -1145,6 +1151,16 @@ mod tests {
                 err(parse_duration(raw))
             );
         }
+    }
+
+    /// Found by the value_parsers fuzz target: a fraction of 38 digits makes the
+    /// scale 10^38, and a smaller unit's step times it overflowed u128.
+    #[test]
+    fn a_fraction_of_many_digits_is_refused_without_overflow() {
+        let raw = "00000.00000000000400305690354900000000000000";
+        assert!(err(parse_duration(raw)).contains("fractions"), "{raw:?}");
+        let zero = format!("1.{}h", "0".repeat(38));
+        assert!(err(parse_duration(&zero)).contains("fractions"), "{zero:?}");
     }
 
     #[test]
