@@ -99,12 +99,20 @@ impl FlinkConfig {
         let (raw, scalar) = match value {
             Value::Object(map) => {
                 for (k, v) in map {
-                    self.flatten(format!("{key}.{k}"), v, Form::Nested);
+                    // Not `format!`: this runs for every nested key of every review.
+                    let mut nested = String::with_capacity(key.len() + 1 + k.len());
+                    nested.push_str(&key);
+                    nested.push('.');
+                    nested.push_str(k);
+                    self.flatten(nested, v, Form::Nested);
                 }
                 return;
             }
             Value::String(s) => (Some(s.clone()), Scalar::String),
-            Value::Bool(b) => (Some(b.to_string()), Scalar::Bool),
+            Value::Bool(b) => (
+                Some(if *b { "true" } else { "false" }.to_owned()),
+                Scalar::Bool,
+            ),
             Value::Number(n) => (Some(n.to_string()), Scalar::Number),
             Value::Null => (None, Scalar::Null),
             // As `ConfigObjectNode.flattenHelper`: scalar elements joined with `;`,

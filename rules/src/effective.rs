@@ -5,10 +5,10 @@
 
 use crate::config::{Entry, FlinkConfig};
 use crate::options::{self, KeyRole, OptionSpec};
+use crate::table_hash::TableMap;
 use crate::values::{self, Value};
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -182,8 +182,8 @@ fn resolvable() -> &'static [&'static OptionSpec] {
 }
 
 /// Each option's slot in [`resolvable`], by current key.
-fn slots() -> &'static HashMap<&'static str, usize> {
-    static SLOTS: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
+fn slots() -> &'static TableMap<usize> {
+    static SLOTS: LazyLock<TableMap<usize>> = LazyLock::new(|| {
         resolvable()
             .iter()
             .enumerate()
@@ -195,9 +195,9 @@ fn slots() -> &'static HashMap<&'static str, usize> {
 
 /// For every literal key, the options that read it: (slot in [`resolvable`],
 /// position in the option's [`keys_in_order`], the key as the table spells it, role).
-fn key_uses() -> &'static HashMap<&'static str, Vec<KeyUse>> {
-    static USES: LazyLock<HashMap<&'static str, Vec<KeyUse>>> = LazyLock::new(|| {
-        let mut uses = HashMap::<&'static str, Vec<KeyUse>>::new();
+fn key_uses() -> &'static TableMap<Vec<KeyUse>> {
+    static USES: LazyLock<TableMap<Vec<KeyUse>>> = LazyLock::new(|| {
+        let mut uses = TableMap::<Vec<KeyUse>>::default();
         for (slot, option) in resolvable().iter().enumerate() {
             for (position, (key, role)) in keys_in_order(option).enumerate() {
                 uses.entry(key).or_default().push(KeyUse {

@@ -57,23 +57,36 @@ impl Finding {
         use crate::text::shorten;
         // Paths, values and messages can carry user input of any size (a megabyte
         // key); the line a person reads is cut, the JSON fields keep everything.
+        // Written into one string: denials build a line per finding.
         let path = shorten(&self.path, 200);
         let message = shorten(&self.message, 400);
-        match &self.value {
-            Some(v) => format!(
-                "{path}: Invalid value: {}: {message} [{}]",
-                quote(&shorten(v, 200)),
-                self.rule
-            ),
-            None => format!("{path}: {message} [{}]", self.rule),
+        let value = self.value.as_deref().map(|v| shorten(v, 200));
+        let rule = self.rule.as_str();
+        let mut out = String::with_capacity(
+            path.len()
+                + message.len()
+                + value.as_ref().map_or(0, |v| v.len() + 20)
+                + rule.len()
+                + 6,
+        );
+        out.push_str(&path);
+        if let Some(v) = value {
+            out.push_str(": Invalid value: ");
+            quote_into(&v, &mut out);
         }
+        out.push_str(": ");
+        out.push_str(&message);
+        out.push_str(" [");
+        out.push_str(rule);
+        out.push(']');
+        out
     }
 }
 
 /// Quotes a value the way Kubernetes field errors do (Go's `%q`, close enough for
 /// configuration values).
-fn quote(v: &str) -> String {
-    let mut out = String::with_capacity(v.len() + 2);
+fn quote_into(v: &str, out: &mut String) {
+    use std::fmt::Write;
     out.push('"');
     for c in v.chars() {
         match c {
@@ -81,12 +94,13 @@ fn quote(v: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]
@@ -133,7 +147,12 @@ mod tests {
 
     #[test]
     fn quotes_escape_control_characters() {
-        assert_eq!(quote("a\"b\n"), "\"a\\\"b\\n\"");
+        let quote = |v: &str| {
+            let mut out = String::new();
+            quote_into(v, &mut out);
+            out
+        };
+        assert_eq!(quote("a\"b\n\u{1}"), "\"a\\\"b\\n\\u0001\"");
     }
 
     #[test]

@@ -70,6 +70,7 @@ pub mod periods;
 pub mod quantity;
 pub mod review;
 pub mod severity;
+mod table_hash;
 pub mod text;
 pub mod values;
 pub mod vpa_rules;

@@ -5,6 +5,7 @@
 
 use crate::config::FlinkConfig;
 use crate::effective::EffectiveConfig;
+use crate::object::Pointer;
 use crate::options::keys::{ENABLED, MEMORY_TUNING, SCALING_ENABLED};
 use serde::Serialize;
 use serde_json::Value;
@@ -62,8 +63,7 @@ impl AutoscalerState {
     /// Of a FlinkDeployment object (its own `spec.flinkConfiguration`); a
     /// configuration that cannot be read counts as empty.
     pub fn of_deployment(fd: &Value) -> AutoscalerState {
-        let config =
-            FlinkConfig::from_json(fd.pointer("/spec/flinkConfiguration")).unwrap_or_default();
+        let config = FlinkConfig::from_json(fd.at("/spec/flinkConfiguration")).unwrap_or_default();
         AutoscalerState::of(&EffectiveConfig::resolve(&config))
     }
 

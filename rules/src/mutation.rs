@@ -5,6 +5,7 @@
 
 use crate::catalogue::RuleId;
 use crate::input::{ReviewInput, RuleSettings};
+use crate::object::Pointer;
 use crate::ownership::{self, MAIN_CONTAINER, Reach};
 use crate::quantity::Quantity;
 use json_patch::jsonptr::PointerBuf;
@@ -94,7 +95,7 @@ pub fn mutate(input: &ReviewInput<'_>, settings: &RuleSettings) -> Mutation {
     let policy = ownership::main_container_policy(vpa);
     let bound = |field: &str| {
         policy
-            .and_then(|(_, p)| p.pointer(&format!("/{field}/memory")))
+            .and_then(|(_, p)| p.at(&format!("/{field}/memory")))
             .and_then(|v| Quantity::parse(v.as_str().unwrap_or(&v.to_string())).ok())
     };
     let (min, max) = default_bounds(

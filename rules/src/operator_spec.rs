@@ -15,10 +15,12 @@ use crate::catalogue::RuleId;
 use crate::config::{FlinkConfig, config_path};
 use crate::finding::{Finding, Severity};
 use crate::input::ReviewInput;
+use crate::object::Pointer;
 use crate::object::{self, Kind};
 use crate::quantity::Quantity;
 use crate::values;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// `FlinkVersion` constants: refused (no longer supported since operator 1.7) and
 /// supported (`FlinkVersion.isSupported`: v1_15 or newer). v1_15 to v1_18 are
@@ -132,7 +134,7 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
                 _ => None,
             };
             if let Some(session) = session {
-                if session.pointer("/spec/job").is_some_and(|j| !j.is_null()) {
+                if session.at("/spec/job").is_some_and(|j| !j.is_null()) {
                     out.push(deny(
                         RuleId::OperatorJob,
                         "spec.deploymentName",
@@ -153,7 +155,7 @@ pub(crate) fn check(input: &ReviewInput<'_>, config: &FlinkConfig, out: &mut Vec
 /// `CanaryResourceManager.isCanaryResource`.
 fn is_canary(object: &Value) -> bool {
     object
-        .pointer("/metadata/labels/flink.apache.org~1canary")
+        .at("/metadata/labels/flink.apache.org~1canary")
         .and_then(Value::as_str)
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
@@ -169,9 +171,14 @@ fn deny(
 }
 
 fn text(v: &Value) -> String {
+    text_ref(v).into_owned()
+}
+
+/// [`text`] without a copy for strings, for values only looked at.
+fn text_ref(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => Cow::Borrowed(s),
+        other => Cow::Owned(other.to_string()),
     }
 }
 
@@ -214,13 +221,12 @@ fn flink_version(spec: &Value, out: &mut Vec<Finding>) {
         ));
         return;
     };
-    let shown = text(v);
     let s = v.as_str().unwrap_or("");
     if UNSUPPORTED_VERSIONS.contains(&s) {
         out.push(deny(
             RuleId::OperatorFlinkVersion,
             path,
-            Some(shown.clone()),
+            Some(text(v)),
             format!(
                 "Flink version {s} is not supported by this operator version (FlinkVersion.isSupported: v1_15 or newer; {s} was dropped in operator 1.7)"
             ),
@@ -230,7 +236,7 @@ fn flink_version(spec: &Value, out: &mut Vec<Finding>) {
         out.push(deny(
             RuleId::OperatorFlinkVersion,
             path,
-            Some(shown),
+            Some(text(v)),
             format!(
                 "not a FlinkVersion the operator knows (it fails to read the object); known: {}",
                 SUPPORTED_VERSIONS.join(", ")
@@ -562,7 +568,12 @@ fn memory_rules(
     config: &FlinkConfig,
     out: &mut Vec<Finding>,
 ) {
-    let base = format!("spec.{field}");
+    // Only two callers: no allocation per review for the path's head.
+    let base = match field {
+        "jobManager" => Cow::Borrowed("spec.jobManager"),
+        "taskManager" => Cow::Borrowed("spec.taskManager"),
+        other => Cow::Owned(format!("spec.{other}")),
+    };
     let part = spec.get(field).filter(|p| !p.is_null());
     let resource = part
         .and_then(|p| p.get("resource"))
@@ -572,7 +583,7 @@ fn memory_rules(
         .filter(|r| !r.is_null());
     let memory_of = |r: Option<&Value>| {
         r.and_then(|r| r.get("memory"))
-            .map(text)
+            .map(text_ref)
             .is_some_and(|m| !m.trim().is_empty())
     };
     let defined = memory_of(resource)
@@ -614,7 +625,7 @@ fn memory_rules(
     }
     if let Some(r) = resource {
         if let Some(m) = r.get("memory").filter(|m| !m.is_null())
-            && !memory_parses(&text(m))
+            && !memory_parses(&text_ref(m))
         {
             out.push(deny(
                 RuleId::OperatorResources,
@@ -627,7 +638,7 @@ fn memory_rules(
             ));
         }
         if let Some(s) = r.get("ephemeralStorage").filter(|s| !s.is_null())
-            && Quantity::parse(&text(s)).is_err()
+            && Quantity::parse(&text_ref(s)).is_err()
         {
             out.push(deny(
                 RuleId::OperatorResources,
@@ -657,14 +668,15 @@ fn memory_rules(
 /// `validateResourceRequirements`: `validateQuantities` and
 /// `validateRequestNotAboveLimit`.
 fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>) {
-    let mut parsed: [Vec<(String, Quantity)>; 2] = [Vec::new(), Vec::new()];
+    let mut parsed: [Vec<(&str, Quantity)>; 2] = [Vec::new(), Vec::new()];
     for (slot, section) in ["requests", "limits"].into_iter().enumerate() {
         let Some(map) = rr.get(section).and_then(Value::as_object) else {
             continue;
         };
         for (key, v) in map.iter().filter(|(_, v)| !v.is_null()) {
-            let path = format!("{base}.resources.{section}[{key}]");
-            let raw = text(v);
+            // Named only in a finding: built then.
+            let path = || format!("{base}.resources.{section}[{key}]");
+            let raw = text_ref(v);
             let q = if key == "memory" {
                 if let Some(bytes) = memory_bytes(&raw) {
                     // Compared as the operator compares them (toComparableAmount).
@@ -674,8 +686,8 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
                 } else {
                     out.push(deny(
                         RuleId::OperatorResources,
-                        path,
-                        Some(raw.clone()),
+                        path(),
+                        Some(raw.to_string()),
                         format!("{component} resource requirements {section} memory parse error (DefaultValidator.validateQuantities)"),
                         memory_fix(&raw),
                     ));
@@ -687,8 +699,8 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
                     Err(e) => {
                         out.push(deny(
                             RuleId::OperatorResources,
-                            path,
-                            Some(raw),
+                            path(),
+                            Some(raw.into_owned()),
                             format!("{component} resource requirements {section} {key} parse error: {e} (DefaultValidator.validateQuantities)"),
                             "use a quantity such as 500m or 2",
                         ));
@@ -705,29 +717,34 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
                 if let Some(bad) = bad {
                     out.push(deny(
                         RuleId::OperatorResources,
-                        path,
-                        Some(raw),
+                        path(),
+                        Some(raw.into_owned()),
                         format!("{component} resource requirements {section} {key} {bad} (DefaultValidator.validateQuantities)"),
                         "give it a positive quantity",
                     ));
                     continue;
                 }
-                parsed[slot].push((key.clone(), q));
+                parsed[slot].push((key.as_str(), q));
             }
         }
     }
     for key in ["cpu", "memory"] {
-        let find = |slot: usize| parsed[slot].iter().find(|(k, _)| k == key).map(|(_, q)| *q);
+        let find = |slot: usize| {
+            parsed[slot]
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, q)| *q)
+        };
         if let (Some(req), Some(lim)) = (find(0), find(1))
             && req > lim
         {
             out.push(deny(
                 RuleId::OperatorResources,
                 format!("{base}.resources.requests[{key}]"),
-                rr.pointer(&format!("/requests/{key}")).map(text),
+                rr.at(&format!("/requests/{key}")).map(text),
                 format!(
                     "{component} resource requirements {key} request must not exceed its limit ({}) (DefaultValidator.validateRequestNotAboveLimit)",
-                    rr.pointer(&format!("/limits/{key}")).map(text).unwrap_or_default()
+                    rr.at(&format!("/limits/{key}")).map(text).unwrap_or_default()
                 ),
                 "lower the request or raise the limit",
             ));
@@ -737,10 +754,7 @@ fn requirements(component: &str, base: &str, rr: &Value, out: &mut Vec<Finding>)
 
 /// `validateJmReplicas` and `validateTmReplicas`.
 fn replicas_rules(spec: &Value, config: &FlinkConfig, out: &mut Vec<Finding>) {
-    if let Some(r) = spec
-        .pointer("/jobManager/replicas")
-        .filter(|r| !r.is_null())
-    {
+    if let Some(r) = spec.at("/jobManager/replicas").filter(|r| !r.is_null()) {
         match r.as_i64() {
             Some(n) if n > 1 && !ha_active(config) => out.push(deny(
                 RuleId::OperatorHa,
@@ -761,9 +775,7 @@ fn replicas_rules(spec: &Value, config: &FlinkConfig, out: &mut Vec<Finding>) {
     }
     // With a job, validateJobSpec reports the TaskManager replicas first.
     if spec.get("job").is_none_or(Value::is_null)
-        && let Some(r) = spec
-            .pointer("/taskManager/replicas")
-            .filter(|r| !r.is_null())
+        && let Some(r) = spec.at("/taskManager/replicas").filter(|r| !r.is_null())
         && r.as_i64().is_none_or(|n| n < 1)
     {
         out.push(deny(

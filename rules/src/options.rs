@@ -1,6 +1,7 @@
 //! Every Flink autoscaler option, read at compile time from the options table
 //! (`data/autoscaler-options.tsv`, a copy of the operator's `AutoScalerOptions`).
 
+use crate::table_hash::TableMap;
 use crate::values::ValueKind;
 use std::sync::LazyLock;
 
@@ -71,8 +72,8 @@ pub fn get(key: &str) -> Option<&'static OptionSpec> {
 
 /// The position in [`all`] of the option with this current key.
 fn position(key: &str) -> Option<usize> {
-    static BY_KEY: LazyLock<std::collections::HashMap<&'static str, usize>> = LazyLock::new(|| {
-        let mut by_key = std::collections::HashMap::new();
+    static BY_KEY: LazyLock<TableMap<usize>> = LazyLock::new(|| {
+        let mut by_key = TableMap::default();
         for (i, o) in all().iter().enumerate() {
             by_key.entry(o.key).or_insert(i);
         }
@@ -140,18 +141,17 @@ impl std::fmt::Display for OperatorVersion {
 /// The operator release that first knew `key` (a literal key or a template pattern
 /// as the table writes it), from `data/option-versions.tsv`.
 pub fn since(key: &str) -> Option<OperatorVersion> {
-    static SINCE: LazyLock<std::collections::HashMap<&'static str, OperatorVersion>> =
-        LazyLock::new(|| {
-            VERSIONS
-                .lines()
-                .filter(|l| !l.starts_with('#'))
-                .skip(1)
-                .filter_map(|l| {
-                    let (key, version) = l.split_once('\t')?;
-                    Some((key, OperatorVersion::parse(version)?))
-                })
-                .collect()
-        });
+    static SINCE: LazyLock<TableMap<OperatorVersion>> = LazyLock::new(|| {
+        VERSIONS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .skip(1)
+            .filter_map(|l| {
+                let (key, version) = l.split_once('\t')?;
+                Some((key, OperatorVersion::parse(version)?))
+            })
+            .collect()
+    });
     SINCE.get(key).copied().or_else(|| {
         // A templated key: the version of the pattern it matches.
         SINCE
@@ -166,7 +166,7 @@ pub fn since(key: &str) -> Option<OperatorVersion> {
 /// review looks up every key of its configuration) and templated ones (a few,
 /// matched in turn). Each entry keeps its rank in table order.
 struct KeyIndex {
-    literal: std::collections::HashMap<&'static str, (usize, usize, KeyRole)>,
+    literal: TableMap<(usize, usize, KeyRole)>,
     templates: Vec<Template>,
 }
 
@@ -183,7 +183,7 @@ struct Template {
 fn key_index() -> &'static KeyIndex {
     static INDEX: LazyLock<KeyIndex> = LazyLock::new(|| {
         let mut index = KeyIndex {
-            literal: std::collections::HashMap::new(),
+            literal: TableMap::default(),
             templates: Vec::new(),
         };
         let patterns = all().iter().enumerate().flat_map(|(i, o)| {

@@ -2,6 +2,7 @@
 //! what a VPA controls. Shared by the FlinkDeployment rules (looking at VPAs and HPAs)
 //! and the VPA/HPA rules (looking at FlinkDeployments).
 
+use crate::object::Pointer;
 use serde_json::Value;
 
 /// The container the operator runs Flink in.
@@ -46,7 +47,7 @@ pub use crate::object::{hpa_target, vpa_target};
 /// `spec.updatePolicy.updateMode`, defaulting as the VPA does (`Recreate`; older
 /// releases say `Auto`).
 pub fn vpa_update_mode(vpa: &Value) -> &str {
-    vpa.pointer("/spec/updatePolicy/updateMode")
+    vpa.at("/spec/updatePolicy/updateMode")
         .and_then(Value::as_str)
         .unwrap_or("Recreate")
 }
@@ -55,7 +56,7 @@ pub fn vpa_update_mode(vpa: &Value) -> &str {
 /// `*` default policy; with its index in `containerPolicies`.
 pub fn main_container_policy(vpa: &Value) -> Option<(usize, &Value)> {
     let policies = vpa
-        .pointer("/spec/resourcePolicy/containerPolicies")
+        .at("/spec/resourcePolicy/containerPolicies")
         .and_then(Value::as_array)?;
     let named = |n: &str| {
         policies
@@ -103,7 +104,7 @@ pub fn taskmanager_memory(fd: &Value) -> Option<u64> {
         "/spec/taskManager/resources/limits/memory",
     ]
     .iter()
-    .find_map(|p| fd.pointer(p))
+    .find_map(|p| fd.at(p))
     .and_then(memory_bytes)
 }
 
@@ -121,7 +122,7 @@ fn memory_bytes(v: &Value) -> Option<u64> {
 
 /// `spec.mode`: `native` unless it says `standalone`.
 pub fn is_standalone(fd: &Value) -> bool {
-    fd.pointer("/spec/mode").and_then(Value::as_str) == Some("standalone")
+    fd.at("/spec/mode").and_then(Value::as_str) == Some("standalone")
 }
 
 /// A VPA's or HPA's target, when it is known to be a Flink deployment's.

@@ -7,6 +7,7 @@ use crate::catalogue::RuleId;
 use crate::finding::{Finding, Severity};
 use crate::input::ReviewInput;
 use crate::mode::AutoscalerState;
+use crate::object::Pointer;
 use crate::ownership::{self, FlinkTarget, Reach};
 use crate::pairing;
 use crate::quantity::Quantity;
@@ -100,7 +101,7 @@ fn deployment_rules(vpa: &Value, ft: &FlinkTarget, fd: &Value, out: &mut Vec<Fin
     if let (Some(tm), Some((i, policy))) = (
         ownership::taskmanager_memory(fd),
         ownership::main_container_policy(vpa),
-    ) && let Some(min) = policy.pointer("/minAllowed/memory")
+    ) && let Some(min) = policy.at("/minAllowed/memory")
         && let Some(min_q) = quantity_of(min)
         && min_q < Quantity::from_units(i64::try_from(tm).unwrap_or(i64::MAX))
     {
@@ -132,7 +133,7 @@ fn quantity_of(v: &Value) -> Option<Quantity> {
 
 fn bounds_order(vpa: &Value, out: &mut Vec<Finding>) {
     let Some(policies) = vpa
-        .pointer("/spec/resourcePolicy/containerPolicies")
+        .at("/spec/resourcePolicy/containerPolicies")
         .and_then(Value::as_array)
     else {
         return;
@@ -166,11 +167,11 @@ fn bounds_order(vpa: &Value, out: &mut Vec<Finding>) {
                 && max < min
             {
                 let raw = policy
-                    .pointer(&format!("/maxAllowed/{res}"))
+                    .at(&format!("/maxAllowed/{res}"))
                     .map(shown)
                     .unwrap_or_default();
                 let min_raw = policy
-                    .pointer(&format!("/minAllowed/{res}"))
+                    .at(&format!("/minAllowed/{res}"))
                     .map(shown)
                     .unwrap_or_default();
                 out.push(Finding::new(
@@ -190,7 +191,7 @@ fn bounds_order(vpa: &Value, out: &mut Vec<Finding>) {
 /// `updatePolicy` is absent; an `updatePolicy` without `updateMode` is refused
 /// (`vpa.spec`), not defaulted, so it gets no warning here.
 fn evicting_mode(vpa: &Value, out: &mut Vec<Finding>) {
-    let policy = vpa.pointer("/spec/updatePolicy").filter(|p| !p.is_null());
+    let policy = vpa.at("/spec/updatePolicy").filter(|p| !p.is_null());
     if policy.is_some_and(|p| p.get("updateMode").is_none_or(Value::is_null)) {
         return;
     }

@@ -11,6 +11,7 @@
 
 use crate::catalogue::RuleId;
 use crate::finding::{Finding, Severity};
+use crate::object::Pointer;
 use crate::quantity::Quantity;
 use serde_json::Value;
 
@@ -46,7 +47,7 @@ pub fn check(vpa: &Value, out: &mut Vec<Finding>) {
         update_policy(policy, out);
     }
     if let Some(policies) = spec
-        .pointer("/resourcePolicy/containerPolicies")
+        .at("/resourcePolicy/containerPolicies")
         .and_then(Value::as_array)
     {
         for (i, p) in policies.iter().enumerate() {

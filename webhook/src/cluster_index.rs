@@ -14,6 +14,7 @@
 //! carry (kube-runtime's reflector docs advise the same for `managedFields`).
 
 use flink_autoscale_rules::SharedObject;
+use flink_autoscale_rules::object::Pointer;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -36,8 +37,8 @@ impl TargetField {
     fn of(self, object: &Value) -> Option<&Value> {
         match self {
             TargetField::None => None,
-            TargetField::TargetRef => object.pointer("/spec/targetRef"),
-            TargetField::ScaleTargetRef => object.pointer("/spec/scaleTargetRef"),
+            TargetField::TargetRef => object.at("/spec/targetRef"),
+            TargetField::ScaleTargetRef => object.at("/spec/scaleTargetRef"),
             TargetField::DeploymentName => None,
         }
     }
@@ -45,9 +46,7 @@ impl TargetField {
     /// The target key `object` (in `namespace`) is filed under, if any.
     fn key_of(self, namespace: &str, object: &Value) -> Option<String> {
         if self == TargetField::DeploymentName {
-            let name = object
-                .pointer("/spec/deploymentName")
-                .and_then(Value::as_str)?;
+            let name = object.at("/spec/deploymentName").and_then(Value::as_str)?;
             return Some(target_key(namespace, "FlinkDeployment", name));
         }
         let t = self.of(object)?;
@@ -107,10 +106,7 @@ fn target_key(namespace: &str, kind: &str, name: &str) -> String {
 }
 
 fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
-    object
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    object.at(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 impl KindIndex {

@@ -18,6 +18,7 @@ pub mod cli;
 pub mod cluster;
 pub mod cluster_index;
 pub mod connections;
+pub mod deadline;
 pub mod dev_certificate;
 pub mod error;
 pub mod metrics;

@@ -4,6 +4,7 @@
 
 use crate::admission::{self, Decision};
 use crate::cluster::ClusterView;
+use crate::deadline::DeadlineLayer;
 use crate::error::{BadReviewReason, Error};
 use crate::metrics::{self, Metrics};
 use crate::review_object::ReviewObject;
@@ -19,7 +20,6 @@ use kube::core::admission::{AdmissionRequest, Operation};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tower_http::timeout::TimeoutLayer;
 
 /// The API server's own limit for a request body; an AdmissionReview carries the
 /// object (and the old one), so nothing legitimate is larger.
@@ -105,9 +105,9 @@ pub fn webhook_router(state: Arc<AppState>) -> Router {
         .merge(probe_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+        .layer(DeadlineLayer::new(
             REQUEST_TIMEOUT,
+            StatusCode::REQUEST_TIMEOUT,
         ))
         .with_state(state)
 }
@@ -117,9 +117,9 @@ pub fn admin_router(state: Arc<AppState>) -> Router {
     probe_routes()
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+        .layer(DeadlineLayer::new(
             REQUEST_TIMEOUT,
+            StatusCode::REQUEST_TIMEOUT,
         ))
         .with_state(state)
 }
@@ -404,7 +404,10 @@ async fn read_body(headers: &HeaderMap, mut body: Body, limit: usize) -> Result<
         drain(body).await;
         return Err(too_large());
     }
-    let mut buf = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    // A review usually arrives as one frame: that frame is the body, not copied.
+    // Only a second frame starts a buffer.
+    let mut first: Option<Bytes> = None;
+    let mut buf: Vec<u8> = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             Error::bad_review(
@@ -412,15 +415,26 @@ async fn read_body(headers: &HeaderMap, mut body: Body, limit: usize) -> Result<
                 format!("request body could not be read: {e}"),
             )
         })?;
-        if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > limit {
-                drain(body).await;
-                return Err(too_large());
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
+        if held + data.len() > limit {
+            drain(body).await;
+            return Err(too_large());
+        }
+        match first.take() {
+            None if buf.is_empty() => first = Some(data),
+            earlier => {
+                if let Some(earlier) = earlier {
+                    buf.reserve(declared.map_or(0, |n| n as usize).max(held + data.len()));
+                    buf.extend_from_slice(&earlier);
+                }
+                buf.extend_from_slice(&data);
             }
-            buf.extend_from_slice(&data);
         }
     }
-    Ok(Bytes::from(buf))
+    Ok(first.unwrap_or_else(|| Bytes::from(buf)))
 }
 
 async fn drain(mut body: Body) {
@@ -671,6 +685,37 @@ mod tests {
         body.resize(MAX_BODY_BYTES, b' ');
         let out = review("/validate", body).await;
         assert_eq!(out["response"]["allowed"], true);
+    }
+
+    /// The first frame is kept as it came; from a second one on, frames are joined.
+    #[tokio::test]
+    async fn a_body_in_many_frames_is_joined_in_order() {
+        let whole = fixture("flinkdeployment-create.json");
+        for pieces in [1, 2, 3, 7] {
+            let (mut tx, channel) = http_body_util::Channel::<Bytes, std::io::Error>::new(8);
+            let size = whole.len().div_ceil(pieces);
+            let chunks: Vec<Bytes> = whole.chunks(size).map(Bytes::copy_from_slice).collect();
+            let sender = tokio::spawn(async move {
+                for chunk in chunks {
+                    tx.send_data(chunk).await.expect("the handler reads");
+                }
+            });
+            let (status, bytes) = send(
+                webhook_router(state()),
+                "POST",
+                "/validate",
+                Body::new(channel),
+            )
+            .await;
+            sender.await.expect("the sender finished");
+            let out: Value = serde_json::from_slice(&bytes).expect("an AdmissionReview");
+            assert_eq!(status, StatusCode::OK, "{pieces} frames: {out}");
+            assert_eq!(out["response"]["allowed"], true, "{pieces} frames");
+            assert_eq!(
+                out["response"]["uid"],
+                "705ab4f5-6393-11e8-b7cc-42010a800002"
+            );
+        }
     }
 
     #[tokio::test]

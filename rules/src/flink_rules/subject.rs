@@ -9,6 +9,7 @@ use crate::effective::{EffectiveConfig, Setting};
 use crate::finding::{Finding, Severity};
 use crate::input::ReviewInput;
 use crate::mode::AutoscalerState;
+use crate::object::Pointer;
 use crate::object::{self, Kind};
 use crate::values::Value as FlinkValue;
 use serde_json::Value;
@@ -35,18 +36,16 @@ pub(super) struct Subject<'a> {
 }
 
 pub(super) fn own_config(object: &Value) -> FlinkConfig {
-    FlinkConfig::from_json(object.pointer("/spec/flinkConfiguration")).unwrap_or_default()
+    FlinkConfig::from_json(object.at("/spec/flinkConfiguration")).unwrap_or_default()
 }
 
 pub(super) fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Option<Subject<'a>> {
     let object = input.object;
     let kind = Kind::of_object(object);
-    let own = match FlinkConfig::from_json(object.pointer("/spec/flinkConfiguration")) {
+    let own = match FlinkConfig::from_json(object.at("/spec/flinkConfiguration")) {
         Ok(cfg) => cfg,
         Err(e) => {
-            let shown = object
-                .pointer("/spec/flinkConfiguration")
-                .map(|v| v.to_string());
+            let shown = object.at("/spec/flinkConfiguration").map(|v| v.to_string());
             out.push(Finding::new(
                 RuleId::ConfigParse,
                 Severity::Deny,
@@ -84,7 +83,7 @@ pub(super) fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Op
             let overlaid = config.overlaid_on(&base);
             own = Some(std::mem::replace(&mut config, overlaid));
             flink_version = session
-                .pointer("/spec/flinkVersion")
+                .at("/spec/flinkVersion")
                 .and_then(Value::as_str)
                 .map(str::to_string);
         }

@@ -5,6 +5,7 @@
 //! whole cluster, so the audit's cost follows the changes, not the cluster's size.
 
 use crate::cluster::ClusterView;
+use flink_autoscale_rules::object::Pointer;
 use serde_json::Value;
 
 /// One audited object: ordered by namespace first, so a namespace's objects are one
@@ -39,7 +40,7 @@ pub fn deployments_of(kind: &str, object: &Value) -> Vec<String> {
     let name = |v: &Value| v.get("name").and_then(Value::as_str).map(str::to_string);
     match kind {
         FLINK_DEPLOYMENT => object
-            .pointer("/metadata/name")
+            .at("/metadata/name")
             .and_then(Value::as_str)
             .map(|n| vec![n.to_string()])
             .unwrap_or_default(),
@@ -49,7 +50,7 @@ pub fn deployments_of(kind: &str, object: &Value) -> Vec<String> {
             } else {
                 "/spec/scaleTargetRef"
             };
-            let Some(target) = object.pointer(pointer) else {
+            let Some(target) = object.at(pointer) else {
                 return Vec::new();
             };
             let Some(target_name) = name(target) else {
@@ -103,14 +104,14 @@ pub fn around_deployment(view: &ClusterView, namespace: &str, fd: &str) -> Vec<O
 
 pub fn name_of(object: &Value) -> &str {
     object
-        .pointer("/metadata/name")
+        .at("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("")
 }
 
 pub fn namespace_of(object: &Value) -> &str {
     object
-        .pointer("/metadata/namespace")
+        .at("/metadata/namespace")
         .and_then(Value::as_str)
         .unwrap_or("")
 }

@@ -5,6 +5,7 @@
 use super::relations::{self, ObjectKey};
 use crate::cluster::ClusterView;
 use crate::metrics::{AuditFindingLabels, Metrics};
+use flink_autoscale_rules::object::Pointer;
 use flink_autoscale_rules::{
     ClusterState, Enforcement, Finding, ReviewInput, RuleSettings, review,
 };
@@ -56,10 +57,7 @@ pub struct AuditState {
 }
 
 fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
-    object
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    object.at(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
 impl AuditState {
@@ -115,7 +113,7 @@ impl AuditState {
     ) -> bool {
         let object = view
             .object(key.kind, &key.namespace, &key.name)
-            .filter(|o| o.pointer("/metadata/deletionTimestamp").is_none());
+            .filter(|o| o.at("/metadata/deletionTimestamp").is_none());
         let old = match &object {
             None => self.records.remove(key),
             Some(o) => {
