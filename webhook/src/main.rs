@@ -7,7 +7,7 @@ use flink_autoscale_webhook::audit::{self, Audit, ReportApi};
 use flink_autoscale_webhook::cli::{Cli, Invocation, LogFormat, Switch, TlsSource};
 use flink_autoscale_webhook::routes::{AppState, Readiness};
 use flink_autoscale_webhook::{
-    cert_expiry, certs, cluster, dev_certificate, metrics, report, server, tls,
+    cert_expiry, certs, cluster, dev_certificate, log_writer, metrics, report, server, tls,
 };
 use rustls::crypto::CryptoProvider;
 use std::io::Write;
@@ -236,28 +236,17 @@ impl std::ops::Deref for StateMetrics {
 /// Colours only when stderr is a terminal: a file, a pipe or a container log keeps
 /// plain text (tracing-subscriber would otherwise write ANSI escapes everywhere).
 ///
-/// The lines of the request path (a denial, a refused request) are handed to a
-/// writer thread and written in batches while requests keep coming (flushed
-/// whenever it catches up): a `write` per denial on the request's own thread cost a
-/// twentieth of the throughput. Nothing is dropped: past [`LOG_LINES_BEHIND`] lines
-/// behind, logging waits for the writer. Every other line (start-up, certificates,
-/// the cluster view, shutdown) is written at once, so a process killed right after
-/// says what it did. The returned guard flushes what is left when dropped, so it
-/// lives as long as the server.
-/// How far the log writer may fall behind: the queue is allocated whole and each
-/// line waiting holds its text, so the default (128 000) cost 4 MiB idle and up to
-/// 70 MiB more under load.
-const LOG_LINES_BEHIND: usize = 1024;
-
-fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
+/// The lines of the request path (a denial, a refused request) are batched and
+/// written by a thread of their own ([`log_writer`]): nothing is dropped, and a
+/// line waits at most [`log_writer::FLUSH_EVERY`]. Every other line (start-up,
+/// certificates, the cluster view, shutdown) is written at once, so a process
+/// killed right after says what it did. The returned guard writes what is left
+/// when dropped, so it lives as long as the server.
+fn init_logging(format: LogFormat) -> log_writer::FlushGuard<std::io::Stderr> {
     use std::io::IsTerminal;
     use tracing_subscriber::fmt::writer::MakeWriterExt;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .buffered_lines_limit(LOG_LINES_BEHIND)
-        .thread_name("log-writer")
-        .finish(std::io::BufWriter::new(std::io::stderr()));
+    let (writer, guard) = log_writer::batched(std::io::stderr());
     let request_path = |meta: &tracing::Metadata<'_>| {
         meta.target().starts_with("flink_autoscale_webhook::routes")
             || meta
