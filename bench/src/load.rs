@@ -138,6 +138,8 @@ pub struct RunResult {
     pub bad_status: u64,
     pub transport_errors: u64,
     pub first_error: Option<String>,
+    /// CPU time the server used over the measured time, when its pid was given.
+    pub server_cpu: Option<Duration>,
 }
 
 impl RunResult {
@@ -154,19 +156,28 @@ impl RunResult {
         self.latencies_us[rank.min(self.latencies_us.len() - 1)] as f64 / 1000.0
     }
 
+    /// Server CPU time per answer, in microseconds: what the server itself spends,
+    /// apart from the load generator that shares the machine.
+    pub fn cpu_per_request_us(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
+        (self.requests > 0).then(|| cpu.as_secs_f64() * 1e6 / self.requests as f64)
+    }
+
     pub fn errors(&self) -> u64 {
         self.bad_status + self.transport_errors
     }
 }
 
 /// Opens `connections` connections and keeps each busy for `warmup + duration`;
-/// only requests that start after the warm-up are counted.
+/// only requests that start after the warm-up are counted, and the CPU time of the
+/// server `pid` (when given) over the same time.
 pub async fn run(
     target: &Target,
     mix: Arc<Vec<Review>>,
     connections: usize,
     warmup: Duration,
     duration: Duration,
+    pid: Option<u32>,
 ) -> anyhow::Result<RunResult> {
     // Connect first, so handshakes are not part of the figures.
     let mut opened = Vec::with_capacity(connections);
@@ -182,6 +193,12 @@ pub async fn run(
         let target = target.clone();
         workers.spawn(worker(target, connection, mix, i, measure_from, stop_at));
     }
+    let cpu_at_start = pid.map(|pid| {
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            crate::process::cpu_time(pid)
+        })
+    });
     let mut result = RunResult::default();
     let mut measured_until = measure_from;
     while let Some(joined) = workers.join_next().await {
@@ -196,6 +213,12 @@ pub async fn run(
         measured_until = measured_until.max(w.last_done);
     }
     result.elapsed = measured_until.saturating_duration_since(measure_from);
+    if let (Some(pid), Some(start)) = (pid, cpu_at_start) {
+        let start = start.await.ok().flatten();
+        result.server_cpu = start
+            .zip(crate::process::cpu_time(pid))
+            .map(|(start, end)| end.saturating_sub(start));
+    }
     result.latencies_us.sort_unstable();
     Ok(result)
 }

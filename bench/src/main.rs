@@ -263,8 +263,17 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         secs(args.duration),
     );
     println!(
-        "{:>5}  {:<8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>10}",
-        "conns", "server", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "peak RSS"
+        "{:>5}  {:<8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>10} {:>7}",
+        "conns",
+        "server",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "errors",
+        "peak RSS",
+        "CPU us"
     );
     let mut rows = Vec::new();
     let mut all_ok = true;
@@ -278,11 +287,12 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
                 c,
                 args.warmup,
                 args.duration,
+                Some(server.pid()),
             )
             .await?;
             let peak = sampler.finish();
             println!(
-                "{:>5}  {:<8} {:>9.0} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB",
+                "{:>5}  {:<8} {:>9.0} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB {:>7.1}",
                 c,
                 server.name,
                 result.throughput(),
@@ -291,7 +301,8 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
                 result.quantile_ms(0.999),
                 result.quantile_ms(1.0),
                 result.errors(),
-                peak as f64 / MIB
+                peak as f64 / MIB,
+                result.cpu_per_request_us().unwrap_or(f64::NAN)
             );
             if let Some(e) = &result.first_error {
                 println!("       first error: {e}");
@@ -301,14 +312,19 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         }
         let (ours, _) = &pair[2];
         for (label, (base, _)) in [("/no-op", &pair[0]), ("/parse", &pair[1])] {
+            let cpu = ours
+                .cpu_per_request_us()
+                .zip(base.cpu_per_request_us())
+                .map_or(f64::NAN, |(o, b)| o / b);
             println!(
-                "{:>5}  {:<8} {:>8.2}x {:>7.2}x {:>7.2}x {:>7.2}x",
+                "{:>5}  {:<8} {:>8.2}x {:>7.2}x {:>7.2}x {:>7.2}x {:>28.2}x",
                 "",
                 label,
                 ours.throughput() / base.throughput(),
                 ours.quantile_ms(0.5) / base.quantile_ms(0.5),
                 ours.quantile_ms(0.99) / base.quantile_ms(0.99),
                 ours.quantile_ms(0.999) / base.quantile_ms(0.999),
+                cpu,
             );
         }
         rows.push((c, pair));
@@ -478,6 +494,7 @@ async fn online(
             connections,
             args.warmup,
             args.duration,
+            Some(webhook.pid()),
         )
         .await?;
         let _ = sampler.finish();

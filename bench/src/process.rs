@@ -162,9 +162,51 @@ pub fn build(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
     flink_autoscale_e2e::cargo_build(package, bin, true, true).map_err(|e| anyhow!(e))
 }
 
+/// CPU time (user + system, all threads) the process has used so far, from
+/// `/proc/PID/stat`; in clock ticks of 10 ms (USER_HZ is 100 on Linux whatever the
+/// kernel's HZ).
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    cpu_time_of(&stat)
+}
+
+/// `utime` and `stime` (fields 14 and 15) of a `/proc/PID/stat` line. The command
+/// name (field 2) is in parentheses and may hold spaces: fields are counted after
+/// its closing parenthesis.
+fn cpu_time_of(stat: &str) -> Option<Duration> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
 /// The machine's load averages, for the record.
 pub fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_time_reads_utime_and_stime_after_the_name() {
+        // A name with a space and a parenthesis, as the kernel writes it.
+        let stat = "4242 (web hook) a) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 9 0";
+        assert_eq!(cpu_time_of(stat), Some(Duration::from_millis(3250)));
+        assert_eq!(cpu_time_of("4242 (x) S 1"), None, "too short");
+    }
+
+    #[test]
+    fn this_process_has_used_some_cpu() {
+        let mut x = 0u64;
+        for i in 0..10_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        std::hint::black_box(x);
+        assert!(cpu_time(std::process::id()).is_some());
+    }
 }
