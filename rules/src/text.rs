@@ -12,8 +12,19 @@ pub fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
         return limit + 1;
     }
     if a.is_ascii() && b.is_ascii() {
-        // Keys are ASCII: bytes are characters, nothing to collect.
-        return banded_distance(a.as_bytes(), b.as_bytes(), limit);
+        // Keys are ASCII: bytes are characters, nothing to collect. A common prefix
+        // and suffix never change the distance (every key starts `job.autoscaler.`),
+        // so only what lies between them is compared.
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let (a, b) = (&a[prefix..], &b[prefix..]);
+        let suffix = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count();
+        return banded_distance(&a[..a.len() - suffix], &b[..b.len() - suffix], limit);
     }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();

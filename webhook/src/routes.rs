@@ -11,7 +11,7 @@ use crate::review_object::ReviewObject;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use flink_autoscale_rules::{ClusterState, RuleSettings};
@@ -215,12 +215,16 @@ impl Endpoint {
     }
 }
 
-async fn validate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    admit(state, Endpoint::Validate, headers, body).await
+// The whole request, not axum's `HeaderMap` extractor: that one clones every
+// header of every review.
+async fn validate(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    admit(state, Endpoint::Validate, &parts.headers, body).await
 }
 
-async fn mutate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    admit(state, Endpoint::Mutate, headers, body).await
+async fn mutate(State(state): State<Arc<AppState>>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    admit(state, Endpoint::Mutate, &parts.headers, body).await
 }
 
 fn operation_str(op: &Operation) -> &'static str {
@@ -239,11 +243,11 @@ fn operation_str(op: &Operation) -> &'static str {
 async fn admit(
     state: Arc<AppState>,
     endpoint: Endpoint,
-    headers: HeaderMap,
+    headers: &HeaderMap,
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let response = match decide(&state, endpoint, &headers, body).await {
+    let response = match decide(&state, endpoint, headers, body).await {
         Ok((request, decision)) => {
             state.metrics.admission(
                 endpoint.as_str(),

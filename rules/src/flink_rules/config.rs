@@ -12,6 +12,7 @@ use crate::options::keys::flink::{
 use crate::options::{self, KeyRole, OLD_PREFIX, OperatorVersion, PREFIX};
 use crate::text::edit_distance;
 use crate::values::{self, ValueKind};
+use std::sync::LazyLock;
 
 /// Flink options outside the autoscaler's table whose values `config.parse` checks.
 pub(super) const RELATED: &[(&str, ValueKind)] = &[
@@ -240,37 +241,46 @@ fn current_spelling(option_key: &str, written: &str) -> String {
 /// `key` (after the prefix) is one of its words: `parallelism.min` ->
 /// `vertex.min-parallelism`. Catches keys far apart by characters but close by words.
 fn nearest_by_words(key: &str) -> Option<&'static options::OptionSpec> {
-    let words = |k: &str| -> Vec<String> {
-        let rest = k
-            .strip_prefix(OLD_PREFIX)
-            .or_else(|| k.strip_prefix(PREFIX))
-            .unwrap_or(k);
-        let mut w: Vec<String> = rest
-            .split(['.', '-', '_'])
-            .filter(|w| !w.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect();
-        w.sort();
-        w.dedup();
-        w
-    };
     let wanted = words(key);
     if wanted.is_empty() {
         return None;
     }
-    options::all()
+    // The options' words are split once, not for every unknown key of every review.
+    static OPTION_WORDS: LazyLock<Vec<(Vec<String>, &'static options::OptionSpec)>> =
+        LazyLock::new(|| {
+            options::all()
+                .iter()
+                .filter(|o| !o.key.contains('<') && !o.deprecated)
+                .map(|o| (words(o.key), o))
+                .collect()
+        });
+    OPTION_WORDS
         .iter()
-        .filter(|o| !o.key.contains('<') && !o.deprecated)
-        .filter_map(|o| {
-            let have = words(o.key);
+        .filter_map(|(have, o)| {
             wanted
                 .iter()
                 .all(|w| have.contains(w))
-                .then(|| (have.len().saturating_sub(wanted.len()), o))
+                .then(|| (have.len().saturating_sub(wanted.len()), *o))
         })
         .min_by_key(|(extra, _)| *extra)
         .filter(|(extra, _)| *extra <= 2)
         .map(|(_, o)| o)
+}
+
+/// The words of a key after the autoscaler prefix, lower case, sorted, once each.
+fn words(k: &str) -> Vec<String> {
+    let rest = k
+        .strip_prefix(OLD_PREFIX)
+        .or_else(|| k.strip_prefix(PREFIX))
+        .unwrap_or(k);
+    let mut w: Vec<String> = rest
+        .split(['.', '-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    w.sort();
+    w.dedup();
+    w
 }
 
 fn unknown_key_rule(entry: &Entry, out: &mut Vec<Finding>) {
