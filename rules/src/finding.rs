@@ -31,14 +31,19 @@ impl Finding {
         severity: Severity,
         path: impl Into<String>,
         value: Option<String>,
-        problem: impl AsRef<str>,
-        fix: impl AsRef<str>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
     ) -> Self {
-        let (problem, fix) = (problem.as_ref().to_string(), fix.as_ref().to_string());
+        // Into, not AsRef: a problem built with `format!` is moved, not copied.
+        let (problem, fix): (String, String) = (problem.into(), fix.into());
         let message = if fix.is_empty() {
             problem.clone()
         } else {
-            format!("{problem}; {fix}")
+            let mut message = String::with_capacity(problem.len() + 2 + fix.len());
+            message.push_str(&problem);
+            message.push_str("; ");
+            message.push_str(&fix);
+            message
         };
         Finding {
             rule,

@@ -164,8 +164,8 @@ fn deny(
     rule: RuleId,
     path: impl Into<String>,
     value: Option<String>,
-    problem: impl AsRef<str>,
-    fix: impl AsRef<str>,
+    problem: impl Into<String>,
+    fix: impl Into<String>,
 ) -> Finding {
     Finding::new(rule, Severity::Deny, path, value, problem, fix)
 }

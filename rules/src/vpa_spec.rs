@@ -298,8 +298,8 @@ fn gated(path: &str, what: &str, gate: &str) -> Finding {
 fn deny(
     path: impl Into<String>,
     value: Option<String>,
-    problem: impl AsRef<str>,
-    fix: impl AsRef<str>,
+    problem: impl Into<String>,
+    fix: impl Into<String>,
 ) -> Finding {
     Finding::new(RuleId::VpaSpec, Severity::Deny, path, value, problem, fix)
 }

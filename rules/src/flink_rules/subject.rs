@@ -109,8 +109,8 @@ pub(super) fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Op
 pub(super) fn deny(
     rule: RuleId,
     s: &Setting,
-    problem: impl AsRef<str>,
-    fix: impl AsRef<str>,
+    problem: impl Into<String>,
+    fix: impl Into<String>,
 ) -> Finding {
     on_setting(rule, Severity::Deny, s, problem, fix)
 }
@@ -118,8 +118,8 @@ pub(super) fn deny(
 pub(super) fn warn(
     rule: RuleId,
     s: &Setting,
-    problem: impl AsRef<str>,
-    fix: impl AsRef<str>,
+    problem: impl Into<String>,
+    fix: impl Into<String>,
 ) -> Finding {
     on_setting(rule, Severity::Warn, s, problem, fix)
 }
@@ -129,8 +129,8 @@ fn on_setting(
     rule: RuleId,
     severity: Severity,
     s: &Setting,
-    problem: impl AsRef<str>,
-    fix: impl AsRef<str>,
+    problem: impl Into<String>,
+    fix: impl Into<String>,
 ) -> Finding {
     Finding::new(
         rule,
@@ -143,12 +143,12 @@ fn on_setting(
 }
 
 /// Findings on a default value say so: the user never wrote it.
-pub(super) fn origin_suffix(s: &Setting, problem: impl AsRef<str>) -> String {
-    if s.is_set() {
-        problem.as_ref().to_string()
-    } else {
-        format!("{} (the default)", problem.as_ref())
+pub(super) fn origin_suffix(s: &Setting, problem: impl Into<String>) -> String {
+    let mut problem = problem.into();
+    if !s.is_set() {
+        problem.push_str(" (the default)");
     }
+    problem
 }
 
 /// A setting together with its parsed number, when it parsed.
