@@ -16,6 +16,7 @@
 //! The exit code is 0 when every request was answered 200, whether or not the
 //! targets were met (it is a measurement); non-zero when something failed.
 
+mod allocations;
 mod cluster;
 mod load;
 mod noop;
@@ -32,6 +33,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use workload::{Expect, Review};
+
+#[global_allocator]
+static ALLOCATOR: allocations::Counting = allocations::Counting;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -732,47 +736,80 @@ fn decide_only(args: &Args, passes: u64) -> anyhow::Result<bool> {
         .unwrap_or_else(workload::default_fixtures_dir);
     let mix = workload::mix(&fixtures)?;
     let settings = flink_autoscale_rules::RuleSettings::default();
-    let started = std::time::Instant::now();
-    let mut bytes = 0usize;
-    for _ in 0..passes {
-        for review in &mix {
-            let request = admission::decode(&review.body)
+    let decide_all = || -> anyhow::Result<usize> {
+        let mut bytes = 0usize;
+        for _ in 0..passes {
+            for review in &mix {
+                let request = admission::decode(&review.body)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", review.name))?;
+                let decision = if review.path == "/mutate" {
+                    admission::mutate(&request, &settings, None)
+                } else {
+                    admission::validate(&request, &settings, None)
+                }
                 .map_err(|e| anyhow::anyhow!("{}: {e}", review.name))?;
-            let decision = if review.path == "/mutate" {
-                admission::mutate(&request, &settings, None)
-            } else {
-                admission::validate(&request, &settings, None)
+                bytes += admission::encode(decision.response).len();
             }
-            .map_err(|e| anyhow::anyhow!("{}: {e}", review.name))?;
-            bytes += admission::encode(decision.response).len();
         }
-    }
-    let decided = started.elapsed();
-    let n = passes * mix.len() as u64;
+        Ok(bytes)
+    };
     // The same reviews parsed into a JSON tree, and nothing else: the least any
     // webhook does with them.
-    let started = std::time::Instant::now();
-    let mut uids = 0usize;
-    for _ in 0..passes {
-        for review in &mix {
-            let tree: serde_json::Value = serde_json::from_slice(&review.body)?;
-            uids += tree
-                .pointer("/request/uid")
-                .and_then(serde_json::Value::as_str)
-                .map_or(0, str::len);
+    let parse_all = || -> anyhow::Result<usize> {
+        let mut uids = 0usize;
+        for _ in 0..passes {
+            for review in &mix {
+                let tree: serde_json::Value = serde_json::from_slice(&review.body)?;
+                uids += tree
+                    .pointer("/request/uid")
+                    .and_then(serde_json::Value::as_str)
+                    .map_or(0, str::len);
+            }
         }
-    }
+        Ok(uids)
+    };
+    let started = std::time::Instant::now();
+    let bytes = decide_all()?;
+    let decided = started.elapsed();
+    let started = std::time::Instant::now();
+    let uids = parse_all()?;
     let parsed = started.elapsed();
+    let n = passes * mix.len() as u64;
+    // Counted apart from the timed passes (counting costs a little), over one pass.
+    let (_, decide_allocs) = allocations::count(|| {
+        for review in &mix {
+            if let Ok(request) = admission::decode(&review.body) {
+                let decision = if review.path == "/mutate" {
+                    admission::mutate(&request, &settings, None)
+                } else {
+                    admission::validate(&request, &settings, None)
+                };
+                if let Ok(decision) = decision {
+                    std::hint::black_box(admission::encode(decision.response));
+                }
+            }
+        }
+    });
+    let (_, parse_allocs) = allocations::count(|| {
+        for review in &mix {
+            std::hint::black_box(serde_json::from_slice::<serde_json::Value>(&review.body).ok());
+        }
+    });
     let per = |d: Duration| d.as_secs_f64() * 1e6 / n.max(1) as f64;
+    let per_review = |a: u64| a as f64 / mix.len().max(1) as f64;
     println!(
-        "decision path: {n} reviews in {:.3} s: {:.1} us per review ({bytes} bytes answered)",
+        "decision path: {n} reviews in {:.3} s: {:.1} us per review ({bytes} bytes answered); \
+         {:.1} allocations per review",
         decided.as_secs_f64(),
-        per(decided)
+        per(decided),
+        per_review(decide_allocs)
     );
     println!(
-        "parse only:    {n} reviews in {:.3} s: {:.1} us per review ({uids} uid bytes)",
+        "parse only:    {n} reviews in {:.3} s: {:.1} us per review ({uids} uid bytes); \
+         {:.1} allocations per review",
         parsed.as_secs_f64(),
-        per(parsed)
+        per(parsed),
+        per_review(parse_allocs)
     );
     let ratio = decided.as_secs_f64() / parsed.as_secs_f64().max(1e-9);
     check(

@@ -256,12 +256,8 @@ fn nearest_by_words(key: &str) -> Option<&'static options::OptionSpec> {
         });
     OPTION_WORDS
         .iter()
-        .filter_map(|(have, o)| {
-            wanted
-                .iter()
-                .all(|w| have.contains(w))
-                .then(|| (have.len().saturating_sub(wanted.len()), *o))
-        })
+        .filter(|(have, _)| wanted.iter().all(|w| have.contains(w)))
+        .map(|(have, o)| (have.len().saturating_sub(wanted.len()), *o))
         .min_by_key(|(extra, _)| *extra)
         .filter(|(extra, _)| *extra <= 2)
         .map(|(_, o)| o)
