@@ -168,6 +168,49 @@ impl RunResult {
     }
 }
 
+/// What a server reached over one or more runs: of several, the median of each
+/// figure, so that one run disturbed by the machine does not decide.
+#[derive(Debug, Clone, Copy)]
+pub struct Figures {
+    pub throughput: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+    /// Server CPU time per answer (us), when measured.
+    pub cpu_us: Option<f64>,
+}
+
+impl Figures {
+    pub fn of(run: &RunResult) -> Figures {
+        Figures {
+            throughput: run.throughput(),
+            p50_ms: run.quantile_ms(0.5),
+            p99_ms: run.quantile_ms(0.99),
+            p999_ms: run.quantile_ms(0.999),
+            max_ms: run.quantile_ms(1.0),
+            cpu_us: run.cpu_per_request_us(),
+        }
+    }
+
+    /// Each figure's median over `runs` (the lower middle of an even count).
+    pub fn median(runs: &[Figures]) -> Option<Figures> {
+        fn mid(mut v: Vec<f64>) -> Option<f64> {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len().checked_sub(1)? / 2).copied()
+        }
+        let pick = |f: fn(&Figures) -> f64| mid(runs.iter().map(f).collect());
+        Some(Figures {
+            throughput: pick(|f| f.throughput)?,
+            p50_ms: pick(|f| f.p50_ms)?,
+            p99_ms: pick(|f| f.p99_ms)?,
+            p999_ms: pick(|f| f.p999_ms)?,
+            max_ms: pick(|f| f.max_ms)?,
+            cpu_us: mid(runs.iter().filter_map(|f| f.cpu_us).collect()),
+        })
+    }
+}
+
 /// Opens `connections` connections and keeps each busy for `warmup + duration`;
 /// only requests that start after the warm-up are counted, and the CPU time of the
 /// server `pid` (when given) over the same time.
@@ -377,4 +420,30 @@ pub async fn soak(
     }
     let first = first_error.lock().unwrap_or_else(|e| e.into_inner()).take();
     Ok((failed.load(Ordering::Relaxed), first))
+}
+
+#[cfg(test)]
+mod figures_tests {
+    use super::*;
+
+    fn figures(throughput: f64, p99_ms: f64) -> Figures {
+        Figures {
+            throughput,
+            p50_ms: 1.0,
+            p99_ms,
+            p999_ms: 2.0,
+            max_ms: 3.0,
+            cpu_us: Some(throughput / 1000.0),
+        }
+    }
+
+    #[test]
+    fn the_median_takes_each_figure_apart() {
+        let runs = [figures(3.0, 9.0), figures(1.0, 7.0), figures(2.0, 8.0)];
+        let m = Figures::median(&runs).expect("three runs");
+        assert_eq!((m.throughput, m.p99_ms, m.cpu_us), (2.0, 8.0, Some(0.002)));
+        let even = Figures::median(&runs[..2]).expect("two runs");
+        assert_eq!(even.throughput, 1.0, "the lower middle");
+        assert!(Figures::median(&[]).is_none());
+    }
 }

@@ -25,7 +25,7 @@ mod workload;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use load::Protocol;
+use load::{Figures, Protocol};
 use process::{Memory, RssSampler, Server};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -63,6 +63,11 @@ struct Args {
     /// Unmeasured time before each run.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
     warmup: Duration,
+
+    /// Rounds per connection count, each running every server in turn; figures and
+    /// targets are the medians over the rounds.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    rounds: usize,
 
     /// Times the webhook is started to measure spawn-to-ready.
     #[arg(long, value_name = "N", default_value_t = 5)]
@@ -267,7 +272,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         secs(args.duration),
     );
     println!(
-        "{:>5}  {:<8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>10} {:>7}",
+        "{:>5}  {:<10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7} {:>10} {:>7}",
         "conns",
         "server",
         "req/s",
@@ -281,57 +286,102 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
     );
     let mut rows = Vec::new();
     let mut all_ok = true;
+    let mut errors = 0u64;
+    let rounds = args.rounds.max(1);
     for &c in &args.concurrency {
-        let mut pair = Vec::new();
-        for server in [&noop, &parse, &webhook] {
-            let sampler = RssSampler::start(server.pid(), Duration::from_millis(10));
-            let result = load::run(
-                &server.target(protocol)?,
-                mix.clone(),
-                c,
-                args.warmup,
-                args.duration,
-                Some(server.pid()),
-            )
-            .await?;
-            let peak = sampler.finish();
-            println!(
-                "{:>5}  {:<8} {:>9.0} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB {:>7.1}",
-                c,
-                server.name,
-                result.throughput(),
-                result.quantile_ms(0.5),
-                result.quantile_ms(0.99),
-                result.quantile_ms(0.999),
-                result.quantile_ms(1.0),
-                result.errors(),
-                peak as f64 / MIB,
-                result.cpu_per_request_us().unwrap_or(f64::NAN)
-            );
-            if let Some(e) = &result.first_error {
-                println!("       first error: {e}");
-                all_ok = false;
+        // Rounds interleave the servers, so that a slow spell of the machine falls on
+        // all of them rather than on one.
+        let mut runs: [Vec<Figures>; 3] = Default::default();
+        for round in 1..=rounds {
+            for (slot, server) in [&noop, &parse, &webhook].into_iter().enumerate() {
+                let sampler = RssSampler::start(server.pid(), Duration::from_millis(10));
+                let result = load::run(
+                    &server.target(protocol)?,
+                    mix.clone(),
+                    c,
+                    args.warmup,
+                    args.duration,
+                    Some(server.pid()),
+                )
+                .await?;
+                let peak = sampler.finish();
+                let name = if rounds > 1 {
+                    format!("{} #{round}", server.name)
+                } else {
+                    server.name.to_string()
+                };
+                let f = Figures::of(&result);
+                errors += result.errors();
+                println!(
+                    "{:>5}  {:<10} {:>9.0} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB {:>7.1}",
+                    c,
+                    name,
+                    f.throughput,
+                    f.p50_ms,
+                    f.p99_ms,
+                    f.p999_ms,
+                    f.max_ms,
+                    result.errors(),
+                    peak as f64 / MIB,
+                    f.cpu_us.unwrap_or(f64::NAN)
+                );
+                if let Some(e) = &result.first_error {
+                    println!("       first error: {e}");
+                    all_ok = false;
+                }
+                runs[slot].push(f);
             }
-            pair.push((result, peak));
         }
-        let (ours, _) = &pair[2];
-        for (label, (base, _)) in [("/no-op", &pair[0]), ("/parse", &pair[1])] {
+        let median = |slot: usize| Figures::median(&runs[slot]).context("no run");
+        let trio = [median(0)?, median(1)?, median(2)?];
+        if rounds > 1 {
+            for (server, f) in [&noop, &parse, &webhook].iter().zip(&trio) {
+                println!(
+                    "{:>5}  {:<10} {:>9.0} {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>22.1}",
+                    c,
+                    format!("{} med", server.name),
+                    f.throughput,
+                    f.p50_ms,
+                    f.p99_ms,
+                    f.p999_ms,
+                    f.max_ms,
+                    f.cpu_us.unwrap_or(f64::NAN)
+                );
+            }
+        }
+        let ours = &trio[2];
+        for (label, base) in [("/no-op", &trio[0]), ("/parse", &trio[1])] {
             let cpu = ours
-                .cpu_per_request_us()
-                .zip(base.cpu_per_request_us())
+                .cpu_us
+                .zip(base.cpu_us)
                 .map_or(f64::NAN, |(o, b)| o / b);
             println!(
-                "{:>5}  {:<8} {:>8.2}x {:>7.2}x {:>7.2}x {:>7.2}x {:>28.2}x",
+                "{:>5}  {:<10} {:>8.2}x {:>7.2}x {:>7.2}x {:>7.2}x {:>28.2}x",
                 "",
                 label,
-                ours.throughput() / base.throughput(),
-                ours.quantile_ms(0.5) / base.quantile_ms(0.5),
-                ours.quantile_ms(0.99) / base.quantile_ms(0.99),
-                ours.quantile_ms(0.999) / base.quantile_ms(0.999),
+                ours.throughput / base.throughput,
+                ours.p50_ms / base.p50_ms,
+                ours.p99_ms / base.p99_ms,
+                ours.p999_ms / base.p999_ms,
                 cpu,
             );
         }
-        rows.push((c, pair));
+        if rounds > 1 {
+            let by_round = |f: fn(&Figures) -> f64| {
+                runs[2]
+                    .iter()
+                    .zip(&runs[1])
+                    .map(|(o, p)| format!("{:.2}", f(o) / f(p)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            println!(
+                "       webhook/parse by round: throughput {}; p99 {}",
+                by_round(|f| f.throughput),
+                by_round(|f| f.p99_ms)
+            );
+        }
+        rows.push((c, trio));
     }
     let loaded = webhook.memory()?;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -350,9 +400,9 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         .find(|(c, _)| *c == 64)
         .or_else(|| rows.iter().max_by_key(|(c, _)| *c))
         .context("no run")?;
-    let (base, parsed, ours) = (&pair[0].0, &pair[1].0, &pair[2].0);
-    let p99_ratio = ours.quantile_ms(0.99) / base.quantile_ms(0.99);
-    let tput_ratio = ours.throughput() / base.throughput();
+    let (base, parsed, ours) = (&pair[0], &pair[1], &pair[2]);
+    let p99_ratio = ours.p99_ms / base.p99_ms;
+    let tput_ratio = ours.throughput / base.throughput;
     let cluster_rows = if args.cluster.is_empty() {
         Vec::new()
     } else {
@@ -363,15 +413,14 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         "\ntargets (load average {} at the end):",
         process::load_average()
     );
-    let parse_p99 = ours.quantile_ms(0.99) / parsed.quantile_ms(0.99);
-    let parse_tput = ours.throughput() / parsed.throughput();
+    let parse_p99 = ours.p99_ms / parsed.p99_ms;
+    let parse_tput = ours.throughput / parsed.throughput;
     check(
         parse_tput >= 0.8,
         format!(
             "throughput at {c} connections: {:.0} req/s = {parse_tput:.2}x the parse-and-answer \
              server's {:.0} (target >= 0.8x)",
-            ours.throughput(),
-            parsed.throughput()
+            ours.throughput, parsed.throughput
         ),
     );
     check(
@@ -379,8 +428,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         format!(
             "p99 latency at {c} connections: {:.3} ms = {parse_p99:.2}x the parse-and-answer \
              server's {:.3} ms (target <= 1.2x)",
-            ours.quantile_ms(0.99),
-            parsed.quantile_ms(0.99)
+            ours.p99_ms, parsed.p99_ms
         ),
     );
     check(
@@ -388,8 +436,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         format!(
             "p99 latency at {c} connections: {:.3} ms = {p99_ratio:.2}x the no-op's {:.3} ms \
              (target <= 1.5x)",
-            ours.quantile_ms(0.99),
-            base.quantile_ms(0.99)
+            ours.p99_ms, base.p99_ms
         ),
     );
     check(
@@ -397,8 +444,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         format!(
             "throughput at {c} connections: {:.0} req/s = {tput_ratio:.2}x the no-op's {:.0} \
              (target >= 0.6x)",
-            ours.throughput(),
-            base.throughput()
+            ours.throughput, base.throughput
         ),
     );
     check(
@@ -424,11 +470,7 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         ),
     );
     cluster_targets(&cluster_rows);
-    Ok(all_ok
-        && rows
-            .iter()
-            .all(|(_, p)| p.iter().all(|(r, _)| r.errors() == 0))
-        && cluster_rows.iter().all(|r| r.result.errors() == 0))
+    Ok(all_ok && errors == 0 && cluster_rows.iter().all(|r| r.result.errors() == 0))
 }
 
 /// One `--cluster` measurement.
