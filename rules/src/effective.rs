@@ -232,7 +232,7 @@ pub(crate) struct Written<'c> {
     pub(crate) key: &'static str,
     pub(crate) role: KeyRole,
     /// The key's first entry (as `FlinkConfig::get`).
-    pub(crate) entry: &'c Entry,
+    pub(crate) entry: &'c Entry<'c>,
 }
 
 impl Written<'_> {
@@ -244,10 +244,10 @@ impl Written<'_> {
 /// Every (option, key) the configuration writes, by option in table order and,
 /// within an option, in Flink's order of its keys: each entry is looked up once,
 /// by hash, not each option's keys searched in the configuration.
-pub(crate) fn written(cfg: &FlinkConfig) -> Vec<Written<'_>> {
+pub(crate) fn written<'c>(cfg: &'c FlinkConfig<'c>) -> Vec<Written<'c>> {
     let mut written = Vec::new();
     for (i, entry) in cfg.entries.iter().enumerate() {
-        let Some(uses) = key_uses().get(entry.key.as_str()) else {
+        let Some(uses) = key_uses().get(&*entry.key) else {
             continue;
         };
         if cfg.entries[..i].iter().any(|e| e.key == entry.key) {
@@ -288,7 +288,7 @@ fn resolve_option(
         Some((key, entry, role)) => Setting {
             option: option.key,
             key: Cow::Borrowed(key),
-            raw: entry.raw.clone().map(Cow::Owned),
+            raw: entry.raw.as_deref().map(|r| Cow::Owned(r.to_string())),
             value: entry
                 .raw
                 .as_deref()

@@ -383,8 +383,8 @@ pub fn build(inputs: &Inputs, o: &Options) -> Report {
     configuration.push(match config.get(knobs::PIPELINE_MAX) {
         Some(e) => ConfigRow {
             option: knobs::PIPELINE_MAX.into(),
-            key: e.key.clone(),
-            value: e.raw.clone(),
+            key: e.key.to_string(),
+            value: e.raw_string(),
             origin: Origin::Explicit,
         },
         None => ConfigRow {

@@ -75,11 +75,11 @@ pub fn parse_set(raw: &str) -> Result<Setting, String> {
 
 /// The configuration with the settings applied: each replaces every key of its
 /// option (current, alias, old prefix), so that it is the one the operator reads.
-pub fn apply(base: &FlinkConfig, settings: &[Setting]) -> FlinkConfig {
+pub fn apply<'a>(base: &FlinkConfig<'a>, settings: &[Setting]) -> FlinkConfig<'a> {
     let same_option = |key: &str, option: &str| {
         key == option || options::lookup(key).is_some_and(|(spec, _)| spec.key == option)
     };
-    let mut entries: Vec<Entry> = base
+    let mut entries: Vec<Entry<'a>> = base
         .entries
         .iter()
         .filter(|e| !settings.iter().any(|s| same_option(&e.key, &s.option)))
@@ -92,7 +92,7 @@ pub fn apply(base: &FlinkConfig, settings: &[Setting]) -> FlinkConfig {
             .collect(),
     );
     if let Ok(extra) = FlinkConfig::from_json(Some(&overlay)) {
-        entries.extend(extra.entries);
+        entries.extend(extra.into_owned().entries);
     }
     FlinkConfig { entries }
 }
@@ -119,7 +119,7 @@ pub fn evaluate(
             was: base_effective
                 .get(&s.option)
                 .and_then(|e| e.raw.as_deref().map(str::to_string))
-                .or_else(|| base_config.get(&s.option).and_then(|e| e.raw.clone())),
+                .or_else(|| base_config.get(&s.option).and_then(|e| e.raw_string())),
         })
         .collect();
     let keyed = keyed_by_vertex(&state.history, base_knobs, &state.records);
@@ -280,6 +280,7 @@ mod tests {
             "kubernetes.operator.job.autoscaler.target.utilization": "0.6",
             "job.autoscaler.enabled": "true",
         })))
+        .map(FlinkConfig::into_owned)
         .unwrap();
         let set = [parse_set("job.autoscaler.utilization.target=0.8").unwrap()];
         let changed = apply(&base, &set);

@@ -29,7 +29,7 @@ pub(super) fn config_rules(
     out: &mut Vec<Finding>,
 ) {
     for entry in &cfg.entries {
-        let key = entry.key.as_str();
+        let key = &*entry.key;
         match options::lookup(key) {
             Some((option, _)) if version.is_some_and(|v| !known_in(key, v)) => {
                 newer_key_rule(entry, option, version.unwrap_or(OperatorVersion(1, 0)), out);
@@ -140,7 +140,7 @@ fn newer_key_rule(
     version: OperatorVersion,
     out: &mut Vec<Finding>,
 ) {
-    let key = entry.key.as_str();
+    let key = &*entry.key;
     let since = options::since(key)
         .map(|v| v.to_string())
         .unwrap_or_default();
@@ -164,7 +164,7 @@ fn newer_key_rule(
         RuleId::ConfigUnknownKey,
         Severity::Deny,
         entry.path(),
-        entry.raw.clone(),
+        entry.raw_string(),
         format!("{key} is not known to operator {version} (added in {since}): it would be ignored"),
         fix,
     ));
@@ -218,7 +218,7 @@ fn deprecated_rule(
         RuleId::ConfigDeprecatedKey,
         Severity::Warn,
         entry.path(),
-        entry.raw.clone(),
+        entry.raw_string(),
         problem,
         fix,
     ));
@@ -280,7 +280,7 @@ fn words(k: &str) -> Vec<String> {
 }
 
 fn unknown_key_rule(entry: &Entry, out: &mut Vec<Finding>) {
-    let key = entry.key.as_str();
+    let key = &*entry.key;
     let nearest = options::all_keys()
         .filter(|(k, _)| !k.contains('<'))
         .map(|(k, o)| (edit_distance(key, k, 2), o))
@@ -292,7 +292,7 @@ fn unknown_key_rule(entry: &Entry, out: &mut Vec<Finding>) {
             RuleId::ConfigUnknownKey,
             Severity::Deny,
             entry.path(),
-            entry.raw.clone(),
+            entry.raw_string(),
             format!("{key} is not an autoscaler option, the operator would ignore it"),
             format!("did you mean {}?", option.key),
         )),
@@ -300,7 +300,7 @@ fn unknown_key_rule(entry: &Entry, out: &mut Vec<Finding>) {
             RuleId::ConfigUnknownKey,
             Severity::Warn,
             entry.path(),
-            entry.raw.clone(),
+            entry.raw_string(),
             format!("{key} is not an autoscaler option, the operator ignores it"),
             "remove it, or check the key against the operator's autoscaler options",
         )),
@@ -312,7 +312,7 @@ fn conflict_rule(cfg: &FlinkConfig, out: &mut Vec<Finding>) {
     // order and keeps one of them, so with different values what Flink applies is not
     // what a reader sees. Any key, not only autoscaler options.
     for (i, entry) in cfg.entries.iter().enumerate() {
-        let key = entry.key.as_str();
+        let key = &*entry.key;
         let earlier = &cfg.entries[..i];
         let later = &cfg.entries[i + 1..];
         if earlier.iter().any(|e| e.key == key) || !later.iter().any(|e| e.key == key) {
@@ -333,7 +333,7 @@ fn conflict_rule(cfg: &FlinkConfig, out: &mut Vec<Finding>) {
                 RuleId::ConfigConflictingKeys,
                 Severity::Deny,
                 other.path(),
-                other.raw.clone(),
+                other.raw_string(),
                 format!(
                     "{key} is written twice, flat and nested, with different values ({} and {}): \
                      the operator keeps only one of them, depending on field order",
@@ -361,7 +361,7 @@ fn conflict_rule(cfg: &FlinkConfig, out: &mut Vec<Finding>) {
                 RuleId::ConfigConflictingKeys,
                 Severity::Deny,
                 other.path(),
-                other.raw.clone(),
+                other.raw_string(),
                 format!(
                     "{} and {} both set {}, with different values ({} and {}): Flink reads {} \
                      and ignores this one",

@@ -58,6 +58,7 @@ mod tests {
             "job.autoscaler.enabled": "true",
             "job.autoscaler.excluded.periods": periods,
         })))
+        .map(FlinkConfig::into_owned)
         .expect("map");
         let mut out = Vec::new();
         check(&EffectiveConfig::resolve(&cfg), &mut out);
@@ -103,6 +104,7 @@ mod tests {
         let cfg = FlinkConfig::from_json(Some(&json!({
             "kubernetes.operator.job.autoscaler.excluded.periods": "12:00-10:00",
         })))
+        .map(FlinkConfig::into_owned)
         .expect("map");
         let mut out = Vec::new();
         check(&EffectiveConfig::resolve(&cfg), &mut out);

@@ -18,10 +18,10 @@ use serde_json::Value;
 pub(super) struct Subject<'a> {
     pub(super) namespace: &'a str,
     /// The configuration Flink will see (for a session job: merged with its cluster's).
-    pub(super) config: FlinkConfig,
+    pub(super) config: FlinkConfig<'a>,
     /// What the object itself wrote, when that is not `config` (a session job
     /// overlaid on its cluster's configuration).
-    pub(super) own: Option<FlinkConfig>,
+    pub(super) own: Option<FlinkConfig<'a>>,
     pub(super) effective: EffectiveConfig,
     /// What the autoscaler settings mean, worked out once from `effective`.
     pub(super) autoscaler: AutoscalerState,
@@ -35,7 +35,7 @@ pub(super) struct Subject<'a> {
     pub(super) cluster: Option<&'a dyn ClusterState>,
 }
 
-pub(super) fn own_config(object: &Value) -> FlinkConfig {
+pub(super) fn own_config(object: &Value) -> FlinkConfig<'_> {
     FlinkConfig::from_json(object.at("/spec/flinkConfiguration")).unwrap_or_default()
 }
 
@@ -79,7 +79,8 @@ pub(super) fn subject<'a>(input: &ReviewInput<'a>, out: &mut Vec<Finding>) -> Op
             _ => None,
         };
         if let Some(session) = session {
-            let base = own_config(&session);
+            // The session cluster is the view's, not the review's: copied.
+            let base = own_config(&session).into_owned();
             let overlaid = config.overlaid_on(&base);
             own = Some(std::mem::replace(&mut config, overlaid));
             flink_version = session
