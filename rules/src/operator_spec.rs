@@ -602,16 +602,20 @@ fn memory_rules(
                 == Some(k)
         })
     };
-    let from_config = in_config("process.size")
-        || in_config("flink.size")
-        || if component == "JobManager" {
-            in_config("heap.size")
-                || config.contains("jobmanager.heap.size")
-                || config.contains("jobmanager.heap.mb")
-        } else {
-            in_config("task.heap.size") && in_config("managed.size")
-        };
-    if !defined && !from_config {
+    // Looked at only when the spec defines no memory (the configuration is then
+    // searched a few times over).
+    let from_config = || {
+        in_config("process.size")
+            || in_config("flink.size")
+            || if component == "JobManager" {
+                in_config("heap.size")
+                    || config.contains("jobmanager.heap.size")
+                    || config.contains("jobmanager.heap.mb")
+            } else {
+                in_config("task.heap.size") && in_config("managed.size")
+            }
+    };
+    if !defined && !from_config() {
         out.push(deny(
             RuleId::OperatorResources,
             format!("{base}.resource.memory"),

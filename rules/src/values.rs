@@ -112,13 +112,40 @@ pub fn parse(kind: ValueKind, raw: &str) -> Result<Value, ValueError> {
     }
 }
 
+/// `s` upper- or lower-cased as `str::to_uppercase` / `to_lowercase` do, handed to
+/// `f`. Short ASCII text (every unit label, boolean and enum constant) is cased on
+/// the stack: a review parses a few dozen such values.
+fn cased<R>(s: &str, upper: bool, f: impl FnOnce(&str) -> R) -> R {
+    const ON_STACK: usize = 32;
+    if s.is_ascii() && s.len() <= ON_STACK {
+        let mut buf = [0u8; ON_STACK];
+        let bytes = &mut buf[..s.len()];
+        bytes.copy_from_slice(s.as_bytes());
+        if upper {
+            bytes.make_ascii_uppercase();
+        } else {
+            bytes.make_ascii_lowercase();
+        }
+        // ASCII in, ASCII out: always UTF-8.
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return f(text);
+        }
+    }
+    let owned = if upper {
+        s.to_uppercase()
+    } else {
+        s.to_lowercase()
+    };
+    f(&owned)
+}
+
 /// `true` or `false`, case-insensitive and **not trimmed**
 /// (`ConfigurationUtils.convertToBoolean` upper-cases the raw string and compares it:
 /// `" true"` throws in Flink 1.20, so the operator refuses the object).
 pub fn parse_bool(raw: &str) -> Result<bool, ValueError> {
     // Java upper-cases the whole string and compares, so we do the same (Unicode-aware,
     // as `String.toUpperCase` is) rather than `eq_ignore_ascii_case`.
-    match raw.to_uppercase().as_str() {
+    cased(raw, true, |upper| match upper {
         "TRUE" => Ok(true),
         "FALSE" => Ok(false),
         "" => Err(invalid("not a boolean: empty; write true or false")),
@@ -126,7 +153,7 @@ pub fn parse_bool(raw: &str) -> Result<bool, ValueError> {
             "not a boolean{}; write true or false (any case, nothing around it)",
             untrimmed_reason(raw, |t| parse_bool(t).is_ok())
         ))),
-    }
+    })
 }
 
 /// `: it has a leading space ...` when the value would parse without the whitespace
@@ -220,10 +247,10 @@ pub fn parse_double(raw: &str) -> Result<f64, ValueError> {
         "Infinity" => return Ok(f64::INFINITY),
         _ => {}
     }
-    if matches!(
-        body.to_ascii_lowercase().as_str(),
-        "nan" | "inf" | "infinity" | "+inf" | "-inf"
-    ) {
+    if ["nan", "inf", "infinity", "+inf", "-inf"]
+        .iter()
+        .any(|s| body.eq_ignore_ascii_case(s))
+    {
         return Err(invalid(
             "not a number: Java spells these NaN and Infinity (case-sensitive, optional sign)",
         ));
@@ -375,18 +402,19 @@ pub fn parse_enum(
     constants: &'static [&'static str],
 ) -> Result<&'static str, ValueError> {
     // Not trimmed: `convertToEnum` compares the upper-cased raw string.
-    let wanted = raw.to_uppercase();
-    constants
-        .iter()
-        .copied()
-        .find(|constant| constant.to_uppercase() == wanted)
-        .ok_or_else(|| {
-            invalid(format!(
-                "not a {name}{}; must be one of {} (case-insensitive, nothing around it)",
-                untrimmed_reason(raw, |t| parse_enum(t, name, constants).is_ok()),
-                constants.join(", ")
-            ))
-        })
+    cased(raw, true, |wanted| {
+        constants
+            .iter()
+            .copied()
+            .find(|constant| cased(constant, true, |c| c == wanted))
+    })
+    .ok_or_else(|| {
+        invalid(format!(
+            "not a {name}{}; must be one of {} (case-insensitive, nothing around it)",
+            untrimmed_reason(raw, |t| parse_enum(t, name, constants).is_ok()),
+            constants.join(", ")
+        ))
+    })
 }
 
 /// A `;`-separated list (Flink's `StructuredOptionsSplitter`, with `'`/`"` quoting).
@@ -602,16 +630,18 @@ impl TimeUnit {
     /// Looks a label up as Flink does: lower-cased (`toLowerCase(Locale.US)`), exact match.
     /// `m` for minutes exists since FLINK-24886; `us` is not a Flink label (only `µs`).
     fn from_label(label: &str) -> Option<TimeUnit> {
-        Some(match label.to_lowercase().as_str() {
-            "" => TimeUnit::Millis,
-            "d" | "day" | "days" => TimeUnit::Days,
-            "h" | "hour" | "hours" => TimeUnit::Hours,
-            "min" | "m" | "minute" | "minutes" => TimeUnit::Minutes,
-            "s" | "sec" | "secs" | "second" | "seconds" => TimeUnit::Seconds,
-            "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => TimeUnit::Millis,
-            "µs" | "micro" | "micros" | "microsecond" | "microseconds" => TimeUnit::Micros,
-            "ns" | "nano" | "nanos" | "nanosecond" | "nanoseconds" => TimeUnit::Nanos,
-            _ => return None,
+        cased(label, false, |label| {
+            Some(match label {
+                "" => TimeUnit::Millis,
+                "d" | "day" | "days" => TimeUnit::Days,
+                "h" | "hour" | "hours" => TimeUnit::Hours,
+                "min" | "m" | "minute" | "minutes" => TimeUnit::Minutes,
+                "s" | "sec" | "secs" | "second" | "seconds" => TimeUnit::Seconds,
+                "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => TimeUnit::Millis,
+                "µs" | "micro" | "micros" | "microsecond" | "microseconds" => TimeUnit::Micros,
+                "ns" | "nano" | "nanos" | "nanosecond" | "nanoseconds" => TimeUnit::Nanos,
+                _ => return None,
+            })
         })
     }
 
@@ -692,22 +722,23 @@ fn fractional_duration_fix(whole: &str, rest: &str) -> Option<(u128, &'static st
 
 /// `MemorySize.MemoryUnit` multipliers, by the labels Flink accepts (lower-cased first).
 fn memory_multiplier(label: &str) -> Option<i64> {
-    Some(match label.to_lowercase().as_str() {
-        "" | "b" | "bytes" => 1,
-        "k" | "kb" | "kibibytes" => 1 << 10,
-        "m" | "mb" | "mebibytes" => 1 << 20,
-        "g" | "gb" | "gibibytes" => 1 << 30,
-        "t" | "tb" | "tebibytes" => 1 << 40,
-        _ => return None,
+    cased(label, false, |label| {
+        Some(match label {
+            "" | "b" | "bytes" => 1,
+            "k" | "kb" | "kibibytes" => 1 << 10,
+            "m" | "mb" | "mebibytes" => 1 << 20,
+            "g" | "gb" | "gibibytes" => 1 << 30,
+            "t" | "tb" | "tebibytes" => 1 << 40,
+            _ => return None,
+        })
     })
 }
 
 /// `Ki`, `Mi`, `Gi`, `Ti` (any case): a Kubernetes quantity suffix, worth a hint.
 fn kubernetes_binary_suffix(label: &str) -> bool {
-    matches!(
-        label.to_ascii_lowercase().as_str(),
-        "ki" | "mi" | "gi" | "ti" | "kib" | "mib" | "gib" | "tib"
-    )
+    ["ki", "mi", "gi", "ti", "kib", "mib", "gib", "tib"]
+        .iter()
+        .any(|s| label.eq_ignore_ascii_case(s))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -1484,6 +1515,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn cased_is_to_uppercase_and_to_lowercase(input in "(?s).{0,40}") {
+            prop_assert_eq!(cased(&input, true, str::to_string), input.to_uppercase());
+            prop_assert_eq!(cased(&input, false, str::to_string), input.to_lowercase());
+        }
+
         #[test]
         fn no_parser_panics_on_any_input(input in any::<String>()) {
             check_no_panic(&input);
