@@ -470,14 +470,16 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
         ),
     );
     cluster_targets(&cluster_rows);
-    Ok(all_ok && errors == 0 && cluster_rows.iter().all(|r| r.result.errors() == 0))
+    Ok(all_ok && errors == 0 && cluster_rows.iter().all(|r| r.errors == 0))
 }
 
 /// One `--cluster` measurement.
 struct ClusterRow {
     n: usize,
     ready: Duration,
-    result: load::RunResult,
+    /// The median over `--rounds` runs.
+    figures: Figures,
+    errors: u64,
     peak: u64,
 }
 
@@ -533,37 +535,65 @@ async fn online(
         let ready = webhook.wait_ready().await?;
         let listed = webhook.memory()?;
         check_verdicts(&webhook, &mix, protocol).await?;
-        let sampler = RssSampler::start(webhook.pid(), Duration::from_millis(10));
-        let result = load::run(
-            &webhook.target(protocol)?,
-            mix.clone(),
-            connections,
-            args.warmup,
-            args.duration,
-            Some(webhook.pid()),
-        )
-        .await?;
-        let _ = sampler.finish();
+        let mut runs = Vec::new();
+        let mut errors = 0;
+        for round in 1..=args.rounds.max(1) {
+            let sampler = RssSampler::start(webhook.pid(), Duration::from_millis(10));
+            let result = load::run(
+                &webhook.target(protocol)?,
+                mix.clone(),
+                connections,
+                args.warmup,
+                args.duration,
+                Some(webhook.pid()),
+            )
+            .await?;
+            let _ = sampler.finish();
+            let f = Figures::of(&result);
+            errors += result.errors();
+            println!(
+                "{:>6} {:>8} {:>9} {:>8.1} MiB {:>9.0} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB{}",
+                n,
+                cluster::cached_objects(n),
+                ms(ready),
+                listed.rss as f64 / MIB,
+                f.throughput,
+                f.p50_ms,
+                f.p99_ms,
+                result.errors(),
+                webhook.memory()?.hwm as f64 / MIB,
+                if args.rounds > 1 {
+                    format!("  #{round}")
+                } else {
+                    String::new()
+                }
+            );
+            if let Some(e) = &result.first_error {
+                println!("       first error: {e}");
+            }
+            runs.push(f);
+        }
+        let figures = Figures::median(&runs).context("no run")?;
         let peak = webhook.memory()?.hwm;
-        println!(
-            "{:>6} {:>8} {:>9} {:>8.1} MiB {:>9.0} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB",
-            n,
-            cluster::cached_objects(n),
-            ms(ready),
-            listed.rss as f64 / MIB,
-            result.throughput(),
-            result.quantile_ms(0.5),
-            result.quantile_ms(0.99),
-            result.errors(),
-            peak as f64 / MIB
-        );
-        if let Some(e) = &result.first_error {
-            println!("       first error: {e}");
+        if args.rounds > 1 {
+            println!(
+                "{:>6} {:>8} {:>9} {:>12} {:>9.0} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB  median",
+                n,
+                cluster::cached_objects(n),
+                ms(ready),
+                "",
+                figures.throughput,
+                figures.p50_ms,
+                figures.p99_ms,
+                errors,
+                peak as f64 / MIB
+            );
         }
         rows.push(ClusterRow {
             n,
             ready,
-            result,
+            figures,
+            errors,
             peak,
         });
         drop(webhook);
@@ -585,22 +615,20 @@ fn cluster_targets(rows: &[ClusterRow]) {
         return;
     }
     let (n, n0) = (large.n, small.n);
-    let tput = large.result.throughput() / small.result.throughput();
+    let tput = large.figures.throughput / small.figures.throughput;
     check(
         tput >= 0.8,
         format!(
             "online throughput at N = {n}: {:.0} req/s = {tput:.2}x N = {n0}'s {:.0} (target >= 0.8x)",
-            large.result.throughput(),
-            small.result.throughput()
+            large.figures.throughput, small.figures.throughput
         ),
     );
-    let p99 = large.result.quantile_ms(0.99) / small.result.quantile_ms(0.99);
+    let p99 = large.figures.p99_ms / small.figures.p99_ms;
     check(
         p99 <= 1.5,
         format!(
             "online p99 at N = {n}: {:.3} ms = {p99:.2}x N = {n0}'s {:.3} ms (target <= 1.5x)",
-            large.result.quantile_ms(0.99),
-            small.result.quantile_ms(0.99)
+            large.figures.p99_ms, small.figures.p99_ms
         ),
     );
     for r in rows {
