@@ -39,17 +39,21 @@ impl<W: Write> Shared<W> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes what is buffered and writes it. Logging must never fail the server:
-    /// an error writing stderr is dropped, as `eprintln!` would panic instead.
-    fn write_out(&self, pending: &mut Vec<u8>) {
-        if pending.is_empty() {
-            return;
-        }
-        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = out.write_all(pending);
-        let _ = out.flush();
-        pending.clear();
+    /// The destination. Taken while the buffer's lock is still held, so that
+    /// batches reach it in the order they left the buffer.
+    fn out(&self) -> MutexGuard<'_, W> {
+        self.out.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Writes what was taken from the buffer. Logging must never fail the server: an
+/// error writing stderr is dropped, as `eprintln!` would panic instead.
+fn write_out<W: Write>(mut out: MutexGuard<'_, W>, pending: &[u8]) {
+    if pending.is_empty() {
+        return;
+    }
+    let _ = out.write_all(pending);
+    let _ = out.flush();
 }
 
 /// A `MakeWriter` for tracing-subscriber: see the module.
@@ -106,7 +110,7 @@ fn batched_every<W: Write + Send + 'static>(
 fn run<W: Write>(shared: &Shared<W>, every: Duration) {
     let mut pending = Vec::new();
     loop {
-        let closed = {
+        let (closed, out) = {
             let state = shared.state();
             let (mut state, _) = shared
                 .wake
@@ -114,9 +118,10 @@ fn run<W: Write>(shared: &Shared<W>, every: Duration) {
                 .unwrap_or_else(|e| e.into_inner());
             // Swapped, not copied: the two buffers keep their capacity.
             std::mem::swap(&mut state.buffer, &mut pending);
-            state.closed
+            (state.closed, shared.out())
         };
-        shared.write_out(&mut pending);
+        write_out(out, &pending);
+        pending.clear();
         if closed {
             return;
         }
@@ -131,8 +136,11 @@ impl<W: Write + Send + 'static> Drop for FlushGuard<W> {
             let _ = thread.join();
         }
         // Lines logged after the thread's last look.
-        let mut rest = std::mem::take(&mut self.shared.state().buffer);
-        self.shared.write_out(&mut rest);
+        let mut state = self.shared.state();
+        let rest = std::mem::take(&mut state.buffer);
+        let out = self.shared.out();
+        drop(state);
+        write_out(out, &rest);
     }
 }
 
@@ -146,16 +154,18 @@ impl<W: Write> Write for LineWriter<'_, W> {
         let mut state = self.shared.state();
         if state.closed {
             // Shutting down (or no thread): straight out.
+            let out = self.shared.out();
             drop(state);
-            self.shared.write_out(&mut line.to_vec());
+            write_out(out, line);
             return Ok(line.len());
         }
         if state.buffer.len() + line.len() > MAX_BUFFERED {
             // The writer is behind: this thread writes the backlog, then goes on.
             let mut backlog = std::mem::take(&mut state.buffer);
+            let out = self.shared.out();
             drop(state);
             backlog.extend_from_slice(line);
-            self.shared.write_out(&mut backlog);
+            write_out(out, &backlog);
             return Ok(line.len());
         }
         state.buffer.extend_from_slice(line);
@@ -239,6 +249,37 @@ mod tests {
         assert_eq!(sink.text(), "before\n");
         log(&writer, "after\n");
         assert_eq!(sink.text(), "before\nafter\n", "closed: written at once");
+    }
+
+    /// Batches taken by the writing thread and backlogs written by logging threads
+    /// reach the destination in the order they left the buffer: no thread's lines
+    /// overtake each other.
+    #[test]
+    fn each_threads_lines_stay_in_order_under_load() {
+        let sink = Sink::default();
+        let (writer, guard) = batched_every(sink.clone(), Duration::from_millis(1));
+        let padding = "x".repeat(90);
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let (writer, padding) = (&writer, &padding);
+                scope.spawn(move || {
+                    for i in 0..20_000 {
+                        log(writer, &format!("{t} {i} {padding}\n"));
+                    }
+                });
+            }
+        });
+        drop(guard);
+        let text = sink.text();
+        let mut next = [0u32; 4];
+        for line in text.lines() {
+            let mut words = line.split(' ');
+            let t: usize = words.next().and_then(|w| w.parse().ok()).expect("thread");
+            let i: u32 = words.next().and_then(|w| w.parse().ok()).expect("number");
+            assert_eq!(i, next[t], "thread {t}'s lines out of order");
+            next[t] += 1;
+        }
+        assert_eq!(next, [20_000; 4], "every line written once");
     }
 
     #[test]
