@@ -290,10 +290,13 @@ async fn bench(args: Args) -> anyhow::Result<bool> {
     let rounds = args.rounds.max(1);
     for &c in &args.concurrency {
         // Rounds interleave the servers, so that a slow spell of the machine falls on
-        // all of them rather than on one.
+        // all of them rather than on one, and each round starts with another server,
+        // so that none always runs after the others have heated the machine.
         let mut runs: [Vec<Figures>; 3] = Default::default();
+        let servers = [&noop, &parse, &webhook];
         for round in 1..=rounds {
-            for (slot, server) in [&noop, &parse, &webhook].into_iter().enumerate() {
+            for slot in round_order(round) {
+                let server = servers[slot];
                 let sampler = RssSampler::start(server.pid(), Duration::from_millis(10));
                 let result = load::run(
                     &server.target(protocol)?,
@@ -894,6 +897,14 @@ fn decide_only(args: &Args, passes: u64) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// The servers' order (no-op, parse-and-answer, webhook as 0, 1, 2) in round
+/// `round` (from 1): each round starts one further along, so over three rounds each
+/// server runs once first, once second and once last.
+fn round_order(round: usize) -> [usize; 3] {
+    let first = (round + 2) % 3;
+    [first, (first + 1) % 3, (first + 2) % 3]
+}
+
 fn check(pass: bool, what: String) {
     println!("  {}  {what}", if pass { "PASS" } else { "MISS" });
 }
@@ -911,5 +922,24 @@ struct RemoveOnDrop(PathBuf);
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_order;
+
+    #[test]
+    fn rounds_rotate_which_server_runs_first() {
+        assert_eq!(round_order(1), [0, 1, 2]);
+        assert_eq!(round_order(2), [1, 2, 0]);
+        assert_eq!(round_order(3), [2, 0, 1]);
+        assert_eq!(round_order(4), round_order(1));
+        // Over three rounds every server takes every position once.
+        for position in 0..3 {
+            let mut at: Vec<usize> = (1..=3).map(|r| round_order(r)[position]).collect();
+            at.sort_unstable();
+            assert_eq!(at, [0, 1, 2], "position {position}");
+        }
     }
 }
