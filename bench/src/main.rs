@@ -69,6 +69,14 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 1)]
     rounds: usize,
 
+    /// Threads of the load generator's runtime. One, as `wrk -t1`: the client then
+    /// takes at most one of the machine's cores from the servers it measures (with
+    /// one per core it competes with them for both, and the ratios drift with the
+    /// scheduler). Check that it is not the limit: the no-op must stay well ahead of
+    /// the servers compared.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    client_threads: usize,
+
     /// Times the webhook is started to measure spawn-to-ready.
     #[arg(long, value_name = "N", default_value_t = 5)]
     ready_runs: usize,
@@ -143,6 +151,7 @@ fn main() -> ExitCode {
         noop::serve(args.listen, &ca_out, baseline).map(|()| true)
     } else {
         tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.client_threads.max(1))
             .enable_all()
             .build()
             .context("starting the runtime")

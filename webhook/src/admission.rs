@@ -481,34 +481,9 @@ fn namespace_of(request: &AdmissionRequest<ReviewObject>, object: &ReviewObject)
         .unwrap_or_default()
 }
 
-/// The AdmissionReview to send back, as JSON bytes. The API server decodes
-/// `response.patch` as Go `[]byte`, i.e. a base64 string; kube-core 5 serializes its
-/// `Vec<u8>` as an array of numbers (kube-rs issue #1781), which the API server
-/// rejects, so the patch is encoded here. Written straight to bytes: most answers
-/// carry no patch, and a tree built only to be written costs a tenth of a review.
-pub fn encode(mut response: AdmissionResponse) -> Vec<u8> {
-    use base64::Engine;
-    let patch = response.patch.take();
-    let review = response.into_review();
-    let written = match patch {
-        None => serde_json::to_vec(&review),
-        Some(patch) => serde_json::to_value(&review).and_then(|mut value| {
-            if let Some(Value::Object(answer)) = value.get_mut("response") {
-                answer.insert(
-                    "patch".into(),
-                    Value::String(base64::engine::general_purpose::STANDARD.encode(patch)),
-                );
-            }
-            serde_json::to_vec(&value)
-        }),
-    };
-    written.unwrap_or_else(|e| {
-        // Only maps with non-string keys fail to serialize; a response has none.
-        serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                           "response": {"allowed": false, "status": {"message": e.to_string()}}})
-        .to_string()
-        .into_bytes()
-    })
+/// The JSON of the AdmissionReview answering with `response` (see [`crate::answer`]).
+pub fn encode(response: AdmissionResponse) -> Vec<u8> {
+    crate::answer::encode(&response)
 }
 
 /// The name for messages: the request's, else the object's, else its generateName

@@ -11,6 +11,7 @@ pub const VERSION: &str = concat!(
 );
 
 pub mod admission;
+pub mod answer;
 pub mod audit;
 pub mod cert_expiry;
 pub mod certs;

@@ -3,12 +3,14 @@
 
 use crate::error::BadReviewReason;
 use flink_autoscale_rules::Finding;
+use flink_autoscale_rules::catalogue::RuleId;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::OnceLock;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
@@ -131,6 +133,49 @@ pub struct Metrics {
     cert_reload_failures: Counter,
     audit: AuditGauges,
     certificate_expiry: Gauge<f64, AtomicU64>,
+    resolved: Resolved,
+}
+
+/// The admission path's series once looked up, by the index of their labels. A
+/// family's lookup hashes the labels (SipHash) under a lock, several times per
+/// review; a series' handle shares its value with the family's, so counting through
+/// it is the same as counting through the family. A series is looked up (and so
+/// appears in `/metrics`) the first time it is counted, as before.
+#[derive(Debug)]
+struct Resolved {
+    /// endpoint x kind (with `other`) x operation x allowed.
+    requests: Box<[OnceLock<Counter>]>,
+    /// rule x severity.
+    findings: Box<[OnceLock<Counter>]>,
+    duration: [OnceLock<Histogram>; ENDPOINTS.len()],
+}
+
+const ENDPOINTS: [&str; 2] = ["validate", "mutate"];
+const OPERATIONS: [&str; 4] = ["CREATE", "UPDATE", "DELETE", "CONNECT"];
+
+impl Resolved {
+    fn new() -> Self {
+        let slots = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
+        Resolved {
+            requests: slots(ENDPOINTS.len() * (KIND_LABELS.len() + 1) * OPERATIONS.len() * 2),
+            findings: slots(RuleId::ALL.len() * 2),
+            duration: Default::default(),
+        }
+    }
+
+    fn request_slot(endpoint: &str, kind: &str, operation: &str, allowed: bool) -> Option<usize> {
+        let e = ENDPOINTS.iter().position(|e| *e == endpoint)?;
+        let k = KIND_LABELS
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or(KIND_LABELS.len());
+        let o = OPERATIONS.iter().position(|o| *o == operation)?;
+        Some(((e * (KIND_LABELS.len() + 1) + k) * OPERATIONS.len() + o) * 2 + usize::from(allowed))
+    }
+
+    fn finding_slot(finding: &Finding) -> usize {
+        finding.rule as usize * 2 + finding.severity as usize
+    }
 }
 
 fn duration_histogram() -> Histogram {
@@ -283,6 +328,7 @@ impl Metrics {
             cert_reload_failures,
             audit,
             certificate_expiry,
+            resolved: Resolved::new(),
         }
     }
 
@@ -294,21 +340,31 @@ impl Metrics {
         allowed: bool,
         findings: &[Finding],
     ) {
-        self.requests
-            .get_or_create(&RequestLabels {
-                endpoint,
-                kind: kind_label(kind),
-                operation,
-                allowed,
-            })
-            .inc();
+        let labels = || RequestLabels {
+            endpoint,
+            kind: kind_label(kind),
+            operation,
+            allowed,
+        };
+        match Resolved::request_slot(endpoint, kind, operation, allowed)
+            .and_then(|i| self.resolved.requests.get(i))
+        {
+            Some(slot) => slot
+                .get_or_init(|| self.requests.get_or_create(&labels()).clone())
+                .inc(),
+            None => self.requests.get_or_create(&labels()).inc(),
+        };
         for f in findings {
-            self.findings
-                .get_or_create(&FindingLabels {
-                    rule: f.rule.as_str(),
-                    severity: f.severity.as_str(),
-                })
-                .inc();
+            let labels = || FindingLabels {
+                rule: f.rule.as_str(),
+                severity: f.severity.as_str(),
+            };
+            match self.resolved.findings.get(Resolved::finding_slot(f)) {
+                Some(slot) => slot
+                    .get_or_init(|| self.findings.get_or_create(&labels()).clone())
+                    .inc(),
+                None => self.findings.get_or_create(&labels()).inc(),
+            };
         }
     }
 
@@ -322,9 +378,16 @@ impl Metrics {
     }
 
     pub fn duration(&self, endpoint: &'static str, elapsed: Duration) {
-        self.duration
-            .get_or_create(&EndpointLabels { endpoint })
-            .observe(elapsed.as_secs_f64());
+        let labels = EndpointLabels { endpoint };
+        match ENDPOINTS.iter().position(|e| *e == endpoint) {
+            Some(i) => self.resolved.duration[i]
+                .get_or_init(|| self.duration.get_or_create(&labels).clone())
+                .observe(elapsed.as_secs_f64()),
+            None => self
+                .duration
+                .get_or_create(&labels)
+                .observe(elapsed.as_secs_f64()),
+        }
     }
 
     /// Records one cluster cache's state.
@@ -463,5 +526,87 @@ mod tests {
         );
         assert!(text.contains(r#"kind="VerticalPodAutoscaler""#));
         assert!(!text.contains("Made"), "{text}");
+    }
+
+    /// Every combination of labels gets a slot of its own, each series counts only
+    /// its own requests, and a series appears only once counted.
+    #[test]
+    fn each_series_counts_through_its_own_slot() {
+        let m = Metrics::new();
+        let kinds = KIND_LABELS.iter().copied().chain(["Pod"]);
+        let mut slots = std::collections::HashSet::new();
+        let mut expected = Vec::new();
+        let mut n = 1;
+        for endpoint in ENDPOINTS {
+            for kind in kinds.clone() {
+                for operation in OPERATIONS {
+                    for allowed in [false, true] {
+                        let slot = Resolved::request_slot(endpoint, kind, operation, allowed)
+                            .expect("a known label set has a slot");
+                        assert!(slot < m.resolved.requests.len());
+                        assert!(slots.insert(slot), "slot {slot} taken twice");
+                        // A distinct count per series: a shared slot would add up.
+                        if n % 7 != 0 {
+                            for _ in 0..n {
+                                m.admission(endpoint, kind, operation, allowed, &[]);
+                            }
+                            expected.push(format!(
+                                "flink_guard_admission_requests_total{{endpoint=\"{endpoint}\",kind=\"{}\",operation=\"{operation}\",allowed=\"{allowed}\"}} {n}\n",
+                                kind_label(kind)
+                            ));
+                        }
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(slots.len(), m.resolved.requests.len());
+        // Not a slot: counted by the family itself.
+        m.admission("other-endpoint", "Pod", "PATCH", true, &[]);
+        expected.push(
+            r#"flink_guard_admission_requests_total{endpoint="other-endpoint",kind="other",operation="PATCH",allowed="true"} 1"#.to_string() + "\n",
+        );
+        let finding = |rule, severity| Finding::new(rule, severity, "spec.x", None, "m", "");
+        let twice = [
+            finding(RuleId::ALL[0], Severity::Warn),
+            finding(RuleId::ALL[0], Severity::Warn),
+            finding(RuleId::ALL[RuleId::ALL.len() - 1], Severity::Deny),
+        ];
+        let text = m.encode().expect("encodes");
+        for line in &expected {
+            assert!(text.contains(line.as_str()), "missing {line} in\n{text}");
+        }
+        let requests = text
+            .lines()
+            .filter(|l| l.starts_with("flink_guard_admission_requests_total{"))
+            .count();
+        assert_eq!(requests, expected.len(), "{text}");
+        let m = Metrics::new();
+        m.admission("validate", "FlinkDeployment", "CREATE", false, &twice);
+        let text = m.encode().expect("encodes");
+        for (rule, severity, count) in [
+            (RuleId::ALL[0], "warn", 2),
+            (RuleId::ALL[RuleId::ALL.len() - 1], "deny", 1),
+        ] {
+            let line = format!(
+                "flink_guard_findings_total{{rule=\"{}\",severity=\"{severity}\"}} {count}\n",
+                rule.as_str()
+            );
+            assert!(text.contains(&line), "missing {line} in\n{text}");
+        }
+        assert_eq!(text.matches("flink_guard_findings_total{").count(), 2);
+        m.duration("mutate", Duration::from_millis(1));
+        m.duration("mutate", Duration::from_millis(1));
+        m.duration("elsewhere", Duration::from_millis(1));
+        let text = m.encode().expect("encodes");
+        assert!(
+            text.contains("flink_guard_admission_duration_seconds_count{endpoint=\"mutate\"} 2\n")
+        );
+        assert!(
+            text.contains(
+                "flink_guard_admission_duration_seconds_count{endpoint=\"elsewhere\"} 1\n"
+            )
+        );
+        assert!(!text.contains("endpoint=\"validate\"}"), "{text}");
     }
 }

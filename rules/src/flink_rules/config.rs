@@ -279,16 +279,34 @@ fn words(k: &str) -> Vec<String> {
     w
 }
 
-fn unknown_key_rule(entry: &Entry, out: &mut Vec<Finding>) {
-    let key = &*entry.key;
-    let nearest = options::all_keys()
-        .filter(|(k, _)| !k.contains('<'))
-        .map(|(k, o)| (edit_distance(key, k, 2), o))
+/// The option an unknown key most likely means: the first literal key within two
+/// edits, else the nearest by words.
+fn nearest_option(key: &str) -> Option<&'static options::OptionSpec> {
+    // The literal keys, listed once rather than filtered for every unknown key.
+    static LITERAL_KEYS: LazyLock<Vec<(&'static str, &'static options::OptionSpec)>> =
+        LazyLock::new(|| {
+            options::all_keys()
+                .filter(|(k, _)| !k.contains('<'))
+                .collect()
+        });
+    // The option keys are ASCII: for an ASCII key, lengths further apart than the
+    // limit are a distance over it, and most keys are ruled out without comparing.
+    let ascii = key.is_ascii();
+    LITERAL_KEYS
+        .iter()
+        .filter(|(k, _)| !ascii || k.len().abs_diff(key.len()) <= 2)
+        .map(|&(k, o)| (edit_distance(key, k, 2), o))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
-        .or_else(|| nearest_by_words(key).map(|o| (0, o)));
+        .map(|(_, o)| o)
+        .or_else(|| nearest_by_words(key))
+}
+
+fn unknown_key_rule(entry: &Entry, out: &mut Vec<Finding>) {
+    let key = &*entry.key;
+    let nearest = nearest_option(key);
     match nearest {
-        Some((_, option)) => out.push(Finding::new(
+        Some(option) => out.push(Finding::new(
             RuleId::ConfigUnknownKey,
             Severity::Deny,
             entry.path(),
@@ -737,5 +755,58 @@ mod tests {
             .expect("map in list");
         assert_eq!(f.severity, Severity::Deny);
         assert!(f.message.contains("silently lost"), "{}", f.message);
+    }
+}
+
+#[cfg(test)]
+mod nearest_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The definition: every literal key compared, the first nearest within two edits.
+    fn nearest_by_scan(key: &str) -> Option<&'static options::OptionSpec> {
+        options::all_keys()
+            .filter(|(k, _)| !k.contains('<'))
+            .map(|(k, o)| (edit_distance(key, k, 2), o))
+            .filter(|(d, _)| *d <= 2)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, o)| o)
+            .or_else(|| nearest_by_words(key))
+    }
+
+    fn key_near_a_real_one() -> impl Strategy<Value = String> {
+        let keys: Vec<&'static str> = options::all_keys()
+            .map(|(k, _)| k)
+            .filter(|k| !k.contains('<'))
+            .collect();
+        (
+            proptest::sample::select(keys),
+            proptest::collection::vec((0usize..80, 0u8..4, prop::char::any()), 0..4),
+        )
+            .prop_map(|(key, edits)| {
+                let mut chars: Vec<char> = key.chars().collect();
+                for (at, how, c) in edits {
+                    let at = at % (chars.len() + 1);
+                    match how {
+                        0 if at < chars.len() => {
+                            chars.remove(at);
+                        }
+                        1 => chars.insert(at, c),
+                        2 if at < chars.len() => chars[at] = c,
+                        _ => chars.insert(at, (b'a' + (at % 26) as u8) as char),
+                    }
+                }
+                chars.into_iter().collect()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn nearest_option_is_the_scan_of_every_key(key in key_near_a_real_one()) {
+            prop_assert_eq!(
+                nearest_option(&key).map(|o| o.key),
+                nearest_by_scan(&key).map(|o| o.key)
+            );
+        }
     }
 }
