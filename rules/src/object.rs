@@ -18,18 +18,43 @@ impl Pointer for Value {
             return Some(self);
         }
         let rest = pointer.strip_prefix('/')?;
-        rest.split('/').try_fold(self, |target, token| {
-            let token: Cow<'_, str> = if token.contains('~') {
-                Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
-            } else {
-                Cow::Borrowed(token)
-            };
-            match target {
-                Value::Object(map) => map.get(token.as_ref()),
-                Value::Array(list) => array_index(&token).and_then(|i| list.get(i)),
-                _ => None,
+        // One pass over the bytes per segment, noting escapes on the way: `split`
+        // and `contains` searched each segment twice, a tenth of the rules' time.
+        let bytes = rest.as_bytes();
+        let mut target = self;
+        let mut start = 0;
+        loop {
+            let mut end = start;
+            let mut escaped = false;
+            while let Some(&b) = bytes.get(end) {
+                if b == b'/' {
+                    break;
+                }
+                escaped |= b == b'~';
+                end += 1;
             }
-        })
+            // `/` is ASCII, so both ends are character boundaries.
+            let token = rest.get(start..end)?;
+            target = step(target, token, escaped)?;
+            if end >= bytes.len() {
+                return Some(target);
+            }
+            start = end + 1;
+        }
+    }
+}
+
+/// One reference token of a pointer, applied to `target`.
+fn step<'v>(target: &'v Value, token: &str, escaped: bool) -> Option<&'v Value> {
+    let token: Cow<'_, str> = if escaped {
+        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(token)
+    };
+    match target {
+        Value::Object(map) => map.get(token.as_ref()),
+        Value::Array(list) => array_index(&token).and_then(|i| list.get(i)),
+        _ => None,
     }
 }
 

@@ -22,6 +22,7 @@ pub mod connections;
 pub mod deadline;
 pub mod dev_certificate;
 pub mod error;
+pub mod log_fields;
 pub mod log_writer;
 pub mod metrics;
 pub mod plain_http;

@@ -7,7 +7,8 @@ use flink_autoscale_webhook::audit::{self, Audit, ReportApi};
 use flink_autoscale_webhook::cli::{Cli, Invocation, LogFormat, Switch, TlsSource};
 use flink_autoscale_webhook::routes::{AppState, Readiness};
 use flink_autoscale_webhook::{
-    cert_expiry, certs, cluster, dev_certificate, log_writer, metrics, report, server, tls,
+    cert_expiry, certs, cluster, dev_certificate, log_fields, log_writer, metrics, report, server,
+    tls,
 };
 use rustls::crypto::CryptoProvider;
 use std::io::Write;
@@ -258,7 +259,8 @@ fn init_logging(format: LogFormat) -> log_writer::FlushGuard<std::io::Stderr> {
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(writer.with_filter(request_path).or_else(std::io::stderr));
     match format {
-        LogFormat::Text => builder.init(),
+        // Written as the default field formatter writes them, cheaper (`log_fields`).
+        LogFormat::Text => builder.fmt_fields(log_fields::PlainFields).init(),
         LogFormat::Json => builder.json().init(),
     }
     guard
