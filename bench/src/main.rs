@@ -510,6 +510,8 @@ struct ClusterRow {
     ready: Duration,
     /// The median over `--rounds` runs.
     figures: Figures,
+    /// Each round's run.
+    runs: Vec<Figures>,
     errors: u64,
     peak: u64,
 }
@@ -545,7 +547,21 @@ async fn online(
         "errors",
         "peak RSS"
     );
-    let mut rows = Vec::new();
+    // Every N's API server and webhook are started first and kept, and the rounds
+    // then run each of them in turn (each round starting with the next N): the
+    // targets compare N against N = 0 round by round, runs seconds apart, not
+    // blocks of runs minutes apart.
+    struct Online {
+        n: usize,
+        seed: PathBuf,
+        webhook: Server,
+        apiserver: cluster::ApiServer,
+        ready: Duration,
+        listed: Memory,
+        runs: Vec<Figures>,
+        errors: u64,
+    }
+    let mut started = Vec::new();
     for &n in &args.cluster {
         let seed = cluster::write_seed(dir, n)?;
         let apiserver = cluster::ApiServer::start(&apiserver_bin, &seed)?;
@@ -566,34 +582,47 @@ async fn online(
         let ready = webhook.wait_ready().await?;
         let listed = webhook.memory()?;
         check_verdicts(&webhook, &mix, protocol).await?;
-        let mut runs = Vec::new();
-        let mut errors = 0;
-        for round in 1..=args.rounds.max(1) {
-            let sampler = RssSampler::start(webhook.pid(), Duration::from_millis(10));
+        started.push(Online {
+            n,
+            seed,
+            webhook,
+            apiserver,
+            ready,
+            listed,
+            runs: Vec::new(),
+            errors: 0,
+        });
+    }
+    let rounds = args.rounds.max(1);
+    for round in 1..=rounds {
+        for k in 0..started.len() {
+            let at = (k + round - 1) % started.len();
+            let online = &mut started[at];
+            let sampler = RssSampler::start(online.webhook.pid(), Duration::from_millis(10));
             let result = load::run(
-                &webhook.target(protocol)?,
+                &online.webhook.target(protocol)?,
                 mix.clone(),
                 connections,
                 args.warmup,
                 args.duration,
-                Some(webhook.pid()),
+                Some(online.webhook.pid()),
             )
             .await?;
             let _ = sampler.finish();
             let f = Figures::of(&result);
-            errors += result.errors();
+            online.errors += result.errors();
             println!(
                 "{:>6} {:>8} {:>9} {:>8.1} MiB {:>9.0} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB{}",
-                n,
-                cluster::cached_objects(n),
-                ms(ready),
-                listed.rss as f64 / MIB,
+                online.n,
+                cluster::cached_objects(online.n),
+                ms(online.ready),
+                online.listed.rss as f64 / MIB,
                 f.throughput,
                 f.p50_ms,
                 f.p99_ms,
                 result.errors(),
-                webhook.memory()?.hwm as f64 / MIB,
-                if args.rounds > 1 {
+                online.webhook.memory()?.hwm as f64 / MIB,
+                if rounds > 1 {
                     format!("  #{round}")
                 } else {
                     String::new()
@@ -602,34 +631,38 @@ async fn online(
             if let Some(e) = &result.first_error {
                 println!("       first error: {e}");
             }
-            runs.push(f);
+            online.runs.push(f);
         }
-        let figures = Figures::median(&runs).context("no run")?;
-        let peak = webhook.memory()?.hwm;
-        if args.rounds > 1 {
+    }
+    let mut rows = Vec::new();
+    for online in started {
+        let figures = Figures::median(&online.runs).context("no run")?;
+        let peak = online.webhook.memory()?.hwm;
+        if rounds > 1 {
             println!(
                 "{:>6} {:>8} {:>9} {:>12} {:>9.0} {:>8.3} {:>8.3} {:>7} {:>6.1} MiB  median",
-                n,
-                cluster::cached_objects(n),
-                ms(ready),
+                online.n,
+                cluster::cached_objects(online.n),
+                ms(online.ready),
                 "",
                 figures.throughput,
                 figures.p50_ms,
                 figures.p99_ms,
-                errors,
+                online.errors,
                 peak as f64 / MIB
             );
         }
         rows.push(ClusterRow {
-            n,
-            ready,
+            n: online.n,
+            ready: online.ready,
             figures,
-            errors,
+            runs: online.runs,
+            errors: online.errors,
             peak,
         });
-        drop(webhook);
-        drop(apiserver);
-        let _ = std::fs::remove_file(&seed);
+        drop(online.webhook);
+        drop(online.apiserver);
+        let _ = std::fs::remove_file(&online.seed);
     }
     Ok(rows)
 }
@@ -646,19 +679,43 @@ fn cluster_targets(rows: &[ClusterRow]) {
         return;
     }
     let (n, n0) = (large.n, small.n);
-    let tput = large.figures.throughput / small.figures.throughput;
+    // Round by round, as the offline ratios.
+    let by_round = |f: fn(&Figures) -> f64| -> Vec<f64> {
+        large
+            .runs
+            .iter()
+            .zip(&small.runs)
+            .map(|(l, s)| f(l) / f(s))
+            .collect()
+    };
+    let paired = |f: fn(&Figures) -> f64| median(by_round(f)).unwrap_or(f64::NAN);
+    if large.runs.len() > 1 {
+        let list = |v: Vec<f64>| {
+            v.iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        println!(
+            "  online N = {n} / N = {n0} by round: throughput {}; p99 {}",
+            list(by_round(|f| f.throughput)),
+            list(by_round(|f| f.p99_ms))
+        );
+    }
+    let tput = paired(|f| f.throughput);
     check(
         tput >= 0.8,
         format!(
-            "online throughput at N = {n}: {:.0} req/s = {tput:.2}x N = {n0}'s {:.0} (target >= 0.8x)",
+            "online throughput at N = {n}: {tput:.2}x N = {n0}'s ({:.0} against {:.0} req/s) \
+             (target >= 0.8x)",
             large.figures.throughput, small.figures.throughput
         ),
     );
-    let p99 = large.figures.p99_ms / small.figures.p99_ms;
+    let p99 = paired(|f| f.p99_ms);
     check(
         p99 <= 1.5,
         format!(
-            "online p99 at N = {n}: {:.3} ms = {p99:.2}x N = {n0}'s {:.3} ms (target <= 1.5x)",
+            "online p99 at N = {n}: {p99:.2}x N = {n0}'s ({:.3} against {:.3} ms) (target <= 1.5x)",
             large.figures.p99_ms, small.figures.p99_ms
         ),
     );
