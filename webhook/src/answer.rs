@@ -134,9 +134,14 @@ fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    let mut i = plain_prefix(bytes);
-    while i < bytes.len() {
-        let b = bytes[i];
+    let mut i = 0;
+    loop {
+        // Past the plain stretch, eight bytes at a time, then one byte at a time up
+        // to the next one that needs escaping (messages quote values often).
+        i += plain_prefix(&bytes[i..]);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         let short = match b {
             b'"' => b'"',
             b'\\' => b'\\',
