@@ -6,7 +6,8 @@
 //! build time, and a lookup with any key, however chosen, at worst compares it with
 //! the few table keys that share its hash. A multiply-and-rotate over eight bytes at
 //! a time, mixed at the end, is enough for that (FNV-1a, a byte at a time, cost
-//! twice as much on keys of 30 to 50 bytes).
+//! three times as much on keys of 30 to 50 bytes: 1 860 instructions an answer
+//! against 570 under callgrind).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

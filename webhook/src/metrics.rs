@@ -139,8 +139,9 @@ pub struct Metrics {
 /// The admission path's series once looked up, by the index of their labels. A
 /// family's lookup hashes the labels (SipHash) under a lock, several times per
 /// review; a series' handle shares its value with the family's, so counting through
-/// it is the same as counting through the family. A series is looked up (and so
-/// appears in `/metrics`) the first time it is counted, as before.
+/// it is the same as counting through the family (these families never remove a
+/// series; only the audit's do). A series is looked up (and so appears in
+/// `/metrics`) the first time it is counted, as before.
 #[derive(Debug)]
 struct Resolved {
     /// endpoint x kind (with `other`) x operation x allowed.
