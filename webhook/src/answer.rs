@@ -4,8 +4,9 @@
 //! 5 serializes its `Vec<u8>` as an array of numbers (kube-rs issue #1781), which the
 //! API server rejects, so a patched answer went through a JSON tree to replace it.
 //! kube's `AdmissionReview` also flattens its `TypeMeta`, which makes serde write
-//! every field as a map entry. Written by hand an answer costs a fifth of that; the
-//! tests check it against serde's form of the same response.
+//! every field as a map entry. Written by hand an answer costs 4 100 instructions
+//! where serde's took 10 900 (the mix's answers under callgrind, freeing the
+//! response included); the tests check it against serde's form of the same response.
 
 use base64::Engine;
 use kube::core::admission::{AdmissionResponse, META_API_VERSION_V1, META_KIND};
