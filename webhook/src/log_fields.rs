@@ -74,6 +74,22 @@ impl PlainVisitor<'_> {
                 .and_then(|()| self.writer.write_char('='));
         }
     }
+
+    /// A boolean or an integer: `Debug` writes them as `Display` does.
+    fn scalar(
+        &mut self,
+        field: &Field,
+        value: impl fmt::Display,
+        record: impl FnOnce(&mut DefaultVisitor<'_>),
+    ) {
+        if !self.plain(field) || field.name() == "message" {
+            return self.delegate(field, record);
+        }
+        self.name(field);
+        if self.result.is_ok() {
+            self.result = write!(self.writer, "{value}");
+        }
+    }
 }
 
 /// Text the default formatter writes as is: printable ASCII, without what `Debug`
@@ -117,33 +133,15 @@ impl Visit for PlainVisitor<'_> {
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        if !self.plain(field) || field.name() == "message" {
-            return self.delegate(field, |v| v.record_bool(field, value));
-        }
-        self.name(field);
-        if self.result.is_ok() {
-            self.result = self.writer.write_str(if value { "true" } else { "false" });
-        }
+        self.scalar(field, value, |v| v.record_bool(field, value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        if !self.plain(field) || field.name() == "message" {
-            return self.delegate(field, |v| v.record_u64(field, value));
-        }
-        self.name(field);
-        if self.result.is_ok() {
-            self.result = write!(self.writer, "{value}");
-        }
+        self.scalar(field, value, |v| v.record_u64(field, value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        if !self.plain(field) || field.name() == "message" {
-            return self.delegate(field, |v| v.record_i64(field, value));
-        }
-        self.name(field);
-        if self.result.is_ok() {
-            self.result = write!(self.writer, "{value}");
-        }
+        self.scalar(field, value, |v| v.record_i64(field, value));
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
